@@ -1,0 +1,13 @@
+export { type Env, envSchema } from './env.ts';
+export { ConfigError, type ConfigProblem, problemsFromZod } from './errors.ts';
+export { type Config, loadConfig, parseMachinesText } from './load-config.ts';
+export { createLogger, type Logger, redactPaths, redactUrl } from './logger.ts';
+export {
+  databaseUrlSchema,
+  type Machine,
+  type MachinesFile,
+  machineSchema,
+  machinesFileSchema,
+  resolveMachines,
+} from './machines.ts';
+export * from './profiles.ts';

@@ -1,0 +1,48 @@
+import { type Logger, pino } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Paths pino blanks out wherever they appear in a log line. */
+export const redactPaths = [
+  'password',
+  '*.password',
+  'ADMIN_PASSWORD',
+  '*.ADMIN_PASSWORD',
+  'authorization',
+  '*.authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'rawDatabaseUrl',
+  '*.rawDatabaseUrl',
+  'connectionString',
+  '*.connectionString',
+];
+
+/**
+ * One root logger per process; bind context with `logger.child({ machine, etl, day })`.
+ *
+ * @example
+ * const logger = createLogger({ app: 'api', level: config.logLevel });
+ */
+export function createLogger(options: {
+  app: string;
+  level?: string;
+  destination?: pino.DestinationStream;
+}): Logger {
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: { app: options.app },
+      redact: { paths: redactPaths, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    options.destination,
+  );
+}
+
+/** A connection URL with its password replaced, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+}

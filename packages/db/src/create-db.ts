@@ -1,0 +1,86 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+
+export interface CreateDbOptions {
+  /** Every transaction read-only (raw databases in the ETL path). */
+  readOnly?: boolean;
+  /** Pool size for PostgreSQL (PGlite has exactly one connection). */
+  max?: number;
+  applicationName?: string;
+}
+
+// PostgreSQL types we read as plain JS values. bigint (epoch ms, counts) fits a double far beyond
+// our ranges; `date` stays a `YYYY-MM-DD` string so no process time zone can shift it.
+const INT8 = 20;
+const NUMERIC = 1700;
+const DATE = 1082;
+const FLOAT4 = 700;
+const toNumber = (value: string) => Number(value);
+const identity = (value: string) => value;
+// float4 is printed with up to 9 significant digits (extra_float_digits=1): exact round-trip to JS.
+const pgParsers: Record<number, (value: string) => unknown> = {
+  [INT8]: toNumber,
+  [NUMERIC]: toNumber,
+  [DATE]: identity,
+  [FLOAT4]: toNumber,
+};
+
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    return pgParsers[oid] ?? pg.types.getTypeParser(oid, format);
+  },
+};
+
+/** Where a database lives, parsed from its URL. */
+export type DbTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string | null };
+
+/** `postgres://…`, `pglite:memory` or `pglite:<directory>`. */
+export function parseDbUrl(url: string): DbTarget {
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  const pglite = /^pglite:(.+)$/.exec(url);
+  if (pglite?.[1]) {
+    const where = pglite[1].replace(/^\/\/(?=\/)/, '');
+    return { kind: 'pglite', dataDir: where === 'memory' ? null : where };
+  }
+  throw new Error('database URL must be postgres://… or pglite:<dir> / pglite:memory');
+}
+
+/**
+ * Opens a database: a pg pool for `postgres://` URLs, an embedded PGlite for `pglite:` ones, so the
+ * same queries run on both. JIT is off (it costs ~0.8 s per small aggregate statement, STACK.md).
+ *
+ * @example
+ * const agg = createDb<AggDatabase>('pglite:./.data/agg');
+ * const raw = createDb<RawDatabase>(machine.rawDatabaseUrl, { readOnly: true });
+ */
+export function createDb<DB>(url: string, options: CreateDbOptions = {}): Kysely<DB> {
+  const target = parseDbUrl(url);
+  if (target.kind === 'postgres') {
+    const settings = ['-c jit=off'];
+    if (options.readOnly) settings.push('-c default_transaction_read_only=on');
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: options.max ?? 10,
+      options: settings.join(' '),
+      application_name: options.applicationName ?? 'machine-monitoring',
+      types: pgTypes,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+    });
+    // An idle client's error (server restart) must not crash the process; the next query reconnects.
+    pool.on('error', () => {});
+    return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  }
+  if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+  // Options go in the single-argument form: `new PGlite(dir, options)` ignores `parsers` (0.5.17).
+  const pglite = new PGlite({
+    ...(target.dataDir ? { dataDir: target.dataDir } : {}),
+    parsers: { [INT8]: toNumber, [NUMERIC]: toNumber, [DATE]: identity },
+  });
+  // PGlite runs statements in the order they are issued, so this session setting precedes any query.
+  if (options.readOnly) void pglite.exec('set default_transaction_read_only = on').catch(() => {});
+  return new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+}

@@ -1,0 +1,5 @@
+export { type CreateDbOptions, createDb, type DbTarget, parseDbUrl } from './create-db.ts';
+export { migrateToLatest } from './migrate.ts';
+export { migrations } from './migrations/index.ts';
+export { createRawSchema, rawSchemaSql } from './raw-schema.ts';
+export * from './types.ts';

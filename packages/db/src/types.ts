@@ -1,0 +1,119 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** `timestamptz` columns: written as Date or ISO string, read as Date. */
+type Instant = ColumnType<Date, Date | string, Date | string>;
+/** `date` columns: always `YYYY-MM-DD` strings (no time-zone guessing by the driver). */
+type LocalDate = string;
+/** Generated columns: read-only. */
+type Computed<T> = ColumnType<T, never, never>;
+
+export interface AggSensorStatsTable {
+  machine_id: string;
+  sensor_name: string;
+  hour_ts: Instant;
+  day: LocalDate;
+  min_value: number;
+  max_value: number;
+  avg_value: number;
+  std_dev: number | null;
+  readings_count: number;
+}
+
+export interface AggMachineActivityDailyTable {
+  machine_id: string;
+  day: LocalDate;
+  running_seconds: number;
+  unplanned_down_seconds: number;
+  planned_down_seconds: number;
+  day_seconds: number;
+  state_running: Computed<number>;
+  state_unplanned_down: Computed<number>;
+  state_planned_down: Computed<number>;
+  day_hours: Computed<number>;
+  running_percentage: Computed<number>;
+  down_percentage: Computed<number>;
+}
+
+export interface MachineProgramDataTable {
+  machine_id: string;
+  day: LocalDate;
+  program: string;
+  duration_seconds: number;
+}
+
+export interface AlertsDailyCountTable {
+  machine_id: string;
+  day: LocalDate;
+  alert_type: 'emergency' | 'error' | 'warning' | 'other';
+  amount: number;
+}
+
+export interface AlertsDetailTable {
+  machine_id: string;
+  /** Deterministic: activation epoch ms x 1000 + ordinal within that ms, so re-runs keep ids. */
+  id: number;
+  day: LocalDate;
+  alert_ts: Instant;
+  alert_type: 'emergency' | 'error';
+  alarm_code: string | null;
+  alarm_description: string | null;
+  source_variable: string;
+  raw: ColumnType<unknown, string, string>;
+}
+
+export interface EnergyConsumptionHourlyTable {
+  machine_id: string;
+  hour_ts: Instant;
+  day: LocalDate;
+  energy_kwh: number;
+}
+
+export type EtlRunStatus = 'running' | 'succeeded' | 'failed';
+
+/** The run ledger (DOMAIN §6): the latest run of each (machine, ETL, day) slice. */
+export interface EtlRunsTable {
+  machine_id: string;
+  etl: string;
+  day: LocalDate;
+  status: EtlRunStatus;
+  complete: boolean;
+  horizon: Instant | null;
+  rows_read: number;
+  invalid_skipped: number;
+  rows_written: number;
+  warnings: ColumnType<string[], string, string>;
+  error: string | null;
+  attempts: Generated<number>;
+  started_at: Instant;
+  finished_at: Instant | null;
+}
+
+export interface DataStatusView {
+  machine_id: string;
+  first_date: LocalDate | null;
+  last_date: LocalDate | null;
+  sensor_records: number;
+  utilization_records: number;
+  alert_records: number;
+  program_records: number;
+  energy_records: number;
+}
+
+/** The aggregation database. */
+export interface AggDatabase {
+  agg_sensor_stats: AggSensorStatsTable;
+  agg_machine_activity_daily: AggMachineActivityDailyTable;
+  machine_program_data: MachineProgramDataTable;
+  alerts_daily_count: AlertsDailyCountTable;
+  alerts_detail: AlertsDetailTable;
+  energy_consumption_hourly: EnergyConsumptionHourlyTable;
+  etl_runs: EtlRunsTable;
+  v_data_status: DataStatusView;
+}
+
+/** A machine's raw (logger) database: read-only for the product. */
+export interface RawDatabase {
+  variable: { id: number; name: string; datatype: string };
+  variable_log_float: { id_var: number; date: number; value: number | null };
+  variable_log_string: { id_var: number; date: number; value: string | null };
+}

@@ -1,0 +1,2 @@
+export { createTestDatabase, type TestDatabase } from './databases.ts';
+export { canConnect } from './services.ts';

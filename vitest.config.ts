@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+
+// One run for the whole workspace. Unit tests (`*.test.ts`) do no I/O; integration tests
+// (`*.int.test.ts`) use real PostgreSQL and Redis found by the global setup.
+export default defineConfig({
+  test: {
+    globalSetup: ['./packages/testing/src/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['{packages,apps}/*/src/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['{packages,apps}/*/src/**/*.int.test.ts'],
+          exclude: ['**/node_modules/**'],
+        },
+      },
+    ],
+  },
+});
