@@ -1,0 +1,15 @@
+export { type DayWindow, daysBetween, dayWindow, InvalidDayError, localDay, parseDay } from './day-window.ts';
+export { describeError, EtlRunError, PermanentEtlError } from './errors.ts';
+export {
+  type EtlDefinition,
+  type EtlId,
+  type ExtractContext,
+  type ExtractResult,
+  etlIds,
+  isEtlId,
+} from './etl.ts';
+export { computeHorizon } from './horizon.ts';
+export { getEtl, registry } from './registry.ts';
+export { resolveRoles } from './roles.ts';
+export { type RunEtlInput, type RunEtlResult, runEtl } from './runner.ts';
+export { SignalCatalog } from './signal-catalog.ts';

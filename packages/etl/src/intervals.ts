@@ -1,0 +1,79 @@
+import { type RawBuilder, sql } from 'kysely';
+import type { ReadingClass } from './readings.ts';
+import type { LogTable } from './signal-catalog.ts';
+
+export interface IntervalsInput {
+  table: LogTable;
+  variableIds: number[];
+  reading: ReadingClass;
+  /** Window start (epoch ms, inclusive). */
+  start: number;
+  /** Where time stops counting: min(window end, horizon) (epoch ms, exclusive). */
+  end: number;
+}
+
+/**
+ * SQL common table expressions `readings` and `intervals(id_var, value, is_off, s, e)` implementing
+ * DOMAIN §4: each variable's carry-in (its last non-invalid reading before the window, found by an
+ * index lookup) plus its readings inside the window, invalid ones removed first; each reading holds
+ * until the next reading of the same variable or `end`, clipped to [start, end). Intervals of zero
+ * length are dropped.
+ *
+ * @example
+ * const q = sql`with ${intervalsCtes(input)} select sum(e - s) from intervals where not is_off`;
+ */
+export function intervalsCtes(input: IntervalsInput): RawBuilder<unknown> {
+  const table = sql.table(input.table);
+  const start = sql`${input.start}::bigint`;
+  const end = sql`${input.end}::bigint`;
+  const ids = sql`${input.variableIds}::int[]`;
+  return sql`
+    readings as (
+      select carry.id_var, carry.date, carry.value
+      from unnest(${ids}) as vars(id)
+      cross join lateral (
+        select id_var, date, value from ${table}
+        where id_var = vars.id and date < ${start} and not ${input.reading.invalid}
+        order by date desc
+        limit 1
+      ) as carry
+      union all
+      select id_var, date, value from ${table}
+      where id_var = any(${ids}) and date >= ${start} and date < ${end} and not ${input.reading.invalid}
+    ),
+    intervals as (
+      select id_var, value, is_off, s, e from (
+        select id_var, value, ${input.reading.off} as is_off,
+               greatest(date, ${start}) as s,
+               least(coalesce(lead(date) over (partition by id_var order by date), ${end}), ${end}) as e
+        from readings
+      ) as clipped
+      where e > s
+    )`;
+}
+
+/**
+ * A lateral join that cuts an interval `i(s, e)` at hour boundaries: for each hour bucket it
+ * overlaps, `hour_start` and `overlap_ms`. `bounds` are the window's hour boundaries (DayWindow).
+ * width_bucket does a binary search in the sorted array, so zones with any DST rule work.
+ */
+export function hourCut(bounds: number[], alias = 'i'): RawBuilder<unknown> {
+  const b = sql`${bounds}::bigint[]`;
+  const s = sql.ref(`${alias}.s`);
+  const e = sql.ref(`${alias}.e`);
+  return sql`
+    cross join lateral (
+      select (${b})[k] as hour_start,
+             least(${e}, (${b})[k + 1]) - greatest(${s}, (${b})[k]) as overlap_ms
+      from generate_series(width_bucket(${s}, ${b}), width_bucket(${e} - 1, ${b})) as k
+    ) as cut`;
+}
+
+/** Counts the rows of the given variables inside [start, end), and how many of them are invalid. */
+export function readingCountsSql(input: IntervalsInput): RawBuilder<{ rows_read: number; invalid: number }> {
+  return sql<{ rows_read: number; invalid: number }>`
+    select count(*)::int as rows_read, count(*) filter (where ${input.reading.invalid})::int as invalid
+    from ${sql.table(input.table)}
+    where id_var = any(${input.variableIds}::int[])
+      and date >= ${input.start}::bigint and date < ${input.end}::bigint`;
+}

@@ -1,0 +1,46 @@
+import type { AggDatabase } from '@mm/db';
+import { type Kysely, sql, type Transaction } from 'kysely';
+
+type Db = Kysely<AggDatabase> | Transaction<AggDatabase>;
+
+export interface SliceKey {
+  machineId: string;
+  etl: string;
+  day: string;
+}
+
+/** Marks a slice as running (a crashed process leaves it so, which is how stale runs are found). */
+export async function markRunning(db: Db, key: SliceKey): Promise<void> {
+  await sql`
+    insert into etl_runs (machine_id, etl, day, status, started_at)
+    values (${key.machineId}, ${key.etl}, ${key.day}::date, 'running', now())
+    on conflict (machine_id, etl, day) do update
+      set status = 'running', started_at = now(), finished_at = null, error = null,
+          attempts = etl_runs.attempts + 1`.execute(db);
+}
+
+export interface SliceOutcome {
+  complete: boolean;
+  horizon: number | null;
+  rowsRead: number;
+  invalidSkipped: number;
+  rowsWritten: number;
+  warnings: string[];
+}
+
+export async function markSucceeded(db: Db, key: SliceKey, outcome: SliceOutcome): Promise<void> {
+  await sql`
+    update etl_runs set
+      status = 'succeeded', finished_at = now(), error = null,
+      complete = ${outcome.complete},
+      horizon = ${outcome.horizon === null ? null : new Date(outcome.horizon).toISOString()}::timestamptz,
+      rows_read = ${outcome.rowsRead}, invalid_skipped = ${outcome.invalidSkipped},
+      rows_written = ${outcome.rowsWritten}, warnings = ${JSON.stringify(outcome.warnings)}::jsonb
+    where machine_id = ${key.machineId} and etl = ${key.etl} and day = ${key.day}::date`.execute(db);
+}
+
+export async function markFailed(db: Db, key: SliceKey, error: string): Promise<void> {
+  await sql`
+    update etl_runs set status = 'failed', finished_at = now(), error = ${error}
+    where machine_id = ${key.machineId} and etl = ${key.etl} and day = ${key.day}::date`.execute(db);
+}

@@ -1,0 +1,14 @@
+import { PermanentEtlError } from './errors.ts';
+import { type EtlDefinition, type EtlId, etlIds, isEtlId } from './etl.ts';
+import { sensorStats } from './sensor-stats/index.ts';
+
+/** Every ETL by id. Adding one: write its module, then list it here and in `etlIds`. */
+export const registry: Partial<Record<EtlId, EtlDefinition>> = {
+  'sensor-stats': sensorStats,
+};
+
+export function getEtl(id: string): EtlDefinition {
+  const etl = isEtlId(id) ? registry[id] : undefined;
+  if (!etl) throw new PermanentEtlError(`unknown ETL '${id}' (known: ${etlIds.join(', ')})`);
+  return etl;
+}

@@ -1,0 +1,1 @@
+export { sensorStats } from './sensor-stats.ts';

@@ -1,0 +1,91 @@
+import { builtInProfiles, type Machine } from '@mm/config';
+import type { AggDatabase, RawDatabase } from '@mm/db';
+import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEtl } from '../runner.ts';
+
+const machine: Machine = {
+  id: 'press-07',
+  name: 'Press 07',
+  rawDatabaseUrl: 'postgres://unused',
+  timezone: 'Europe/Madrid',
+  profileName: 'logger',
+  profile: builtInProfiles.logger,
+};
+
+let agg: TestDatabase<AggDatabase>;
+let raw: TestDatabase<RawDatabase>;
+const T = (iso: string) => Date.parse(iso);
+
+beforeAll(async () => {
+  [agg, raw] = await Promise.all([createTestDatabase('agg'), createTestDatabase('raw')]);
+  await raw.db
+    .insertInto('variable')
+    .values([
+      { id: 1, name: 'TEMPERATURA_BASE', datatype: 'java.lang.Double' },
+      { id: 2, name: 'MACHINE_IN_OPERATION', datatype: 'java.lang.Integer' },
+    ])
+    .execute();
+});
+afterAll(async () => {
+  await Promise.all([agg?.drop(), raw?.drop()]);
+});
+
+async function insertFloat(rows: Array<[number, string, number | null]>) {
+  await raw.db
+    .insertInto('variable_log_float')
+    .values(rows.map(([id_var, iso, value]) => ({ id_var, date: T(iso), value })))
+    .execute();
+}
+
+describe('sensor-stats', () => {
+  it('computes hourly stats on a fall-back day, two buckets for the repeated hour', async () => {
+    // 2024-10-27 Europe/Madrid: 02:00 CEST = 00:00Z, 02:00 CET = 01:00Z.
+    await insertFloat([
+      [1, '2024-10-26T21:59:00Z', 1000], // previous day (23:59 CEST)
+      [1, '2024-10-27T00:10:00Z', 2000], // 02:10 CEST
+      [1, '2024-10-27T00:20:00Z', 2100],
+      [1, '2024-10-27T00:30:00Z', 0], // zero means missing
+      [1, '2024-10-27T00:40:00Z', Number.POSITIVE_INFINITY], // invalid
+      [1, '2024-10-27T01:15:00Z', 2500], // 02:15 CET: one reading, std_dev null
+      [1, '2024-10-27T02:00:00Z', Number.NaN],
+      [2, '2024-10-27T22:59:59Z', 0], // horizon at the end of the day
+    ]);
+    const result = await runEtl({
+      aggDb: agg.db,
+      rawDb: raw.db,
+      machine,
+      etl: 'sensor-stats',
+      day: '2024-10-27',
+    });
+    expect(result).toMatchObject({ rowsRead: 6, invalidSkipped: 1, rowsWritten: 2, complete: false });
+    const rows = await agg.db
+      .selectFrom('agg_sensor_stats')
+      .selectAll()
+      .where('day', '=', '2024-10-27')
+      .orderBy('hour_ts')
+      .execute();
+    expect(rows.map((r) => [r.hour_ts.toISOString(), r.readings_count, r.min_value, r.max_value])).toEqual([
+      ['2024-10-27T00:00:00.000Z', 2, 20, 21],
+      ['2024-10-27T01:00:00.000Z', 1, 25, 25],
+    ]);
+    expect(rows[0]!.avg_value).toBeCloseTo(20.5, 12);
+    expect(rows[0]!.std_dev).toBeCloseTo(Math.SQRT1_2, 12); // sample std of {20, 21}
+    expect(rows[1]!.std_dev).toBeNull();
+
+    // Re-running gives identical rows; changed raw data replaces the stale slice.
+    await runEtl({ aggDb: agg.db, rawDb: raw.db, machine, etl: 'sensor-stats', day: '2024-10-27' });
+    expect(await agg.db.selectFrom('agg_sensor_stats').selectAll().orderBy('hour_ts').execute()).toEqual(
+      rows,
+    );
+    await sql`delete from variable_log_float where id_var = 1 and date = ${T('2024-10-27T01:15:00Z')}`.execute(
+      raw.db,
+    );
+    await runEtl({ aggDb: agg.db, rawDb: raw.db, machine, etl: 'sensor-stats', day: '2024-10-27' });
+    const after = await agg.db.selectFrom('agg_sensor_stats').select('hour_ts').execute();
+    expect(after).toHaveLength(1);
+    const ledger = await agg.db.selectFrom('etl_runs').selectAll().executeTakeFirstOrThrow();
+    expect(ledger).toMatchObject({ status: 'succeeded', attempts: 3, rows_written: 1, complete: false });
+  });
+});
