@@ -63,8 +63,21 @@ export const profileSchema = z.object({
   motors: z.array(motorSchema).default([]),
 });
 
-/** Per-machine overrides: any role given here replaces that role of the named profile wholesale. */
-export const signalsOverrideSchema = profileSchema.partial().strict();
+/**
+ * Per-machine overrides: any role given here replaces that role of the named profile wholesale; `null`
+ * switches a role off. Built without defaults on purpose: zod 4 applies a field's default inside
+ * `.optional()`, so `profileSchema.partial()` would turn `{ motors }` into "motors, and every other
+ * role reset to none".
+ */
+export const signalsOverrideSchema = z
+  .object({
+    state: stateRoleSchema.nullable().optional(),
+    program: programRoleSchema.nullable().optional(),
+    temperature: z.array(temperatureSensorSchema).optional(),
+    alarms: alarmRoleSchema.nullable().optional(),
+    motors: z.array(motorSchema).optional(),
+  })
+  .strict();
 
 export type StateRole = z.infer<typeof stateRoleSchema>;
 export type ProgramRole = z.infer<typeof programRoleSchema>;
