@@ -43,15 +43,20 @@ export const envSchema = z
     ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
     LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
   })
-  .superRefine((env, ctx) => {
-    if ((env.ADMIN_USER === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [env.ADMIN_USER === undefined ? 'ADMIN_USER' : 'ADMIN_PASSWORD'],
-        message:
-          'ADMIN_USER and ADMIN_PASSWORD are set together (or neither, which disables the admin surface)',
-      });
-    }
-  });
+  .superRefine(
+    (env, ctx) => {
+      if ((env.ADMIN_USER === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [env.ADMIN_USER === undefined ? 'ADMIN_USER' : 'ADMIN_PASSWORD'],
+          message:
+            'ADMIN_USER and ADMIN_PASSWORD are set together (or neither, which disables the admin surface)',
+        });
+      }
+    },
+    // Also when another variable is invalid (zod skips refinements after such a problem by default),
+    // so every problem is reported in one go. Only the two admin variables are read, both plain strings.
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 
 export type Env = z.infer<typeof envSchema>;

@@ -39,27 +39,51 @@ export const machinesFileSchema = z
     profiles: z.record(z.string(), profileSchema).default({}),
     machines: z.array(machineSchema).min(1, 'configure at least one machine'),
   })
-  .superRefine((file, ctx) => {
-    const seen = new Set<string>();
-    file.machines.forEach((machine, index) => {
-      if (seen.has(machine.id)) {
+  .superRefine(checkIdsAndProfiles, {
+    // Run even when some machine failed to parse (a missing name, a bad override): otherwise a
+    // duplicate id or an unknown profile would only surface on the next start.
+    when: (payload) => isRecord(payload.value),
+  });
+
+// Sees the file as parsed so far, which may be partial when other problems were found: every field is
+// checked before use.
+function checkIdsAndProfiles(file: unknown, ctx: z.RefinementCtx): void {
+  if (!isRecord(file) || !Array.isArray(file.machines)) return;
+  const siteProfiles = isRecord(file.profiles) ? file.profiles : {};
+  const known = [...Object.keys(builtInProfiles), ...Object.keys(siteProfiles)];
+  const seen = new Set<string>();
+  file.machines.forEach((machine: unknown, index) => {
+    if (!isRecord(machine)) return;
+    const { id, profile } = machine;
+    if (typeof id === 'string') {
+      if (seen.has(id)) {
         ctx.addIssue({
           code: 'custom',
           path: ['machines', index, 'id'],
-          message: `duplicate machine id '${machine.id}'`,
+          message: `duplicate machine id '${id}'`,
         });
       }
-      seen.add(machine.id);
-      if (!(machine.profile in builtInProfiles) && !(machine.profile in file.profiles)) {
-        const known = [...Object.keys(builtInProfiles), ...Object.keys(file.profiles)].join(', ');
-        ctx.addIssue({
-          code: 'custom',
-          path: ['machines', index, 'profile'],
-          message: `unknown profile '${machine.profile}' (known: ${known})`,
-        });
-      }
-    });
+      seen.add(id);
+    }
+    // Own keys only: `profile: "toString"` must not find Object.prototype.toString.
+    if (
+      typeof profile === 'string' &&
+      profile !== '' && // already reported by the machine's schema
+      !Object.hasOwn(builtInProfiles, profile) &&
+      !Object.hasOwn(siteProfiles, profile)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['machines', index, 'profile'],
+        message: `unknown profile '${profile}' (known: ${known.join(', ')})`,
+      });
+    }
   });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 /** A configured machine with its profile resolved (built-in or site profile, then `signals` overrides). */
 export interface Machine {
@@ -77,7 +101,7 @@ export type MachinesFile = z.infer<typeof machinesFileSchema>;
 export function resolveMachines(file: MachinesFile): Machine[] {
   const profiles: Record<string, Profile> = { ...builtInProfiles, ...file.profiles };
   return file.machines.map((m) => {
-    const base = profiles[m.profile];
+    const base = Object.hasOwn(profiles, m.profile) ? profiles[m.profile] : undefined;
     if (!base) throw new Error(`unknown profile '${m.profile}'`);
     const overrides = Object.fromEntries(Object.entries(m.signals ?? {}).filter(([, v]) => v !== undefined));
     return {
