@@ -72,13 +72,29 @@ export function parseMachinesText(
       ],
     };
   }
+  // Editors on Windows save a byte-order mark, which JSON.parse rejects.
+  const source = text.replace(/^\uFEFF/, '');
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(source);
   } catch (error) {
-    return { problems: [{ path, message: `is not valid JSON: ${(error as Error).message}` }] };
+    return { problems: [{ path, message: `is not valid JSON: ${describeJsonError(error, source)}` }] };
   }
   const file = machinesFileSchema.safeParse(json);
   if (!file.success) return { problems: problemsFromZod(file.error, path) };
   return { machines: resolveMachines(file.data) };
+}
+
+/**
+ * V8's JSON.parse messages quote the text around the error (`Unexpected token 'p', ..."baseUrl": postgres:/"...`),
+ * which may be a database password: keep the reason, replace the excerpt with a line and column.
+ */
+function describeJsonError(error: unknown, text: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/^Unexpected end of JSON input/.test(message)) return 'unexpected end of input';
+  if (/^Unexpected token/.test(message)) return 'unexpected character';
+  const at = /^(.*?)(?: in JSON)? at position (\d+)/s.exec(message);
+  if (!at?.[1] || !at[2]) return 'syntax error';
+  const before = text.slice(0, Number(at[2])).split('\n');
+  return `${at[1]} (line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1})`;
 }
