@@ -42,7 +42,14 @@ export function createLogger(options: {
   );
 }
 
-/** A connection URL with its password replaced, for messages and logs. */
+/**
+ * A connection URL with its password replaced, for messages and logs.
+ *
+ * @example
+ * redactUrl('postgres://reader:s3cret@db:5432/press07'); // 'postgres://reader:***@db:5432/press07'
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+  // The password runs to the last `@` of the authority (an unencoded `@` in it is still the password's,
+  // as URL parsers read it); failing that, to the last `@` at all: hiding too much beats leaking.
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)(?:[^/?#]*|.*)@/i, '$1***@');
 }
