@@ -1,6 +1,12 @@
 export { type Env, envSchema } from './env.ts';
 export { ConfigError, type ConfigProblem, problemsFromZod } from './errors.ts';
 export { type Config, loadConfig, parseMachinesText } from './load-config.ts';
+export {
+  EX_CONFIG,
+  formatConfigError,
+  type LoadConfigOrExitOptions,
+  loadConfigOrExit,
+} from './load-config-or-exit.ts';
 export { createLogger, type Logger, redactPaths, redactUrl } from './logger.ts';
 export {
   databaseUrlSchema,

@@ -1,0 +1,37 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// A real process, as an app's main.ts would run it: the exit status and stderr are the contract.
+function start(env: Record<string, string>) {
+  const main =
+    "import { loadConfigOrExit } from './index.ts'; loadConfigOrExit(process.env, { app: 'api' }); console.log('started');";
+  return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', main], {
+    cwd: fileURLToPath(new URL('.', import.meta.url)),
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+}
+
+describe('loadConfigOrExit in a process', () => {
+  it('refuses to start with exit status 78 and only the list of problems on stderr', () => {
+    const run = start({
+      PORT: 'eighty',
+      ADMIN_USER: 'ops',
+      ADMIN_PASSWORD: 'short-pw',
+      MACHINES_FILE: '/nonexistent/machines.json',
+    });
+    expect(run.status).toBe(78);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      [
+        'api: refusing to start. Invalid configuration (3 problems):',
+        '  - PORT: must be a port number',
+        '  - ADMIN_PASSWORD: must be at least 12 characters',
+        "  - MACHINES_FILE: cannot read '/nonexistent/machines.json' (ENOENT)",
+        '',
+      ].join('\n'),
+    );
+  });
+});

@@ -1,0 +1,332 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from './errors.ts';
+import { loadConfig } from './load-config.ts';
+import { builtInProfiles } from './profiles.ts';
+
+// The example of DOMAIN §1, verbatim.
+const domainExample = `{ "machines": [
+  { "id": "press-07", "name": "Press 07", "rawDatabaseUrl": "postgres://reader@db:5432/press07",
+    "timezone": "Europe/Madrid", "profile": "logger" },
+  { "id": "mazak01", "name": "Mazak Integrex", "rawDatabaseUrl": "postgres://reader@db:5432/mazak01",
+    "profile": "mtconnect", "signals": { "motors": [ { "variable": "Sload", "ratedKw": 11 } ] } }
+] }`;
+
+/** A file source holding exactly these files; any other path fails like a missing file. */
+function files(contents: Record<string, string>): (path: string) => string {
+  return (path) => {
+    const text = contents[path];
+    if (text === undefined) {
+      throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+    }
+    return text;
+  };
+}
+
+const exampleFile = files({ 'machines.json': domainExample });
+
+function machinesFile(machines: unknown[], extra: Record<string, unknown> = {}) {
+  return files({ 'machines.json': JSON.stringify({ ...extra, machines }) });
+}
+
+function configError(load: () => unknown): ConfigError {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const machine = (fields: Record<string, unknown> = {}) => ({
+  id: 'press-07',
+  name: 'Press 07',
+  rawDatabaseUrl: 'postgres://reader@db:5432/press07',
+  profile: 'logger',
+  ...fields,
+});
+
+describe('loadConfig: environment', () => {
+  it('defaults to the embedded single-laptop setup', () => {
+    const config = loadConfig({}, exampleFile);
+    expect(config).toMatchObject({
+      aggDatabaseUrl: 'pglite:./.data/agg',
+      redisUrl: 'redis://127.0.0.1:6379',
+      port: 8000,
+      corsOrigins: ['http://localhost:3000'],
+      admin: null,
+      logLevel: 'info',
+      machinesFile: 'machines.json',
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    const config = loadConfig({ PORT: '', LOG_LEVEL: '', ADMIN_USER: '', ADMIN_PASSWORD: '' }, exampleFile);
+    expect(config).toMatchObject({ port: 8000, logLevel: 'info', admin: null });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig(
+      {
+        AGG_DATABASE_URL: 'postgres://agg:agg-password@db:5432/agg',
+        REDIS_URL: 'rediss://cache.internal:6380',
+        MACHINES_FILE: ' /etc/mm/machines.json ',
+        PORT: '8080',
+        CORS_ORIGINS: 'https://plant.example, http://localhost:5173,',
+        ADMIN_USER: 'ops',
+        ADMIN_PASSWORD: 'correct horse battery',
+        LOG_LEVEL: 'debug',
+      },
+      files({ '/etc/mm/machines.json': domainExample }),
+    );
+    expect(config).toMatchObject({
+      aggDatabaseUrl: 'postgres://agg:agg-password@db:5432/agg',
+      redisUrl: 'rediss://cache.internal:6380',
+      machinesFile: '/etc/mm/machines.json',
+      port: 8080,
+      corsOrigins: ['https://plant.example', 'http://localhost:5173'],
+      admin: { user: 'ops', password: 'correct horse battery' },
+      logLevel: 'debug',
+    });
+    expect(config.machines).toHaveLength(2);
+  });
+
+  it('reports every problem in one error, by variable, without echoing any value', () => {
+    const error = configError(() =>
+      loadConfig(
+        {
+          PORT: 'eighty',
+          AGG_DATABASE_URL: 'mysql://agg:Agg-S3cret-Pw@db/agg',
+          REDIS_URL: 'http://:Redis-S3cret-Pw@cache:6379',
+          ADMIN_USER: 'ops',
+          LOG_LEVEL: 'chatty',
+          CORS_ORIGINS: 'https://plant.example,plant.example/',
+        },
+        exampleFile,
+      ),
+    );
+    expect(error.problems).toEqual([
+      { path: 'AGG_DATABASE_URL', message: 'must be a postgres:// URL or pglite:<dir> / pglite:memory' },
+      { path: 'REDIS_URL', message: 'must be a redis:// or rediss:// URL' },
+      { path: 'PORT', message: 'must be a port number' },
+      { path: 'CORS_ORIGINS[1]', message: 'each origin must look like http(s)://host[:port], or be *' },
+      { path: 'LOG_LEVEL', message: 'must be one of fatal, error, warn, info, debug, trace, silent' },
+      {
+        path: 'ADMIN_PASSWORD',
+        message:
+          'ADMIN_USER and ADMIN_PASSWORD are set together (or neither, which disables the admin surface)',
+      },
+    ]);
+    expect(error.message.split('\n')).toEqual([
+      'Invalid configuration (6 problems):',
+      ...error.problems.map((p) => `  - ${p.path}: ${p.message}`),
+    ]);
+    for (const value of ['eighty', 'S3cret', 'chatty', 'plant.example/'])
+      expect(error.message).not.toContain(value);
+  });
+
+  it('rejects a short admin password and a port out of range together, without echoing the password', () => {
+    const error = configError(() =>
+      loadConfig({ ADMIN_USER: 'ops', ADMIN_PASSWORD: 'hunter2', PORT: '0' }, exampleFile),
+    );
+    expect(error.problems).toEqual([
+      { path: 'PORT', message: 'must be between 1 and 65535' },
+      { path: 'ADMIN_PASSWORD', message: 'must be at least 12 characters' },
+    ]);
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('names ADMIN_USER when only the password is set', () => {
+    const error = configError(() => loadConfig({ ADMIN_PASSWORD: 'long enough password' }, exampleFile));
+    expect(error.problems.map((p) => p.path)).toEqual(['ADMIN_USER']);
+    expect(error.message).not.toContain('long enough password');
+  });
+
+  it('reports environment and machines file problems in the same error', () => {
+    const error = configError(() => loadConfig({ PORT: '99999', MACHINES_FILE: 'site.json' }, files({})));
+    expect(error.problems.map((p) => p.path)).toEqual(['PORT', 'MACHINES_FILE']);
+  });
+});
+
+describe('loadConfig: machines file', () => {
+  it('reports a missing file with its absolute path and the system error code', () => {
+    const error = configError(() => loadConfig({ MACHINES_FILE: 'conf/site.json' }, files({})));
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]?.path).toBe('MACHINES_FILE');
+    expect(error.problems[0]?.message).toMatch(/^cannot read '\/.*\/conf\/site\.json' \(ENOENT\)$/);
+  });
+
+  it('reports invalid JSON by line and column, without quoting the file', () => {
+    const text =
+      '{ "machines": [\n  { "id": "a", "rawDatabaseUrl": "postgres://reader:Raw-S3cret@db/a", }\n] }';
+    const error = configError(() => loadConfig({}, files({ 'machines.json': text })));
+    expect(error.problems).toEqual([
+      {
+        path: 'machines.json',
+        message: 'is not valid JSON: Expected double-quoted property name (line 2, column 71)',
+      },
+    ]);
+  });
+
+  it('never quotes the text around a JSON syntax error (it may hold a password)', () => {
+    const text = '{ "machines": [ { "rawDatabaseUrl": postgres://reader:Raw-S3cret@db/a } ] }';
+    const error = configError(() => loadConfig({}, files({ 'machines.json': text })));
+    expect(error.problems).toEqual([
+      { path: 'machines.json', message: 'is not valid JSON: unexpected character' },
+    ]);
+    expect(error.message).not.toContain('S3cret');
+    expect(error.message).not.toContain('postgres');
+  });
+
+  it('reads a file saved with a byte-order mark', () => {
+    const config = loadConfig({}, files({ 'machines.json': `\uFEFF${domainExample}` }));
+    expect(config.machines.map((m) => m.id)).toEqual(['press-07', 'mazak01']);
+  });
+
+  it('lists every problem of every machine at once, with paths into the file', () => {
+    const error = configError(() =>
+      loadConfig(
+        { MACHINES_FILE: 'site.json' },
+        files({
+          'site.json': JSON.stringify({
+            machines: [
+              machine(),
+              machine({ id: 'Press_08', timezone: 'Europe/Madird' }),
+              machine({ id: 'press-07', profile: 'fanuc' }),
+              machine({
+                id: 'mill-1',
+                rawDatabaseUrl: 'mysql://reader:Raw-S3cret@db/mill',
+                signals: { motors: [{ variable: 'Sload' }], lights: [] },
+              }),
+              { id: 'mill-1', rawDatabaseUrl: 'postgres://reader@db/mill2', profile: 'toString' },
+            ],
+          }),
+        }),
+      ),
+    );
+    expect(error.problems).toEqual([
+      {
+        path: 'site.json.machines[1].id',
+        message: 'must be a slug: lowercase letters, digits and single dashes',
+      },
+      { path: 'site.json.machines[1].timezone', message: "unknown IANA time zone 'Europe/Madird'" },
+      {
+        path: 'site.json.machines[3].rawDatabaseUrl',
+        message: expect.stringContaining('must be a postgres://'),
+      },
+      { path: 'site.json.machines[3].signals.motors[0].ratedKw', message: expect.any(String) },
+      { path: 'site.json.machines[3].signals', message: expect.stringContaining('lights') },
+      { path: 'site.json.machines[4].name', message: expect.any(String) },
+      { path: 'site.json.machines[2].id', message: "duplicate machine id 'press-07'" },
+      {
+        path: 'site.json.machines[2].profile',
+        message: "unknown profile 'fanuc' (known: logger, mtconnect)",
+      },
+      { path: 'site.json.machines[4].id', message: "duplicate machine id 'mill-1'" },
+      {
+        path: 'site.json.machines[4].profile',
+        message: "unknown profile 'toString' (known: logger, mtconnect)",
+      },
+    ]);
+    expect(error.message).not.toContain('S3cret');
+  });
+
+  it('uses the path of the default file, machines.json, in its problems', () => {
+    const error = configError(() => loadConfig({}, machinesFile([machine({ timezone: 'Mars/Olympus' })])));
+    expect(error.problems.map((p) => p.path)).toEqual(['machines.json.machines[0].timezone']);
+  });
+
+  it('requires at least one machine', () => {
+    const error = configError(() => loadConfig({}, machinesFile([])));
+    expect(error.problems).toEqual([
+      { path: 'machines.json.machines', message: 'configure at least one machine' },
+    ]);
+  });
+
+  it('reports a file of the wrong shape without crashing', () => {
+    for (const text of ['[]', 'null', '{"machines": {}}', '{"machines": [42, null]}']) {
+      const error = configError(() => loadConfig({}, files({ 'machines.json': text })));
+      expect(error.problems.length, text).toBeGreaterThan(0);
+      for (const problem of error.problems) expect(problem.path, text).toMatch(/^machines\.json/);
+    }
+  });
+});
+
+describe('loadConfig: profiles', () => {
+  it('resolves the DOMAIN §1 example', () => {
+    const [press, mazak] = loadConfig({}, exampleFile).machines;
+    expect(press).toEqual({
+      id: 'press-07',
+      name: 'Press 07',
+      rawDatabaseUrl: 'postgres://reader@db:5432/press07',
+      timezone: 'Europe/Madrid',
+      profileName: 'logger',
+      profile: builtInProfiles.logger,
+    });
+    expect(mazak).toMatchObject({ id: 'mazak01', timezone: 'UTC', profileName: 'mtconnect' });
+    // `signals.motors` replaces the profile's motors and leaves every other role as the profile has it.
+    expect(mazak?.profile).toEqual({
+      ...builtInProfiles.mtconnect,
+      motors: [{ variable: 'Sload', ratedKw: 11 }],
+    });
+    expect(mazak?.profile.state).toEqual({
+      method: 'state',
+      variable: 'execution',
+      runningValues: ['ACTIVE'],
+    });
+  });
+
+  it('switches a role off with a null override and replaces a role wholesale', () => {
+    const [press] = loadConfig(
+      {},
+      machinesFile([
+        machine({ signals: { alarms: null, temperature: [{ variable: 'OIL_TEMP', scale: 0.1 }] } }),
+      ]),
+    ).machines;
+    expect(press?.profile).toEqual({
+      ...builtInProfiles.logger,
+      alarms: null,
+      temperature: [{ variable: 'OIL_TEMP', scale: 0.1, zeroIsMissing: true }],
+    });
+  });
+
+  it('accepts a site-defined profile from `profiles`, with the schema defaults filled in', () => {
+    const [hydraulic] = loadConfig(
+      {},
+      machinesFile([machine({ id: 'hydraulic-2', profile: 'press-line' })], {
+        profiles: {
+          'press-line': {
+            state: { method: 'gap' },
+            temperature: [{ variable: 'OIL_TEMP', scale: 0.1, zeroIsMissing: false }],
+            motors: [{ variable: 'PUMP_LOAD', ratedKw: 22 }],
+          },
+        },
+      }),
+    ).machines;
+    expect(hydraulic?.profileName).toBe('press-line');
+    expect(hydraulic?.profile).toEqual({
+      state: { method: 'gap', gapSeconds: 600 },
+      program: null,
+      temperature: [{ variable: 'OIL_TEMP', scale: 0.1, zeroIsMissing: false }],
+      alarms: null,
+      motors: [{ variable: 'PUMP_LOAD', ratedKw: 22 }],
+    });
+  });
+
+  it('reports an invalid site profile once, not again as unknown on the machines using it', () => {
+    const error = configError(() =>
+      loadConfig(
+        {},
+        machinesFile([machine({ profile: 'press-line' })], {
+          profiles: { 'press-line': { alarms: { format: 'json-snapshot' } } },
+        }),
+      ),
+    );
+    expect(error.problems).toEqual([
+      {
+        path: 'machines.json.profiles.press-line.alarms',
+        message: 'name at least one variable or a datatype',
+      },
+    ]);
+  });
+});
