@@ -1,0 +1,1 @@
+export { machineActivity } from './machine-activity.ts';
