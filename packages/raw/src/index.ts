@@ -1,2 +1,2 @@
 // The raw (logger) side: test-data builder, plant simulator, SHDR importer.
-export {};
+export * from './shdr/index.ts';

@@ -1,5 +1,9 @@
 // `pnpm raw <command>`: tools that write raw databases this product owns (never a logger's).
-const commands: Record<string, (args: string[]) => Promise<number>> = {};
+import { importShdrCommand } from '../shdr/cli.ts';
+
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  'import-shdr': importShdrCommand,
+};
 
 const [command, ...args] = process.argv.slice(2);
 const run = command ? commands[command] : undefined;
