@@ -1,5 +1,6 @@
-import { PermanentEtlError } from './errors.ts';
+import { alerts } from './alerts/index.ts';
 import { energy } from './energy/index.ts';
+import { PermanentEtlError } from './errors.ts';
 import { type EtlDefinition, type EtlId, etlIds, isEtlId } from './etl.ts';
 import { machineActivity } from './machine-activity/index.ts';
 import { programs } from './programs/index.ts';
@@ -10,6 +11,7 @@ export const registry: Partial<Record<EtlId, EtlDefinition>> = {
   'sensor-stats': sensorStats,
   'machine-activity': machineActivity,
   programs,
+  alerts,
   energy,
 };
 

@@ -1,0 +1,48 @@
+import type { ConditionLevel } from './activation.ts';
+
+/** `alert_type`: exactly one of these, lowercase (API.md). */
+export type AlertType = 'emergency' | 'error' | 'warning' | 'other';
+
+export const alertTypes: readonly AlertType[] = ['emergency', 'error', 'warning', 'other'];
+
+const EMERGENCY = ['emerg'];
+const ERROR = ['err', 'fallo', 'fault'];
+const WARNING = ['alert', 'alarm', 'warn', 'aviso', 'atten', 'atenc'];
+
+const LETTERS = /\p{L}+/gu;
+
+/**
+ * The words of a text (DOMAIN §5.4): maximal runs of Unicode letters, lowercased. The text is
+ * NFC-normalised first, so an accent written as a combining mark (`Atencio\u0301n`, which is not a
+ * letter) does not split `Atención` in two. Case is folded with `toLowerCase` (locale-independent);
+ * accents are kept: every prefix we match is plain ASCII, and DOMAIN asks only for case-insensitivity.
+ *
+ * @example
+ * words('Atención: nivel  "bajo"'); // ['atención', 'nivel', 'bajo']
+ */
+export function words(text: string): string[] {
+  return (text.normalize('NFC').match(LETTERS) ?? []).map((w) => w.toLowerCase());
+}
+
+/**
+ * The severity class of an activation (DOMAIN §5.4), first match wins: `emergency` if a word of
+ * the description starts with `emerg`; `error` for an MTConnect `Fault` or a word starting with
+ * `err`, `fallo` or `fault`; `warning` for an MTConnect `Warning` or a word starting with `alert`,
+ * `alarm`, `warn`, `aviso`, `atten` or `atenc`; else `other`. Only the description is read, never
+ * the code (DOMAIN: "a word of the description"), and whole words only: `CERRAR` and `Terror` are
+ * not errors. Because the order is fixed, an MTConnect `Warning` whose message says `START ERROR`
+ * is an `error`.
+ *
+ * @example
+ * alertType('Parada de EMERGENCIA', null); // 'emergency'
+ * alertType('CERRAR PUERTA', null); // 'other'
+ * alertType('INTERFERE', 'Fault'); // 'error'
+ */
+export function alertType(description: string | null, level: ConditionLevel | null): AlertType {
+  const found = words(description ?? '');
+  const startsWithAny = (prefixes: string[]) => found.some((w) => prefixes.some((p) => w.startsWith(p)));
+  if (startsWithAny(EMERGENCY)) return 'emergency';
+  if (level === 'Fault' || startsWithAny(ERROR)) return 'error';
+  if (level === 'Warning' || startsWithAny(WARNING)) return 'warning';
+  return 'other';
+}
