@@ -1,10 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// One run for the whole workspace. Unit tests (`*.test.ts`) do no I/O; integration tests
-// (`*.int.test.ts`) use real PostgreSQL and Redis found by the global setup.
+// One run for the whole workspace. Unit tests (`*.test.ts`) do no I/O and need no services;
+// integration tests (`*.int.test.ts`) use real PostgreSQL and Redis, found by the global setup.
 export default defineConfig({
   test: {
-    globalSetup: ['./packages/testing/src/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
@@ -23,6 +22,7 @@ export default defineConfig({
           name: 'integration',
           include: ['{packages,apps}/*/src/**/*.int.test.ts'],
           exclude: ['**/node_modules/**'],
+          globalSetup: ['./packages/testing/src/global-setup.ts'],
         },
       },
     ],

@@ -276,6 +276,11 @@ describe('loadConfig: profiles', () => {
     });
   });
 
+  it('stores a time zone in its canonical spelling', () => {
+    const [press] = loadConfig({}, machinesFile([machine({ timezone: 'europe/madrid' })])).machines;
+    expect(press?.timezone).toBe('Europe/Madrid');
+  });
+
   it('switches a role off with a null override and replaces a role wholesale', () => {
     const [press] = loadConfig(
       {},

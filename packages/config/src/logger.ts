@@ -18,6 +18,15 @@ export const redactPaths = [
   '*.rawDatabaseUrl',
   'connectionString',
   '*.connectionString',
+  // A whole Config object, should one ever be logged.
+  'admin.password',
+  '*.admin.password',
+  'aggDatabaseUrl',
+  '*.aggDatabaseUrl',
+  'redisUrl',
+  '*.redisUrl',
+  'machines[*].rawDatabaseUrl',
+  '*.machines[*].rawDatabaseUrl',
 ];
 
 /**

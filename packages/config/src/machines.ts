@@ -28,7 +28,13 @@ export const machineSchema = z.object({
     .default('UTC')
     .superRefine((zone, ctx) => {
       if (!isTimeZone(zone)) ctx.addIssue({ code: 'custom', message: `unknown IANA time zone '${zone}'` });
-    }),
+    })
+    // 'europe/madrid' is accepted by Intl; store the canonical spelling so every log and key agrees.
+    .transform((zone) =>
+      isTimeZone(zone)
+        ? new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone
+        : zone,
+    ),
   profile: z.string().min(1),
   signals: signalsOverrideSchema.optional(),
 });

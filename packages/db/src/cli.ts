@@ -14,7 +14,14 @@ if (!parsed.success) {
   process.exit(2);
 }
 const url = parsed.data;
-const logger = createLogger({ app: 'db', level: process.env.LOG_LEVEL ?? 'info' });
+const level = process.env.LOG_LEVEL?.trim() || 'info';
+if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
+  console.error(
+    `Invalid configuration:\n  - LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent`,
+  );
+  process.exit(2);
+}
+const logger = createLogger({ app: 'db', level });
 const db = createDb(url, { max: 1 });
 try {
   const { applied } = await migrateToLatest(db);
