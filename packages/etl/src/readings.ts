@@ -15,7 +15,8 @@ const v = sql.ref('value');
 
 /** Float roles (state, motor loads): any finite value is valid, NaN/NULL off, ±Infinity invalid. */
 export const floatReading: ReadingClass = {
-  invalid: sql<boolean>`(${v} in ('Infinity'::real, '-Infinity'::real))`,
+  // `is not null` first: `NULL in (...)` is NULL, and `not NULL` would drop an off row as if invalid.
+  invalid: sql<boolean>`(${v} is not null and ${v} in ('Infinity'::real, '-Infinity'::real))`,
   off: sql<boolean>`(${v} is null or ${v} = 'NaN'::real)`,
 };
 
