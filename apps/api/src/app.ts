@@ -1,0 +1,111 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import type { AppEnv } from './app-env.ts';
+import type { AppDeps } from './deps.ts';
+import { ApiError, DependencyUnavailableError, isConnectionError, RequestValidationError } from './errors.ts';
+import { defaultStaleRules } from './ledger/classify.ts';
+import { createApiMetrics } from './metrics/api-metrics.ts';
+import { cors } from './middleware/cors/index.ts';
+import { httpMetrics } from './middleware/http-metrics/index.ts';
+import { requestContext } from './middleware/request-context/index.ts';
+import { renderDocsPage } from './openapi/docs-page.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { alertsRoutes } from './routes/alerts.ts';
+import { dataStatusRoutes } from './routes/data-status.ts';
+import { energyRoutes } from './routes/energy.ts';
+import { machineChangesRoutes } from './routes/machine-changes.ts';
+import { machineProgramRoutes } from './routes/machine-program.ts';
+import { machineUtilRoutes } from './routes/machine-util.ts';
+import { machinesRoutes } from './routes/machines.ts';
+import { rootRoutes } from './routes/root.ts';
+import { runsRoutes } from './routes/runs.ts';
+import { statusRoutes } from './routes/status.ts';
+import { temperatureRoutes } from './routes/temperature.ts';
+import { validationHook } from './validation/hook.ts';
+
+/**
+ * The HTTP API: API.md's v1 endpoints, the `/api/v2` range, machine and run-ledger endpoints,
+ * `/openapi.json`, `/docs`, `/metrics`, and the reserved `/admin` prefix. Opens nothing itself:
+ * databases, logger and pools come in `deps`.
+ *
+ * @example
+ * const app = createApp({ config, aggDb, rawDbFor, logger });
+ * serve({ fetch: app.fetch, port: config.port });
+ */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const version = deps.version ?? '0.0.0';
+  const metrics = createApiMetrics({
+    aggDb: deps.aggDb,
+    machineIds: deps.config.machines.map((m) => m.id),
+    pools: deps.pools ?? {},
+    logger: deps.logger,
+    now: deps.now ?? (() => new Date()),
+    rules: deps.staleRules ?? defaultStaleRules,
+    processMetrics: deps.processMetrics ?? false,
+  });
+
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use('*', requestContext({ logger: deps.logger }));
+  app.use('*', httpMetrics({ observe: metrics.observeRequest }));
+  app.use('*', cors({ origins: deps.config.corsOrigins }));
+
+  for (const routes of [
+    rootRoutes,
+    statusRoutes,
+    temperatureRoutes,
+    machineUtilRoutes,
+    dataStatusRoutes,
+    machineChangesRoutes,
+    machineProgramRoutes,
+    alertsRoutes,
+    energyRoutes,
+    machinesRoutes,
+    runsRoutes,
+  ]) {
+    app.route('/', routes(deps));
+  }
+  app.route('/admin', adminRoutes(deps.config.admin));
+
+  let openApiDocument: ReturnType<typeof app.getOpenAPIDocument> | undefined;
+  let docsPage: string | undefined;
+  const document = () => {
+    openApiDocument ??= app.getOpenAPIDocument({
+      openapi: '3.0.3',
+      info: {
+        title: 'Machine monitoring API',
+        version,
+        description:
+          'Aggregated machine data for dashboards. `/api/v1` keeps the original API’s contract (API.md); `/api/v2` adds ranges, the machine list and the run ledger. Every endpoint takes an optional `machine`.',
+      },
+    });
+    return openApiDocument;
+  };
+  app.get('/openapi.json', (c) => c.json(document()));
+  app.get('/docs', (c) => {
+    docsPage ??= renderDocsPage(document());
+    return c.html(docsPage);
+  });
+  app.get('/metrics', async (c) =>
+    c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }),
+  );
+
+  app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
+  app.onError((error, c) => {
+    const logger = c.get('logger') ?? deps.logger;
+    if (error instanceof ApiError) return c.json({ detail: error.message }, error.status);
+    if (error instanceof RequestValidationError) return c.json({ detail: error.detail }, 422);
+    if (error instanceof HTTPException) return error.getResponse();
+    if (error instanceof DependencyUnavailableError) {
+      logger.error({ err: error }, 'dependency unavailable');
+      return c.json({ detail: `Service unavailable: ${error.dependency} is unreachable` }, 503);
+    }
+    if (isConnectionError(error)) {
+      logger.error({ err: error }, 'aggregation database unavailable');
+      return c.json({ detail: 'Service unavailable: aggregation database is unreachable' }, 503);
+    }
+    // Never the exception's text: it may hold SQL, paths or connection details.
+    logger.error({ err: error }, 'unhandled error');
+    return c.json({ detail: 'Internal Server Error' }, 500);
+  });
+  return app;
+}

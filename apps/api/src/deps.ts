@@ -1,0 +1,40 @@
+import type { Config, Logger, Machine } from '@mm/config';
+import type { AggDatabase, RawDatabase } from '@mm/db';
+import type { Kysely } from 'kysely';
+import type { StaleRules } from './ledger/classify.ts';
+
+/** What a connection pool reports (a `pg.Pool` has exactly these). */
+export interface PoolUsage {
+  readonly totalCount: number;
+  readonly idleCount: number;
+  readonly waitingCount: number;
+}
+
+/** Something that answers a liveness ping (an ioredis client does; see `redisPinger`). */
+export interface Pingable {
+  ping(): Promise<unknown>;
+}
+
+/** Everything the HTTP app needs, opened by `main.ts` (or a test) and passed in. */
+export interface AppDeps {
+  config: Pick<Config, 'machines' | 'corsOrigins' | 'admin'>;
+  /** The aggregation database (read only by these routes). */
+  aggDb: Kysely<AggDatabase>;
+  /** The machine's raw database, read-only; the caller creates one pool per machine, lazily, and reuses it. */
+  rawDbFor: (machine: Machine) => Kysely<RawDatabase>;
+  logger: Logger;
+  /** Pools to report in `/metrics`, by name (`agg`, `raw:<machine>`); read at each scrape. */
+  pools?: Record<string, PoolUsage>;
+  /** Redis, when the API is configured to use it: then `/api/status` checks it too. */
+  redis?: Pingable | null;
+  /** Reported by `/api/status` and the OpenAPI document. */
+  version?: string;
+  /** The clock of the run-ledger freshness rules (tests pin it). */
+  now?: () => Date;
+  /** When a partial or running slice of the run ledger counts as stale. */
+  staleRules?: StaleRules;
+  /** How long `/api/status` waits for each dependency before calling it down. */
+  checkTimeoutMs?: number;
+  /** Add Node's process metrics (CPU, memory, event loop) to `/metrics`; `main.ts` turns it on. */
+  processMetrics?: boolean;
+}

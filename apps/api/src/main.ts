@@ -1,0 +1,77 @@
+import { type ServerType, serve } from '@hono/node-server';
+import { ConfigError, createLogger, loadConfig } from '@mm/config';
+import type { AggDatabase } from '@mm/db';
+import packageJson from '../package.json' with { type: 'json' };
+import { createApp } from './app.ts';
+import { openDbWithPool } from './db/open-db-with-pool.ts';
+import { rawDbCache } from './db/raw-db-cache.ts';
+import type { PoolUsage } from './deps.ts';
+import { redisPinger } from './health/redis-ping.ts';
+
+// The API process: read the environment, open the pools, serve, and close everything on SIGTERM or
+// SIGINT after in-flight requests finish. Migrations are a deploy step (`pnpm db:migrate`), not ours.
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}
+
+const logger = createLogger({ app: 'api', level: config.logLevel });
+const pools: Record<string, PoolUsage> = {};
+const agg = openDbWithPool<AggDatabase>(config.aggDatabaseUrl, { applicationName: 'machine-monitoring-api' });
+if (agg.pool) pools.agg = agg.pool;
+const raw = rawDbCache({ pools });
+// Redis is checked by /api/status only when the API is configured with it (REDIS_URL set for it).
+const redis = process.env.REDIS_URL?.trim() ? redisPinger(config.redisUrl) : null;
+
+const app = createApp({
+  config,
+  aggDb: agg.db,
+  rawDbFor: raw.rawDbFor,
+  logger,
+  pools,
+  redis,
+  version: packageJson.version,
+  processMetrics: true,
+});
+
+const hostname = process.env.HOST?.trim() || '0.0.0.0';
+const server: ServerType = serve({ fetch: app.fetch, port: config.port, hostname }, (info) => {
+  logger.info(
+    { address: info.address, port: info.port, machines: config.machines.map((m) => m.id) },
+    'listening',
+  );
+});
+server.on('error', (error) => {
+  logger.fatal({ err: error }, 'cannot serve');
+  process.exit(1);
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  // Stop accepting; idle keep-alive sockets close now, busy ones after their response.
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  if ('closeIdleConnections' in server) server.closeIdleConnections();
+  const force = setTimeout(() => {
+    logger.warn('in-flight requests still running after 10 s: closing their connections');
+    if ('closeAllConnections' in server) server.closeAllConnections();
+  }, 10_000);
+  force.unref();
+  await closed;
+  clearTimeout(force);
+  await Promise.allSettled([agg.db.destroy(), raw.destroyAll()]);
+  logger.info('stopped');
+  logger.flush();
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,96 @@
+import { Writable } from 'node:stream';
+import { type Config, createLogger, type Logger, machinesFileSchema, resolveMachines } from '@mm/config';
+import type { AggDatabase, RawDatabase } from '@mm/db';
+import type { Kysely } from 'kysely';
+import { createApp } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
+
+/** Log lines captured from a logger, parsed. */
+export interface CapturedLogs {
+  logger: Logger;
+  lines: () => Array<Record<string, unknown>>;
+  text: () => string;
+}
+
+/**
+ * A real pino logger (with the product's redaction) writing into memory.
+ *
+ * @example
+ * const logs = captureLogs();
+ * logs.lines().find((l) => l.msg === 'request completed');
+ */
+export function captureLogs(level = 'info'): CapturedLogs {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      chunks.push(String(chunk));
+      callback();
+    },
+  });
+  const logger = createLogger({ app: 'api-test', level, destination });
+  const text = () => chunks.join('');
+  return {
+    logger,
+    text,
+    lines: () =>
+      text()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+/**
+ * Two machines through the real machines-file schema: `press-07` (logger profile, Europe/Madrid,
+ * the default) and `mazak01` (mtconnect, UTC), both reading `rawUrl`.
+ *
+ * @example
+ * const machines = testMachines(raw.url);
+ */
+export function testMachines(rawUrl: string) {
+  return resolveMachines(
+    machinesFileSchema.parse({
+      machines: [
+        {
+          id: 'press-07',
+          name: 'Press 07',
+          rawDatabaseUrl: rawUrl,
+          timezone: 'Europe/Madrid',
+          profile: 'logger',
+        },
+        { id: 'mazak01', name: 'Mazak Integrex', rawDatabaseUrl: rawUrl, profile: 'mtconnect' },
+      ],
+    }),
+  );
+}
+
+/**
+ * The app over given databases, with test defaults for everything else.
+ *
+ * @example
+ * const { app, logs } = testApp({ aggDb: agg.db, rawDb: raw.db, rawUrl: raw.url });
+ */
+export function testApp(options: {
+  aggDb: Kysely<AggDatabase>;
+  rawDb: Kysely<RawDatabase>;
+  rawUrl: string;
+  config?: Partial<Pick<Config, 'corsOrigins' | 'admin'>>;
+  deps?: Partial<AppDeps>;
+}) {
+  const logs = captureLogs();
+  const config = {
+    machines: testMachines(options.rawUrl),
+    corsOrigins: options.config?.corsOrigins ?? ['http://localhost:3000'],
+    admin: options.config?.admin ?? null,
+  };
+  const app = createApp({
+    config,
+    aggDb: options.aggDb,
+    rawDbFor: () => options.rawDb,
+    logger: logs.logger,
+    version: '0.1.0-test',
+    checkTimeoutMs: 3000,
+    ...options.deps,
+  });
+  return { app, logs, config };
+}
