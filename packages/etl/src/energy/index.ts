@@ -1,0 +1,1 @@
+export { energy } from './energy.ts';
