@@ -6,8 +6,8 @@ export interface GapSessionsInput {
   start: number;
   /** Window end (epoch ms, exclusive): rows are counted up to here. */
   end: number;
-  /** min(window end, horizon): rows at or after it are not part of any session. */
-  until: number;
+  /** The horizon (DOMAIN §3): rows after it are not part of any session; a row at it is. */
+  horizon: number;
   /** A session ends at a gap strictly greater than this (ms). */
   gapMs: number;
 }
@@ -26,14 +26,20 @@ export interface GapSessionsRow {
  * between consecutive rows that does not split a session: one `lag()` and no session numbering.
  *
  * Rows are found by one index range scan per (variable, log table) through a lateral join over
- * `variable`, never by a scan of a whole log table. Invalid rows (±Infinity floats, DOMAIN §1) are
- * skipped as if never logged, the same rule the horizon uses, and counted. Off rows (NaN, NULL,
- * UNAVAILABLE) are log rows: the logger wrote them, and the one that marks the switch-off closes
- * the session at the instant the machine went off. No carry-in: a session starts at the day's first
- * row, as the original's did.
+ * `variable`, never by a scan of a whole log table: `offset 0` keeps the planner from flattening
+ * the lateral subquery into a hash join over a sequential scan (it picks that for a small log
+ * table, and could for a large one on bad statistics).
+ *
+ * Invalid rows (±Infinity floats, DOMAIN §1) are skipped as if never logged, the rule the horizon
+ * uses, and counted. Off rows (NaN, NULL, UNAVAILABLE) are log rows: the logger wrote them, and
+ * the one that marks the switch-off ends the session at the instant the machine went off. No
+ * carry-in: a session starts at the day's first row, as the original's did. A row at exactly the
+ * horizon is a row of the day and ends its session there (no time after the horizon is counted,
+ * as the state method counts up to the horizon); rows after it are not (only invalid rows, or rows
+ * in the log table a variable's datatype does not name, can be there).
  *
  * @example
- * const { rows } = await gapSessions({ start, end, until, gapMs: 600_000 }).execute(raw);
+ * const { rows } = await gapSessions({ start, end, horizon, gapMs: 600_000 }).execute(raw);
  * rows[0].running_ms; // 3_600_000
  */
 export function gapSessions(input: GapSessionsInput): RawBuilder<GapSessionsRow> {
@@ -46,6 +52,7 @@ export function gapSessions(input: GapSessionsInput): RawBuilder<GapSessionsRow>
       cross join lateral (
         select date, ${floatReading.invalid} as invalid from variable_log_float
         where id_var = variable.id and date >= ${start} and date < ${end}
+        offset 0
       ) as logged
       union all
       select logged.date, logged.invalid
@@ -53,12 +60,13 @@ export function gapSessions(input: GapSessionsInput): RawBuilder<GapSessionsRow>
       cross join lateral (
         select date, ${stringReading.invalid} as invalid from variable_log_string
         where id_var = variable.id and date >= ${start} and date < ${end}
+        offset 0
       ) as logged
     ),
     gaps as (
       select date - lag(date) over (order by date) as gap
       from day_rows
-      where not invalid and date < ${input.until}::bigint
+      where not invalid and date <= ${input.horizon}::bigint
     )
     select counts.rows_read, counts.invalid, sessions.running_ms
     from (

@@ -89,11 +89,11 @@ function runningPredicate(isFloat: boolean, runningValues: Array<number | string
 }
 
 async function gapMethod(ctx: ExtractContext, gapSeconds: number): Promise<ExtractResult> {
-  const { raw, window, until } = ctx;
+  const { raw, window, horizon, until } = ctx;
   const result = await gapSessions({
     start: window.start,
     end: window.end,
-    until,
+    horizon: horizon ?? until,
     gapMs: gapSeconds * 1000,
   }).execute(raw);
   const { rows_read = 0, invalid = 0, running_ms = 0 } = result.rows[0] ?? {};
