@@ -14,7 +14,7 @@ import { ShdrInputError } from './errors.ts';
 import { openRawTarget, type RawTarget, type SqlSession } from './raw-target.ts';
 import { readLineBatches } from './read-lines.ts';
 import { parseShdrFileName, type ShdrFileName } from './shdr-file-name.ts';
-import { type RawVariable, type ShdrFileCounts, ShdrFileSequencer } from './shdr-file-sequencer.ts';
+import { type ShdrFileCounts, ShdrFileSequencer, type ShdrVariable } from './shdr-file-sequencer.ts';
 import { type IsCondition, parseShdrLine } from './shdr-line.ts';
 
 export interface ImportShdrOptions {
@@ -169,18 +169,21 @@ async function loadDeviceModel(path: string, device: string): Promise<DeviceMode
   return model;
 }
 
-async function loadVariables(db: Pick<SqlSession, 'query'>): Promise<Map<string, RawVariable>> {
+async function loadVariables(db: Pick<SqlSession, 'query'>): Promise<Map<string, ShdrVariable>> {
   const { rows } = await db.query<{ id: number; name: string; datatype: string }>(
     'select id, name, datatype from variable order by id',
   );
   // Names are unique in databases this importer writes; in any other, the lowest id is the variable.
-  const out = new Map<string, RawVariable>();
+  const out = new Map<string, ShdrVariable>();
   for (const row of rows) if (!out.has(row.name)) out.set(row.name, { id: row.id, datatype: row.datatype });
   return out;
 }
 
 /** Condition keys take five fields on a line: known from Devices.xml or the database, else by shape. */
-function conditionKeys(model: DeviceModel | undefined, known: ReadonlyMap<string, RawVariable>): IsCondition {
+function conditionKeys(
+  model: DeviceModel | undefined,
+  known: ReadonlyMap<string, ShdrVariable>,
+): IsCondition {
   return (key) => {
     const item = model?.items.get(key);
     if (item) return item.category === 'CONDITION';
@@ -268,7 +271,7 @@ async function createVariables(
 async function importFile(
   target: RawTarget,
   file: NamedFile,
-  variables: ReadonlyMap<string, RawVariable>,
+  variables: ReadonlyMap<string, ShdrVariable>,
   isCondition: IsCondition,
 ): Promise<ShdrFileResult> {
   const started = performance.now();

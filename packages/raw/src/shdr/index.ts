@@ -20,11 +20,11 @@ export {
 } from './import-shdr.ts';
 export { parseShdrFileName, type ShdrFileName } from './shdr-file-name.ts';
 export {
-  type RawRow,
-  type RawVariable,
   type ShdrFileCounts,
   ShdrFileSequencer,
   type ShdrFileSequencerOptions,
+  type ShdrRow,
+  type ShdrVariable,
 } from './shdr-file-sequencer.ts';
 export {
   conditionLevel,

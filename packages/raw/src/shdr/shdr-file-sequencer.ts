@@ -2,13 +2,13 @@ import { isFloatDatatype, SHDR_DATATYPES, sampleValue } from './classify.ts';
 import { type IsCondition, parseShdrLine } from './shdr-line.ts';
 
 /** A variable of the raw database, by its name (one per SHDR key). */
-export interface RawVariable {
+export interface ShdrVariable {
   id: number;
   datatype: string;
 }
 
 /** One row for the raw logs: `variable_log_float` when `value` is a number, else `variable_log_string`. */
-export interface RawRow {
+export interface ShdrRow {
   idVar: number;
   date: number;
   value: number | string;
@@ -39,11 +39,11 @@ export interface ShdrFileSequencerOptions {
   /** 00:00 UTC of the file's day (from its name). */
   dayStartMs: number;
   /** Every key the file may use (an unknown key here is a bug of the caller). */
-  variables: ReadonlyMap<string, RawVariable>;
+  variables: ReadonlyMap<string, ShdrVariable>;
   /** Latest `date` already imported per variable id; updated as rows are accepted. */
   latest: Map<number, number>;
   isCondition: IsCondition;
-  emit: (row: RawRow) => void;
+  emit: (row: ShdrRow) => void;
 }
 
 /**
