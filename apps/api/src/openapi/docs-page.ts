@@ -32,14 +32,27 @@ function typeOf(doc: Json, raw: unknown, depth = 0): string {
   if (depth > 4) return 'object';
   let type: string;
   const variants = (schema.anyOf ?? schema.oneOf) as unknown[] | undefined;
-  if (Array.isArray(variants)) type = variants.map((v) => typeOf(doc, v, depth + 1)).join(' | ');
-  else if (Array.isArray(schema.enum)) type = schema.enum.map((v) => JSON.stringify(v)).join(' | ');
+  let nullable = schema.nullable === true;
+  if (Array.isArray(variants)) {
+    // zod-to-openapi writes a nullable union as anyOf [..., { nullable: true }].
+    const typed = variants.filter((v) => {
+      const bare =
+        isObject(v) &&
+        v.nullable === true &&
+        v.type === undefined &&
+        v.$ref === undefined &&
+        v.enum === undefined;
+      if (bare) nullable = true;
+      return !bare;
+    });
+    type = typed.map((v) => typeOf(doc, v, depth + 1)).join(' | ');
+  } else if (Array.isArray(schema.enum)) type = schema.enum.map((v) => JSON.stringify(v)).join(' | ');
   else if (schema.type === 'array') type = `array of ${typeOf(doc, schema.items, depth + 1)}`;
   else if (typeof schema['x-name'] === 'string' && schema.type === 'object') type = schema['x-name'];
   else if (typeof schema.type === 'string') type = schema.type === 'integer' ? 'integer' : schema.type;
   else type = 'any';
   if (typeof schema.format === 'string') type += ` (${schema.format})`;
-  if (schema.nullable === true) type += ' | null';
+  if (nullable) type += ' | null';
   return type;
 }
 
@@ -52,8 +65,9 @@ interface FieldRow {
 /** The fields of a response schema, nested ones with dotted names (`days[].etls[].status`). */
 function fields(doc: Json, raw: unknown, prefix = '', depth = 0): FieldRow[] {
   const schema = resolve(doc, raw);
-  if (depth > 5) return [];
-  if (schema.type === 'array') return fields(doc, schema.items, `${prefix}[]`, depth + 1);
+  if (depth > 10) return [];
+  // A top-level array's items are described as the rows (the shape line says it is an array).
+  if (schema.type === 'array') return fields(doc, schema.items, prefix ? `${prefix}[]` : '', depth + 1);
   const properties = isObject(schema.properties) ? schema.properties : null;
   if (!properties) return [];
   const required = new Set(Array.isArray(schema.required) ? schema.required : []);

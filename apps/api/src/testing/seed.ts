@@ -173,3 +173,90 @@ export async function seedRawStates(db: Kysely<RawDatabase>): Promise<void> {
     ])
     .execute();
 }
+
+/** The clock the ledger seed is read at: 2024-11-05 12:00 UTC. */
+export const ledgerNow = new Date('2024-11-05T12:00:00Z');
+
+/**
+ * Run-ledger rows for `press-07`, read at {@link ledgerNow} with the default stale rules:
+ * 2024-11-01 complete; 11-02 failed (sensor-stats); 11-03 running (machine-activity, 30 min) and
+ * stale (programs, started 2 h ago); 11-04 partial (energy, 1 h), stale (alerts, partial for 3 h) and
+ * missing (sensor-stats); 11-05 nothing.
+ *
+ * @example
+ * await seedLedger(agg.db);
+ */
+export async function seedLedger(db: Kysely<AggDatabase>): Promise<void> {
+  const etls = ['sensor-stats', 'machine-activity', 'programs', 'alerts', 'energy'];
+  const done = (day: string, etl: string, extra: Record<string, unknown> = {}) => ({
+    machine_id: 'press-07',
+    etl,
+    day,
+    status: 'succeeded' as const,
+    complete: true,
+    horizon: '2024-11-05T10:59:00Z',
+    rows_read: 1000,
+    invalid_skipped: 0,
+    rows_written: 24,
+    warnings: '[]',
+    error: null,
+    started_at: '2024-11-02T00:59:00Z',
+    finished_at: '2024-11-02T01:00:00Z',
+    ...extra,
+  });
+  await db
+    .insertInto('etl_runs')
+    .values([
+      ...etls.map((etl) => done('2024-11-01', etl)),
+      ...etls.map((etl) =>
+        etl === 'sensor-stats'
+          ? done('2024-11-02', etl, {
+              status: 'failed',
+              complete: false,
+              rows_written: 0,
+              error: 'boom: relation x does not exist\n    at run (sensor-stats.ts:10:5)',
+              attempts: 3,
+            })
+          : done('2024-11-02', etl),
+      ),
+      ...etls.map((etl) => {
+        if (etl === 'machine-activity') {
+          return done('2024-11-03', etl, {
+            status: 'running',
+            complete: false,
+            started_at: '2024-11-05T11:30:00Z',
+            finished_at: null,
+          });
+        }
+        if (etl === 'programs') {
+          return done('2024-11-03', etl, {
+            status: 'running',
+            complete: false,
+            started_at: '2024-11-05T10:00:00Z',
+            finished_at: null,
+          });
+        }
+        return done('2024-11-03', etl);
+      }),
+      ...etls
+        .filter((etl) => etl !== 'sensor-stats')
+        .map((etl) => {
+          if (etl === 'energy') {
+            return done('2024-11-04', etl, {
+              complete: false,
+              started_at: '2024-11-05T10:59:00Z',
+              finished_at: '2024-11-05T11:00:00Z',
+            });
+          }
+          if (etl === 'alerts') {
+            return done('2024-11-04', etl, {
+              complete: false,
+              started_at: '2024-11-05T08:59:00Z',
+              finished_at: '2024-11-05T09:00:00Z',
+            });
+          }
+          return done('2024-11-04', etl);
+        }),
+    ])
+    .execute();
+}

@@ -1,0 +1,140 @@
+import { type AggDatabase, createDb, type RawDatabase } from '@mm/db';
+import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { redisPinger } from '../health/redis-ping.ts';
+import { testApp } from '../testing/harness.ts';
+
+// Unreachable dependencies are 503s naming what is down; an unexpected failure is a 500 that says
+// nothing about itself (the log has it). Nothing is mocked: "down" is a closed port.
+
+const closedPort = 'postgres://postgres@127.0.0.1:1/nowhere';
+let agg: TestDatabase<AggDatabase>;
+let raw: TestDatabase<RawDatabase>;
+let deadAgg: ReturnType<typeof createDb<AggDatabase>>;
+let deadRaw: ReturnType<typeof createDb<RawDatabase>>;
+
+beforeAll(async () => {
+  [agg, raw] = await Promise.all([createTestDatabase('agg'), createTestDatabase('raw')]);
+  deadAgg = createDb<AggDatabase>(closedPort, { max: 1 });
+  deadRaw = createDb<RawDatabase>(closedPort, { max: 1, readOnly: true });
+});
+afterAll(async () => {
+  await Promise.all([agg?.drop(), raw?.drop(), deadAgg?.destroy(), deadRaw?.destroy()]);
+});
+
+const dataPaths = [
+  '/api/v1/temperature?target_date=2024-01-01',
+  '/api/v1/machine_util?target_date=2024-01-01',
+  '/api/v1/data_status',
+  '/api/v1/machine_program?target_date=2024-01-01',
+  '/api/v1/alerts_daily_count?target_date=2024-01-01',
+  '/api/v1/alerts_detail?target_date=2024-01-01',
+  '/api/v1/energy_consumption?target_date=2024-01-01',
+  '/api/v2/machine_util?from=2024-01-01&to=2024-01-31',
+  '/api/v2/runs?from=2024-01-01&to=2024-01-31',
+];
+
+describe('with the aggregation database down', () => {
+  it.each(dataPaths)('%s is a 503 without exception text', async (path) => {
+    const { app } = testApp({ aggDb: deadAgg, rawDb: raw.db, rawUrl: raw.url });
+    const res = await app.request(path);
+    expect(res.status).toBe(503);
+    const body = await res.json();
+    expect(body).toEqual({ detail: 'Service unavailable: aggregation database is unreachable' });
+  });
+
+  it('/api/status is a 503 in the same shape, naming the aggregation database', async () => {
+    const { app } = testApp({ aggDb: deadAgg, rawDb: raw.db, rawUrl: raw.url });
+    const res = await app.request('/api/status');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({
+      status: 'unavailable',
+      database: 'unreachable: aggregation database',
+      version: '0.1.0-test',
+      checks: { aggregation_db: 'down', raw_db: 'ok' },
+    });
+  });
+
+  it('/metrics still answers, saying the ledger could not be read', async () => {
+    const { app } = testApp({ aggDb: deadAgg, rawDb: raw.db, rawUrl: raw.url });
+    const res = await app.request('/metrics');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('mm_api_ledger_scrape_ok 0');
+  });
+});
+
+describe("with the machine's raw database down", () => {
+  it('machine_changes is a 503 naming the raw database', async () => {
+    const { app, logs } = testApp({ aggDb: agg.db, rawDb: deadRaw, rawUrl: raw.url });
+    const res = await app.request(
+      '/api/v1/machine_changes?start=2024-01-01T00:00:00&end=2024-01-01T01:00:00',
+    );
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({
+      detail: "Service unavailable: raw database of machine 'press-07' is unreachable",
+    });
+    expect(logs.text()).toContain('dependency unavailable');
+  });
+
+  it('/api/status names it; aggregate endpoints still work', async () => {
+    const { app } = testApp({ aggDb: agg.db, rawDb: deadRaw, rawUrl: raw.url });
+    const status = await app.request('/api/status?machine=mazak01');
+    expect(status.status).toBe(503);
+    expect(await status.json()).toMatchObject({
+      status: 'unavailable',
+      database: "unreachable: raw database of machine 'mazak01'",
+      checks: { aggregation_db: 'ok', raw_db: 'down' },
+    });
+    expect((await app.request('/api/v1/data_status')).status).toBe(200);
+  });
+});
+
+describe('Redis, when the API is configured with it', () => {
+  it('is checked by /api/status: ok when it answers PONG', async () => {
+    const { app } = testApp({
+      aggDb: agg.db,
+      rawDb: raw.db,
+      rawUrl: raw.url,
+      deps: { redis: redisPinger(inject('redisUrl')) },
+    });
+    const res = await app.request('/api/status');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', checks: { redis: 'ok' } });
+  });
+
+  it('makes /api/status a 503 when down, the databases still connected', async () => {
+    const { app } = testApp({
+      aggDb: agg.db,
+      rawDb: raw.db,
+      rawUrl: raw.url,
+      deps: { redis: redisPinger('redis://127.0.0.1:1') },
+    });
+    const res = await app.request('/api/status');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({
+      status: 'unavailable',
+      database: 'connected',
+      checks: { aggregation_db: 'ok', raw_db: 'ok', redis: 'down' },
+    });
+  });
+});
+
+describe('an unexpected failure', () => {
+  it('is a 500 with a generic message; the log has the error and the request id', async () => {
+    // A database without the aggregation schema: the query fails on a working connection.
+    const { app, logs } = testApp({ aggDb: raw.db as never, rawDb: raw.db, rawUrl: raw.url });
+    const res = await app.request('/api/v1/temperature?target_date=2024-01-01', {
+      headers: { 'X-Request-Id': 'trace-500' },
+    });
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual({ detail: 'Internal Server Error' });
+    expect(text).not.toMatch(/agg_sensor_stats|relation|select|at /i);
+    expect(res.headers.get('x-request-id')).toBe('trace-500');
+    const logged = logs.lines().find((l) => l.msg === 'unhandled error');
+    expect(logged).toMatchObject({
+      reqId: 'trace-500',
+      err: { message: expect.stringContaining('agg_sensor_stats') },
+    });
+  });
+});

@@ -1,0 +1,152 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import type { AggDatabase, RawDatabase } from '@mm/db';
+import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testApp } from './testing/harness.ts';
+import { seedFallBackDay } from './testing/seed.ts';
+
+// Over real sockets: the app behind @hono/node-server, and `main.ts` as a process (config from the
+// environment, serving, graceful shutdown on SIGTERM).
+
+let agg: TestDatabase<AggDatabase>;
+let raw: TestDatabase<RawDatabase>;
+const apiDir = new URL('..', import.meta.url).pathname;
+
+beforeAll(async () => {
+  [agg, raw] = await Promise.all([createTestDatabase('agg'), createTestDatabase('raw')]);
+  await seedFallBackDay(agg.db);
+});
+afterAll(async () => {
+  await Promise.all([agg?.drop(), raw?.drop()]);
+});
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('the app on @hono/node-server', () => {
+  it('serves JSON, CORS and request ids over HTTP', async () => {
+    const { app } = testApp({ aggDb: agg.db, rawDb: raw.db, rawUrl: raw.url });
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const res = await fetch(`${base}/api/v1/alerts_detail?target_date=2024-10-27`, {
+        headers: { Origin: 'http://localhost:3000', 'X-Request-Id': 'over-the-wire' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-request-id')).toBe('over-the-wire');
+      expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+      const body = (await res.json()) as Array<{ dt: string }>;
+      expect(body.map((a) => a.dt).slice(0, 2)).toEqual(['2024-10-27 02:40:00', '2024-10-27 02:30:00']);
+
+      const preflight = await fetch(`${base}/api/v1/temperature`, {
+        method: 'OPTIONS',
+        headers: {
+          Origin: 'http://localhost:3000',
+          'Access-Control-Request-Method': 'GET',
+          'Access-Control-Request-Headers': 'content-type',
+        },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type');
+
+      const bad = await fetch(`${base}/api/v1/temperature?target_date=${'9'.repeat(10_000)}`);
+      expect(bad.status).toBe(422);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('main.ts', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mm-api-main-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function start(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: apiDir,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += String(d);
+    });
+    child.stderr?.on('data', (d) => {
+      out += String(d);
+    });
+    return { child, output: () => out };
+  }
+
+  it('reads the environment, serves, and stops cleanly on SIGTERM', async () => {
+    const machinesFile = join(dir, 'machines.json');
+    writeFileSync(
+      machinesFile,
+      JSON.stringify({
+        machines: [
+          {
+            id: 'press-07',
+            name: 'Press 07',
+            rawDatabaseUrl: raw.url,
+            timezone: 'Europe/Madrid',
+            profile: 'logger',
+          },
+        ],
+      }),
+    );
+    const port = await freePort();
+    const { child, output } = start({
+      AGG_DATABASE_URL: agg.url,
+      MACHINES_FILE: machinesFile,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    });
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!output().includes('"msg":"listening"')) {
+        if (Date.now() > deadline || child.exitCode !== null)
+          throw new Error(`main.ts did not start:\n${output()}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const status = await fetch(`http://127.0.0.1:${port}/api/status`);
+      expect(status.status).toBe(200);
+      expect(await status.json()).toMatchObject({ status: 'ok', version: '0.1.0' });
+      const temps = await fetch(`http://127.0.0.1:${port}/api/v1/temperature?target_date=2024-10-27`);
+      expect(temps.status).toBe(200);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/mm_api_db_pool_connections\{pool="agg",state="total"\} [1-9]/);
+      expect(metrics).toContain('mm_api_process_cpu_seconds_total');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    expect(output()).toContain('"msg":"stopped"');
+    expect(output()).not.toContain(raw.url); // the raw URL is never logged
+  });
+
+  it('exits 2 listing configuration problems', async () => {
+    const { child, output } = start({ MACHINES_FILE: join(dir, 'missing.json'), PORT: 'eighty' });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(2);
+    expect(output()).toContain('PORT');
+    expect(output()).toContain('MACHINES_FILE');
+  });
+});
