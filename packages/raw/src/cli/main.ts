@@ -1,8 +1,10 @@
 // `pnpm raw <command>`: tools that write raw databases this product owns (never a logger's).
 import { importShdrCommand } from '../shdr/cli.ts';
+import { simulateCommand } from './simulate.ts';
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   'import-shdr': importShdrCommand,
+  simulate: simulateCommand,
 };
 
 const [command, ...args] = process.argv.slice(2);

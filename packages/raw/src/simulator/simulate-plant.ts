@@ -1,0 +1,189 @@
+import { createDb, parseDbUrl, type RawDatabase } from '@mm/db';
+import { type Kysely, sql } from 'kysely';
+import { ensureRawSchema } from '../ensure-raw-schema.ts';
+import type { GarbageCounts } from './garbage.ts';
+import {
+  type DayBatch,
+  Plant,
+  type PlantOptions,
+  plantVariables,
+  type ResolvedPlantOptions,
+} from './plant.ts';
+import type { NotableCounts } from './signals.ts';
+import { copyWriter, type DayWriter, insertWriter } from './writers.ts';
+
+/** Where {@link simulatePlant} writes: a URL it opens (and closes), or an open database. */
+export type SimulationTarget =
+  | {
+      /** `postgres://…` (written with binary COPY) or `pglite:<dir>` (set-based inserts). */
+      url: string;
+      db?: never;
+    }
+  | {
+      /** An open raw database (set-based inserts); left open. */
+      db: Kysely<RawDatabase>;
+      url?: never;
+    };
+
+/** Reported after each day is written. */
+export interface DayProgress {
+  index: number;
+  day: string;
+  rows: number;
+  floatRows: number;
+  stringRows: number;
+  poweredMs: number;
+  /** Since the previous day was written: generation overlaps writing, so this is throughput. */
+  elapsedMs: number;
+  rowsPerSecond: number;
+}
+
+export type SimulatePlantOptions = PlantOptions &
+  SimulationTarget & {
+    onDay?: (progress: DayProgress) => void;
+  };
+
+/** What a simulation wrote: enough for a test to check the database against it. */
+export interface SimulationSummary {
+  options: Omit<ResolvedPlantOptions, 'schedule'>;
+  method: 'copy' | 'insert';
+  /** Variable name → id, in the simulator's order. */
+  variables: Record<string, number>;
+  rows: { float: number; string: number; total: number };
+  garbage: GarbageCounts;
+  notable: NotableCounts;
+  /** When the machine was powered (UTC epoch ms); outside these it is off (NaN / UNAVAILABLE). */
+  powerPeriods: Array<{ on: number; off: number }>;
+  /** [from, to) of the simulated local days, UTC epoch ms. */
+  range: { from: number; to: number };
+  elapsedMs: number;
+  rowsPerSecond: number;
+}
+
+/** The target database already holds what the simulator would write, or disagrees with it. */
+export class SimulationConflictError extends Error {
+  override name = 'SimulationConflictError';
+}
+
+/**
+ * Simulates a `logger`-profile machine and writes it into a raw database (creating the raw schema
+ * if missing). Variables are matched by name (new ones get the next free ids); the period must
+ * hold no rows of them yet. Days are generated while the previous one is written, so memory holds
+ * at most two days.
+ *
+ * @example
+ * const summary = await simulatePlant({
+ *   url: 'postgres://postgres@127.0.0.1:5432/raw_bench',
+ *   seed: 42, start: '2024-03-01', days: 30, timezone: 'Europe/Madrid',
+ *   onDay: (d) => console.log(d.day, d.rows),
+ * });
+ * summary.garbage.invalidJson; // ALARMS rows that are not JSON
+ */
+export async function simulatePlant(options: SimulatePlantOptions): Promise<SimulationSummary> {
+  const started = performance.now();
+  const owned = options.url !== undefined;
+  const db = options.url !== undefined ? createDb<RawDatabase>(options.url, { max: 2 }) : options.db;
+  let writer: DayWriter | null = null;
+  try {
+    await ensureRawSchema(db);
+    const ids = await registerVariables(db);
+    const plant = new Plant(options, (name) => ids.get(name) as number);
+    const range = plant.range;
+    await assertEmpty(db, [...ids.values()], range);
+    writer =
+      options.url !== undefined && parseDbUrl(options.url).kind === 'postgres'
+        ? await copyWriter(options.url)
+        : insertWriter(db);
+
+    let writing: Promise<void> = Promise.resolve();
+    let last = performance.now();
+    const write = async (w: DayWriter, day: DayBatch) => {
+      await w.write(day);
+      const now = performance.now();
+      const elapsedMs = now - last;
+      last = now;
+      options.onDay?.({
+        index: day.index,
+        day: day.day,
+        rows: day.rows,
+        floatRows: day.float.length,
+        stringRows: day.string.length,
+        poweredMs: day.poweredMs,
+        elapsedMs,
+        rowsPerSecond: elapsedMs > 0 ? Math.round((day.rows / elapsedMs) * 1000) : 0,
+      });
+    };
+    for await (const day of plant.daysInterleaved()) {
+      // One day in flight while the next is generated: overlap without unbounded buffering.
+      await writing;
+      writing = write(writer, day);
+      // A failure is reported by the await above or below; this keeps it from counting as unhandled.
+      writing.catch(() => {});
+    }
+    await writing;
+
+    const elapsedMs = performance.now() - started;
+    const { schedule: _, ...rest } = plant.options;
+    const total = plant.counts.floatRows + plant.counts.stringRows;
+    return {
+      options: rest,
+      method: writer.method,
+      variables: Object.fromEntries(ids),
+      rows: { float: plant.counts.floatRows, string: plant.counts.stringRows, total },
+      garbage: { ...plant.counts.garbage },
+      notable: { ...plant.counts.notable },
+      powerPeriods: plant.powerPeriods.map(({ on, off }) => ({ on, off })),
+      range,
+      elapsedMs,
+      rowsPerSecond: Math.round((total / elapsedMs) * 1000),
+    };
+  } finally {
+    await writer?.close();
+    if (owned) await db.destroy();
+  }
+}
+
+/** Ids by name for the simulator's variables: existing ones reused, new ones inserted. */
+async function registerVariables(db: Kysely<RawDatabase>): Promise<Map<string, number>> {
+  const existing = await db.selectFrom('variable').select(['id', 'name', 'datatype']).execute();
+  const byName = new Map(existing.map((v) => [v.name, v]));
+  let nextId = existing.reduce((max, v) => Math.max(max, v.id), 0) + 1;
+  const ids = new Map<string, number>();
+  const added: Array<{ id: number; name: string; datatype: string }> = [];
+  const problems: string[] = [];
+  for (const variable of plantVariables()) {
+    const found = byName.get(variable.name);
+    if (found && found.datatype !== variable.datatype) {
+      problems.push(
+        `${variable.name} exists as ${found.datatype}, the simulator writes ${variable.datatype}`,
+      );
+    }
+    const id = found?.id ?? nextId++;
+    if (!found) added.push({ id, name: variable.name, datatype: variable.datatype });
+    ids.set(variable.name, id);
+  }
+  if (problems.length > 0) throw new SimulationConflictError(problems.join('; '));
+  if (added.length > 0) await db.insertInto('variable').values(added).execute();
+  return ids;
+}
+
+async function assertEmpty(
+  db: Kysely<RawDatabase>,
+  ids: number[],
+  range: { from: number; to: number },
+): Promise<void> {
+  for (const table of ['variable_log_float', 'variable_log_string'] as const) {
+    const { rows } = await sql<{ found: boolean }>`
+      select exists (
+        select 1 from ${sql.table(table)}
+        where id_var = any(${ids}::int4[]) and date >= ${range.from} and date < ${range.to}
+      ) as found
+    `.execute(db);
+    if (rows[0]?.found) {
+      throw new SimulationConflictError(
+        `${table} already has rows of the simulated variables between ${new Date(range.from).toISOString()} and ` +
+          `${new Date(range.to).toISOString()}: simulate into a fresh database or another period`,
+      );
+    }
+  }
+}
