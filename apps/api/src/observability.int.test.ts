@@ -85,11 +85,12 @@ describe('request logs', () => {
 
   it('replace an absent or unsafe request id with a fresh UUID', async () => {
     const { app } = testApp({ aggDb: agg.db, rawDb: raw.db, rawUrl: raw.url });
-    for (const headers of [
+    const variants: Array<Record<string, string>> = [
       {},
       { 'X-Request-Id': 'has spaces and "quotes"' },
       { 'X-Request-Id': 'x'.repeat(300) },
-    ]) {
+    ];
+    for (const headers of variants) {
       const res = await app.request('/', { headers });
       expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     }
@@ -120,7 +121,7 @@ describe('/admin (reserved)', () => {
     const { app } = testApp({ aggDb: agg.db, rawDb: raw.db, rawUrl: raw.url });
     const res = await app.request('/admin/queues');
     expect(res.status).toBe(404);
-    expect((await res.json()).detail).toContain('ADMIN_USER');
+    expect(((await res.json()) as { detail: string }).detail).toContain('ADMIN_USER');
   });
 
   it('asks for basic auth when configured, on the prefix and below it', async () => {
@@ -171,7 +172,7 @@ describe('OpenAPI and /docs', () => {
 
   it('documents every endpoint with the parameters the validators use', async () => {
     const { app } = testApp({ aggDb: agg.db, rawDb: raw.db, rawUrl: raw.url });
-    const doc = await (await app.request('/openapi.json')).json();
+    const doc = (await (await app.request('/openapi.json')).json()) as any;
     expect(doc.openapi).toBe('3.0.3');
     expect(Object.keys(doc.paths).sort()).toEqual([...v1, ...v2].sort());
     const params = (path: string) =>

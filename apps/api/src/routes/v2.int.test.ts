@@ -21,7 +21,7 @@ afterAll(async () => {
 
 async function get(path: string) {
   const res = await app.request(path);
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as any };
 }
 
 describe('GET /api/v2/machines', () => {

@@ -36,7 +36,12 @@ describe('requestContext', () => {
   it('generates an id when the header is missing or unsafe', async () => {
     const { a } = app();
     const ids = new Set<string>();
-    for (const h of [{}, { 'X-Request-Id': 'a b' }, { 'X-Request-Id': '<script>' }]) {
+    const variants: Array<Record<string, string>> = [
+      {},
+      { 'X-Request-Id': 'a b' },
+      { 'X-Request-Id': '<script>' },
+    ];
+    for (const h of variants) {
       const res = await a.request('/x', { headers: h });
       const id = res.headers.get('x-request-id') ?? '';
       expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
