@@ -1,0 +1,336 @@
+// `pnpm bench etl [--days 30] [--seed 42] [--rebuild] [--row-days 2] [--repeat 1]`
+//
+// Times a full backfill of every registered ETL through runEtl (the CLI's run loop, at concurrency 1
+// and 2) over a simulated plant-sized `logger` machine, against the practical ceiling: the same
+// five aggregates as one plain SQL statement each over the whole range (jit off, into temp tables).
+// Optionally times the row-by-row design (pull rows into Node, aggregate in JS, upsert row by row)
+// on a few days and extrapolates. The last line is
+//   etl backfill / sql baseline: <ratio>x (<raw rows per second> raw rows/s)
+// with the ratio at concurrency 1 and the backfill's raw rows per second. `--repeat N` keeps the
+// best of N runs of each design (the machine is shared; the best run is the least disturbed).
+//
+// BENCH_DATABASE_URL is an admin login to the PostgreSQL server (default the local trust user). The
+// raw database mm_bench_raw_<seed>_<days> is kept for the next run; aggregation databases are
+// created per run and dropped.
+import { parseArgs } from 'node:util';
+import { builtInProfiles, type Machine } from '@mm/config';
+import { type AggDatabase, createDb, migrateToLatest, type RawDatabase } from '@mm/db';
+import { type Kysely, sql } from 'kysely';
+import { type BackfillSummary, backfill } from '../src/cli/backfill.ts';
+import { registeredEtls } from '../src/cli/cli.ts';
+import { dataSpan } from '../src/data-span.ts';
+import { daysBetween, localDay } from '../src/day-window.ts';
+import { resolveRoles } from '../src/roles.ts';
+import { runEtl } from '../src/runner.ts';
+import { SignalCatalog } from '../src/signal-catalog.ts';
+import { ensurePlantDb, withDatabase } from './plant-db.ts';
+import { rowByRow } from './row-by-row.ts';
+import { type BaselineTotals, runSqlBaseline } from './sql-baseline.ts';
+import { StatementProfiler, type StatementStat } from './statement-profiler.ts';
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+const fail = (message: string): never => {
+  process.stderr.write(
+    `bench etl: ${message}\nusage: pnpm bench etl [--days N] [--seed N] [--rebuild] [--row-days N] [--repeat N]\n`,
+  );
+  process.exit(2);
+};
+
+let flags: {
+  days: string;
+  seed: string;
+  rebuild: boolean;
+  'row-days': string;
+  repeat: string;
+  start: string;
+  timezone: string;
+};
+try {
+  flags = parseArgs({
+    options: {
+      days: { type: 'string', default: '30' },
+      seed: { type: 'string', default: '42' },
+      rebuild: { type: 'boolean', default: false },
+      'row-days': { type: 'string', default: '2' },
+      repeat: { type: 'string', default: '1' },
+      start: { type: 'string', default: '2024-03-04' },
+      timezone: { type: 'string', default: 'Europe/Madrid' },
+    },
+    strict: true,
+  }).values as typeof flags;
+} catch (error) {
+  fail((error as Error).message);
+}
+const int = (name: string, value: string, min: number) => {
+  if (!/^\d+$/.test(value) || Number(value) < min) fail(`--${name} must be a whole number >= ${min}`);
+  return Number(value);
+};
+const spec = {
+  seed: int('seed', flags!.seed, 0),
+  days: int('days', flags!.days, 1),
+  start: flags!.start,
+  timezone: flags!.timezone,
+};
+const rowDays = int('row-days', flags!['row-days'], 0);
+const repeat = int('repeat', flags!.repeat, 1);
+const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const machine: Machine = {
+  id: 'bench-press',
+  name: 'Bench press (simulated)',
+  rawDatabaseUrl: 'postgres://set-below',
+  timezone: spec.timezone,
+  profileName: 'logger',
+  profile: builtInProfiles.logger,
+};
+const etls = registeredEtls();
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const perSecond = (rows: number, ms: number) => Math.round((rows / ms) * 1000);
+const n = (x: number) => x.toLocaleString('en-US');
+
+const plant = await ensurePlantDb(adminUrl, spec, { rebuild: flags!.rebuild, log: say });
+machine.rawDatabaseUrl = plant.url;
+const raw = createDb<RawDatabase>(plant.url, { readOnly: true, max: 4, applicationName: 'bench-etl' });
+const catalog = await SignalCatalog.load(raw);
+const span = await dataSpan(raw, resolveRoles(machine, catalog), catalog);
+if (!span) fail(`${plant.name} holds no data for the logger profile`);
+const days = daysBetween(localDay(span!.first, spec.timezone), localDay(span!.last, spec.timezone));
+say(`machine: logger profile, ${spec.timezone}, ${days.length} days ${days[0]} .. ${days.at(-1)}`);
+say(`raw rows: ${n(plant.rows)} (${n(Math.round(plant.rows / days.length))} per day on average)`);
+
+// Warm cache, as STACK.md measured: read both tables and their indexes once.
+await sql`select count(*) from variable_log_float`.execute(raw);
+await sql`select count(*) from variable_log_string`.execute(raw);
+await sql`select count(*) from (select id_var, date from variable_log_float order by id_var, date) as i`.execute(
+  raw,
+);
+
+// (b) The SQL baseline, in a read-write transaction of its own (its temp tables drop on commit).
+const baselineDb = createDb<any>(plant.url, { max: 1, applicationName: 'bench-etl-baseline' });
+let baseline: Awaited<ReturnType<typeof runSqlBaseline>> | undefined;
+const total = (b: NonNullable<typeof baseline>) => b.timings.reduce((sum, t) => sum + t.ms, 0);
+try {
+  for (let attempt = 0; attempt < repeat; attempt++) {
+    const result = await baselineDb
+      .transaction()
+      .execute((trx) => runSqlBaseline(trx, machine, catalog, days, span!.last));
+    if (!baseline || total(result) < total(baseline)) baseline = result;
+  }
+} finally {
+  await baselineDb.destroy();
+}
+const baselineMs = total(baseline!);
+
+// (a) The ETL backfill through runEtl into fresh aggregation databases.
+const aggDatabases: string[] = [];
+async function freshAgg(tag: string): Promise<Kysely<AggDatabase>> {
+  const name = `mm_bench_agg_${process.pid}_${tag}`;
+  const admin = createDb<any>(adminUrl, { max: 1 });
+  await sql.raw(`drop database if exists ${name} with (force)`).execute(admin);
+  await sql.raw(`create database ${name}`).execute(admin);
+  await admin.destroy();
+  aggDatabases.push(name);
+  const db = createDb<AggDatabase>(withDatabase(adminUrl, name), { max: 4, applicationName: 'bench-etl' });
+  await migrateToLatest(db);
+  return db;
+}
+
+async function timedBackfill(concurrency: number, attempt: number, profiler?: StatementProfiler) {
+  const agg = await freshAgg(`c${concurrency}_${attempt}`);
+  const rawDb = profiler ? raw.withPlugin(profiler) : raw;
+  const aggDb = profiler ? agg.withPlugin(profiler) : agg;
+  const started = performance.now();
+  const summary = await backfill(
+    { machines: [machine], etls, from: null, to: null, concurrency },
+    {
+      aggDb,
+      rawDb: () => rawDb,
+      runEtl: (input) => {
+        if (profiler) profiler.label = String(input.etl);
+        return runEtl(input);
+      },
+    },
+  );
+  const ms = performance.now() - started;
+  if (summary.failures.length > 0)
+    fail(`the backfill failed: ${summary.failures.map((f) => `${f.etl} ${f.day} ${f.error}`).join('; ')}`);
+  return { ms, summary, agg };
+}
+
+async function best(concurrency: number, profile: boolean) {
+  let kept: (Awaited<ReturnType<typeof timedBackfill>> & { stats: StatementStat[] }) | undefined;
+  for (let attempt = 0; attempt < repeat; attempt++) {
+    const profiler = profile ? new StatementProfiler() : undefined;
+    const run = await timedBackfill(concurrency, attempt, profiler);
+    if (!kept || run.ms < kept.ms) {
+      await kept?.agg.destroy();
+      kept = { ...run, stats: profiler?.stats() ?? [] };
+    } else {
+      await run.agg.destroy();
+    }
+  }
+  return kept!;
+}
+const c1 = await best(1, true);
+const c2 = await best(2, false);
+
+// (c) Row by row on a few days, extrapolated by raw rows.
+let rowByRowResult: { ms: number; rawRows: number; days: number; agrees: string } | null = null;
+if (rowDays > 0) {
+  const agg = await freshAgg('rbr');
+  const sample = days.slice(0, Math.min(rowDays, days.length));
+  rowByRowResult = {
+    ...(await rowByRow(raw, agg, machine, catalog, sample, span!.last)),
+    days: sample.length,
+    agrees: await sameTotals(agg, c1.agg, sample),
+  };
+  await agg.destroy();
+}
+
+const rawRows = plant.rows;
+say();
+say(`${'design'.padEnd(40)}${'time'.padStart(10)}${'raw rows/s'.padStart(14)}${'vs baseline'.padStart(13)}`);
+const line = (label: string, ms: number) =>
+  say(
+    `${label.padEnd(40)}${s(ms).padStart(10)}${n(perSecond(rawRows, ms)).padStart(14)}${`${(ms / baselineMs).toFixed(2)}x`.padStart(13)}`,
+  );
+line('sql baseline (1 statement per aggregate)', baselineMs);
+line('etl backfill, concurrency 1', c1.ms);
+line('etl backfill, concurrency 2', c2.ms);
+if (rowByRowResult) {
+  const extrapolated = (rowByRowResult.ms * rawRows) / Math.max(1, rowByRowResult.rawRows);
+  line(`row by row (${rowByRowResult.days} days, extrapolated)`, extrapolated);
+  say(`  (row by row vs etl on those days: ${rowByRowResult.agrees})`);
+}
+
+say();
+say('per aggregate (concurrency 1; ETL time includes its share of per-slice overhead):');
+const etlShare = c1.summary.perEtl;
+const etlTotal = Object.values(etlShare).reduce((sum, e) => sum + e.durationMs, 0);
+for (const etl of etls) {
+  const b = baseline!.timings.find((t) => t.name === etl);
+  const e = etlShare[etl]!;
+  say(
+    `  ${etl.padEnd(18)} etl ${s(e.durationMs).padStart(8)} (${Math.round((e.durationMs / etlTotal) * 100)
+      .toString()
+      .padStart(
+        2,
+      )}%)   sql ${b ? s(b.ms).padStart(8) : '       -'}   ${b ? `${(e.durationMs / b.ms).toFixed(2)}x` : ''}`,
+  );
+}
+const slices = c1.summary.slicesOk;
+say(`  ${slices} slices, ${s(c1.ms / slices)} per slice on average`);
+
+say();
+say('statements by total time (concurrency 1), top 12:');
+const stats = c1.stats;
+const statTotal = stats.reduce((sum, x) => sum + x.ms, 0);
+for (const stat of stats.slice(0, 12)) {
+  say(
+    `  ${s(stat.ms).padStart(8)} ${`${Math.round((stat.ms / statTotal) * 100)}%`.padStart(4)} ${String(stat.calls).padStart(5)}x  ${stat.label.padEnd(16)} ${stat.statement.slice(0, 90)}`,
+  );
+}
+
+say();
+say('where the concurrency-1 backfill spends its time, by purpose:');
+const purposes = new Map<string, number>();
+for (const stat of stats)
+  purposes.set(purposeOf(stat.statement), (purposes.get(purposeOf(stat.statement)) ?? 0) + stat.ms);
+purposes.set('outside statements (begin/commit, pool, JS)', Math.max(0, c1.ms - statTotal));
+for (const [purpose, ms] of [...purposes].sort((a, b) => b[1] - a[1])) {
+  say(`  ${s(ms).padStart(8)} ${`${Math.round((ms / c1.ms) * 100)}%`.padStart(4)}  ${purpose}`);
+}
+
+say();
+say('cross-check, etl vs sql baseline over the whole range:');
+await crossCheck(c1.agg, baseline!.totals, c1.summary);
+
+await Promise.all([c1.agg.destroy(), c2.agg.destroy(), raw.destroy()]);
+const admin = createDb<any>(adminUrl, { max: 1 });
+for (const name of aggDatabases) await sql.raw(`drop database if exists ${name} with (force)`).execute(admin);
+await admin.destroy();
+
+say();
+say(
+  `etl backfill / sql baseline: ${(c1.ms / baselineMs).toFixed(2)}x (${perSecond(rawRows, c1.ms)} raw rows/s)`,
+);
+
+async function crossCheck(agg: Kysely<AggDatabase>, b: BaselineTotals, summary: BackfillSummary) {
+  const one = async <T>(q: ReturnType<typeof sql<T>>) => (await q.execute(agg)).rows[0]!;
+  const sensor = await one(
+    sql<{ hours: number; readings: number }>`
+      select count(*)::int as hours, coalesce(sum(readings_count), 0)::bigint as readings from agg_sensor_stats`,
+  );
+  const activity = await one(
+    sql<{ running: number; unplanned: number }>`
+      select coalesce(sum(running_seconds), 0) as running, coalesce(sum(unplanned_down_seconds), 0) as unplanned
+      from agg_machine_activity_daily`,
+  );
+  const programs = await one(
+    sql<{ seconds: number; rows: number }>`
+      select coalesce(sum(duration_seconds), 0)::bigint as seconds, count(*)::int as rows from machine_program_data`,
+  );
+  const alerts = await sql<{ alert_type: string; n: number }>`
+    select alert_type, sum(amount)::int as n from alerts_daily_count group by 1 order by 1`.execute(agg);
+  const energy = await one(
+    sql<{ hours: number; kwh: number }>`
+      select count(*)::int as hours, coalesce(sum(energy_kwh), 0) as kwh from energy_consumption_hourly`,
+  );
+  const row = (what: string, etl: number, sqlValue: number, tolerance: number) => {
+    const diff = Math.abs(etl - sqlValue);
+    const ok = diff <= tolerance;
+    say(
+      `  ${what.padEnd(28)} etl ${n(Math.round(etl * 1000) / 1000).padStart(14)}  sql ${n(Math.round(sqlValue * 1000) / 1000).padStart(14)}  ${ok ? 'ok' : `DIFFERS by ${n(Math.round(diff * 1000) / 1000)}`}`,
+    );
+  };
+  row('sensor hours', sensor.hours, b.sensorHours, 0);
+  row('sensor readings', Number(sensor.readings), b.sensorReadings, 0);
+  row('running seconds', activity.running, b.runningSeconds, 0.001);
+  row('unplanned down seconds', activity.unplanned, b.unplannedSeconds, 0.001);
+  // Each (day, program) row is rounded to whole seconds.
+  row('program seconds', Number(programs.seconds), b.programSeconds, programs.rows * 0.5 + 0.001);
+  for (const type of ['emergency', 'error', 'warning', 'other']) {
+    row(`alerts ${type}`, alerts.rows.find((r) => r.alert_type === type)?.n ?? 0, b.alerts[type] ?? 0, 0);
+  }
+  row('energy hours', energy.hours, b.energyHours, 0);
+  row('energy kWh', energy.kwh, b.energyKwh, 1e-6 * Math.max(1, b.energyKwh));
+  say(
+    `  rows written by the etl: ${n(summary.rowsWritten)}; raw rows read (per-ETL sum): ${n(summary.rowsRead)}`,
+  );
+}
+
+// What a statement is for, from its text (see StatementProfiler's fingerprints).
+function purposeOf(statement: string): string {
+  if (statement.includes('etl_runs')) return 'run ledger (markRunning, markSucceeded)';
+  if (statement.includes('as horizon') || statement.includes('order by date desc limit 50'))
+    return 'horizon (per slice)';
+  if (statement.startsWith('select variable') || /^select .*from variable\b/.test(statement))
+    return 'signal catalog (per slice)';
+  if (statement.includes('rows_read')) return 'row counts (a second scan of the rows)';
+  if (statement.includes('pg_advisory_xact_lock')) return 'slice lock';
+  if (statement.startsWith('delete from') || statement.includes('jsonb_to_recordset'))
+    return 'replace slice (delete + insert)';
+  return 'aggregate statements';
+}
+
+// Whether two aggregation databases hold the same totals for some days (the row-by-row check).
+async function sameTotals(a: Kysely<AggDatabase>, b: Kysely<AggDatabase>, sample: string[]): Promise<string> {
+  const totals = async (db: Kysely<AggDatabase>) => {
+    const { rows } = await sql<Record<string, number>>`
+      select (select coalesce(sum(readings_count), 0) from agg_sensor_stats where day = any(${sample}::date[])) as readings,
+             (select round(coalesce(sum(avg_value * readings_count), 0)::numeric, 6) from agg_sensor_stats
+               where day = any(${sample}::date[])) as sensor_sum,
+             (select round(coalesce(sum(running_seconds + unplanned_down_seconds), 0)::numeric, 3)
+               from agg_machine_activity_daily where day = any(${sample}::date[])) as powered,
+             (select coalesce(sum(duration_seconds), 0) from machine_program_data where day = any(${sample}::date[])) as programs,
+             (select coalesce(sum(amount), 0) from alerts_daily_count where day = any(${sample}::date[])) as alerts,
+             (select round(coalesce(sum(energy_kwh), 0)::numeric, 6) from energy_consumption_hourly
+               where day = any(${sample}::date[])) as kwh`.execute(db);
+    return rows[0]!;
+  };
+  const [x, y] = await Promise.all([totals(a), totals(b)]);
+  const differ = Object.keys(x).filter((k) => Number(x[k]) !== Number(y[k]));
+  return differ.length === 0
+    ? 'same totals'
+    : `DIFFERS in ${differ.map((k) => `${k} ${x[k]} vs ${y[k]}`).join(', ')}`;
+}
