@@ -87,7 +87,11 @@ export async function importShdr(options: ImportShdrOptions): Promise<ShdrImport
     await target.createSchema();
     const known = await loadVariables(target);
     const isCondition = conditionKeys(model, known);
-    const seen = await scanKeys(files, isCondition, (key) => !known.has(key) && !model?.items.has(key));
+    const described = (key: string) => {
+      const item = model?.items.get(key);
+      return item !== undefined && datatypeOfCategory(item) !== undefined;
+    };
+    const seen = await scanKeys(files, isCondition, (key) => !known.has(key) && !described(key));
     const created = await createVariables(target, seen, model, warnings);
     const variables = await loadVariables(target);
     for (const name of seen.order) {
