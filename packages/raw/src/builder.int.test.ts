@@ -16,7 +16,8 @@ async function readBack(db: Kysely<RawDatabase>) {
   const strings = await db
     .selectFrom('variable_log_string')
     .selectAll()
-    .orderBy(['id_var', 'date'])
+    .orderBy('id_var')
+    .orderBy('date')
     .execute();
   return { variables, floats, strings };
 }

@@ -1,6 +1,11 @@
 import { parseArgs } from 'node:util';
 import { redactUrl } from '@mm/config';
-import { PlantOptionsError, SimulationConflictError, simulatePlant } from '../simulator/index.ts';
+import {
+  PlantOptionsError,
+  resolvePlantOptions,
+  SimulationConflictError,
+  simulatePlant,
+} from '../simulator/index.ts';
 
 const USAGE = `usage: pnpm raw simulate --db <url> --start YYYY-MM-DD --days <n> [options]
 
@@ -63,9 +68,10 @@ export async function simulateCommand(args: string[]): Promise<number> {
       machineIndex: number('machine-index', values['machine-index'], 0, true),
       garbageRate: number('garbage', values.garbage, 1, false),
     };
-    if (!/^(postgres(ql)?:\/\/|pglite:)/.test(options.url ?? '')) {
+    if (!/^(postgres(ql)?:\/\/|pglite:.)/.test(options.url ?? '')) {
       throw new UsageError('--db must be a postgres://… or pglite:<dir> URL');
     }
+    resolvePlantOptions(options);
   } catch (error) {
     return usageError((error as Error).message);
   }

@@ -8,6 +8,7 @@ import {
   type PlantOptions,
   plantVariables,
   type ResolvedPlantOptions,
+  resolvePlantOptions,
 } from './plant.ts';
 import type { NotableCounts } from './signals.ts';
 import { copyWriter, type DayWriter, insertWriter } from './writers.ts';
@@ -81,6 +82,8 @@ export class SimulationConflictError extends Error {
  */
 export async function simulatePlant(options: SimulatePlantOptions): Promise<SimulationSummary> {
   const started = performance.now();
+  // Bad options fail before any connection is opened.
+  resolvePlantOptions(options);
   const owned = options.url !== undefined;
   const db = options.url !== undefined ? createDb<RawDatabase>(options.url, { max: 2 }) : options.db;
   let writer: DayWriter | null = null;
