@@ -68,7 +68,7 @@ describe('pnpm etl', () => {
     const lines = stdout.trim().split('\n');
     expect(lines[0]).toBe('press-07: 2 days (2024-01-10 .. 2024-01-11)');
     expect(
-      lines.filter((l) => /^\[[12]\/2\] press-07 2024-01-1[01] {2}sensor-stats \d+/.test(l)),
+      lines.filter((l) => /^\[[12]\/2\] press-07 2024-01-1[01] {2}rows written: sensor-stats \d+ \(/.test(l)),
     ).toHaveLength(2);
     expect(stdout).toContain('done: 2 days on 1 machine');
     expect(stdout).toContain(`slices   ${2 * registeredEtls().length} ok, 0 failed`);

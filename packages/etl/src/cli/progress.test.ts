@@ -54,7 +54,7 @@ describe('formatting', () => {
 
   it('a day line names rows written per ETL, FAILED ones, rows read and time', () => {
     expect(formatDayLine(day, { doneDays: 3, totalDays: 30 })).toBe(
-      '[ 3/30] press-07 2024-01-03  sensor-stats 24, energy FAILED written; 86,400 read; 840 ms',
+      '[ 3/30] press-07 2024-01-03  rows written: sensor-stats 24 (300 ms), energy FAILED (540 ms); 86,400 read; 840 ms',
     );
     const partial: DayOutcome = {
       ...day,

@@ -30,20 +30,22 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * The line printed when a (machine, day) is done: rows written per ETL (or FAILED), raw rows read,
- * time.
+ * The line printed when a (machine, day) is done: rows written and time per ETL (or FAILED), raw rows
+ * read, the day's time.
  *
  * @example
  * formatDayLine(outcome, progress);
- * // '[ 3/30] press-07 2024-01-03  sensor-stats 24, machine-activity 1, energy 24 written; 341,234 read; 0.84 s'
+ * // '[ 3/30] press-07 2024-01-03  rows written: sensor-stats 24 (41 ms), energy 24 (230 ms); 341,234 read; 271 ms'
  */
 export function formatDayLine(day: DayOutcome, progress: Pick<Progress, 'doneDays' | 'totalDays'>): string {
   const width = String(progress.totalDays).length;
   const counter = `[${String(progress.doneDays).padStart(width)}/${progress.totalDays}]`;
-  const parts = day.slices.map((s) => `${s.etl} ${s.ok ? formatCount(s.rowsWritten) : 'FAILED'}`);
+  const parts = day.slices.map(
+    (s) => `${s.etl} ${s.ok ? formatCount(s.rowsWritten) : 'FAILED'} (${formatDuration(s.durationMs)})`,
+  );
   const read = day.slices.reduce((sum, s) => sum + (s.ok ? s.rowsRead : 0), 0);
   const partial = day.slices.some((s) => s.ok && !s.complete) ? ' (partial day)' : '';
-  return `${counter} ${day.machineId} ${day.day}  ${parts.join(', ')} written; ${formatCount(read)} read; ${formatDuration(day.durationMs)}${partial}`;
+  return `${counter} ${day.machineId} ${day.day}  rows written: ${parts.join(', ')}; ${formatCount(read)} read; ${formatDuration(day.durationMs)}${partial}`;
 }
 
 /**
