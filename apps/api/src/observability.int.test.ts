@@ -77,8 +77,9 @@ describe('request logs', () => {
     expect(line).toMatchObject({
       app: 'api-test',
       reqId: 'dash-42.a',
-      req: { method: 'GET', url: '/api/v1/alerts_detail?target_date=2024-10-27' },
-      res: { status: 200 },
+      method: 'GET',
+      url: '/api/v1/alerts_detail?target_date=2024-10-27',
+      status: 200,
       responseTime: expect.any(Number),
     });
   });

@@ -44,17 +44,16 @@ export function energyRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   const hours = (machineId: string, zone: string, from: string, to: string) =>
     deps.aggDb
       .selectFrom('energy_consumption_hourly')
-      .select(['hour_ts as instant', naiveLocal('hour_ts', zone).as('local'), 'energy_kwh'])
+      .select([naiveLocal('hour_ts', zone).as('local'), 'energy_kwh'])
       .where('machine_id', '=', machineId)
       .where('day', '>=', from)
       .where('day', '<=', to)
-      .orderBy('hour_ts')
-      .execute();
+      .orderBy('hour_ts');
 
   app.openapi(v1, async (c) => {
     const q = c.req.valid('query');
     const machine = resolveMachine(deps.config.machines, q.machine);
-    const rows = await hours(machine.id, machine.timezone, q.target_date, q.target_date);
+    const rows = await hours(machine.id, machine.timezone, q.target_date, q.target_date).execute();
     return c.json(
       rows.map((r) => ({ hour_ts: trimZeroFraction(r.local), energy_kwh: r.energy_kwh })),
       200,
@@ -64,7 +63,9 @@ export function energyRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.openapi(v2, async (c) => {
     const q = c.req.valid('query');
     const machine = resolveMachine(deps.config.machines, q.machine);
-    const rows = await hours(machine.id, machine.timezone, q.from, q.to);
+    const rows = await hours(machine.id, machine.timezone, q.from, q.to)
+      .select('hour_ts as instant')
+      .execute();
     return c.json(
       rows.map((r) => ({
         hour_ts: trimZeroFraction(r.local),

@@ -77,11 +77,11 @@ const v2 = createRoute({
 export function temperatureRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
+  // The hours of a sensor over some days, by instant; `dt` is formatted by PostgreSQL.
   const hours = (machineId: string, zone: string, sensor: string, from: string, to: string) =>
     deps.aggDb
       .selectFrom('agg_sensor_stats')
       .select([
-        'hour_ts',
         naiveLocal('hour_ts', zone).as('dt'),
         'min_value',
         'avg_value',
@@ -93,14 +93,13 @@ export function temperatureRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
       .where('sensor_name', '=', sensor)
       .where('day', '>=', from)
       .where('day', '<=', to)
-      .orderBy('hour_ts')
-      .execute();
+      .orderBy('hour_ts');
 
   app.openapi(v1, async (c) => {
     const q = c.req.valid('query');
     const machine = resolveMachine(deps.config.machines, q.machine);
     const sensor = resolveSensor(machine, q.sensor_name);
-    const rows = await hours(machine.id, machine.timezone, sensor, q.target_date, q.target_date);
+    const rows = await hours(machine.id, machine.timezone, sensor, q.target_date, q.target_date).execute();
     if (rows.length === 0) {
       throw new ApiError(404, `No temperature data found for ${sensor} on ${q.target_date}`);
     }
@@ -121,7 +120,7 @@ export function temperatureRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
     const q = c.req.valid('query');
     const machine = resolveMachine(deps.config.machines, q.machine);
     const sensor = resolveSensor(machine, q.sensor_name);
-    const rows = await hours(machine.id, machine.timezone, sensor, q.from, q.to);
+    const rows = await hours(machine.id, machine.timezone, sensor, q.from, q.to).select('hour_ts').execute();
     return c.json(
       rows.map((r) => ({
         dt: trimZeroFraction(r.dt),

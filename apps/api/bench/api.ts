@@ -1,0 +1,280 @@
+// `pnpm bench api`: throughput and latency of the real API process against a year of aggregates.
+//
+// Creates a temporary PostgreSQL database, migrates it, seeds a year of aggregates for a few
+// machines with set-based SQL, starts `src/main.ts` on an ephemeral 127.0.0.1 port, and drives it
+// with a fixed-concurrency keep-alive load generator (warm-up first, then a fixed time per target):
+// `GET /` (the ceiling: routing, middleware, no database), `/api/v1/temperature` and
+// `/api/v1/machine_util` on varying days and machines. Drops the database at the end.
+//
+// Options: --seconds N (per target, default 8), --warmup N (default 2), --concurrency N (default 32).
+// BENCH_DATABASE_URL: an admin connection (default postgres://postgres@127.0.0.1:5432/postgres).
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createDb, migrateToLatest } from '@mm/db';
+import { type Kysely, sql } from 'kysely';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '8' },
+    warmup: { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '32' },
+  },
+});
+const seconds = Number(args.seconds);
+const warmupSeconds = Number(args.warmup);
+const concurrency = Number(args.concurrency);
+const adminUrl = process.env.BENCH_DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/postgres';
+const machines = [
+  { id: 'bench-madrid', timezone: 'Europe/Madrid' },
+  { id: 'bench-utc', timezone: 'UTC' },
+  { id: 'bench-newyork', timezone: 'America/New_York' },
+];
+const year = 2024;
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+async function seed(db: Kysely<any>): Promise<void> {
+  for (const m of machines) {
+    const hours = sql`
+      select h as hour_ts, (h at time zone ${m.timezone})::date as day, extract(epoch from h) as e
+      from generate_series((${`${year}-01-01`}::timestamp at time zone ${m.timezone}),
+                           (${`${year + 1}-01-01`}::timestamp at time zone ${m.timezone}) - interval '1 hour',
+                           interval '1 hour') as h`;
+    await sql`
+      insert into agg_sensor_stats (machine_id, sensor_name, hour_ts, day, min_value, max_value, avg_value, std_dev, readings_count)
+      select ${m.id}, 'TEMPERATURA_BASE', hour_ts, day,
+             20 + 4 * sin(e / 86400.0), 24 + 4 * sin(e / 86400.0) + (e::bigint % 7) / 10.0,
+             22 + 4 * sin(e / 86400.0), 0.5 + (e::bigint % 11) / 20.0, 3600
+      from (${hours}) hours`.execute(db);
+    await sql`
+      insert into energy_consumption_hourly (machine_id, hour_ts, day, energy_kwh)
+      select ${m.id}, hour_ts, day, 10 + 30 * abs(sin(e / 7200.0)) from (${hours}) hours`.execute(db);
+    const days = sql`
+      select d::date as day,
+             extract(epoch from ((d + interval '1 day')::timestamp at time zone ${m.timezone})
+                              - (d::timestamp at time zone ${m.timezone})) as day_seconds,
+             extract(doy from d)::int as n
+      from generate_series(${`${year}-01-01`}::date, ${`${year}-12-31`}::date, interval '1 day') as d`;
+    await sql`
+      insert into agg_machine_activity_daily (machine_id, day, running_seconds, unplanned_down_seconds, planned_down_seconds, day_seconds)
+      select ${m.id}, day, day_seconds * (0.3 + (n % 5) / 10.0), day_seconds * 0.1,
+             day_seconds * (0.6 - (n % 5) / 10.0), day_seconds
+      from (${days}) days`.execute(db);
+    await sql`
+      insert into machine_program_data (machine_id, day, program, duration_seconds)
+      select ${m.id}, day, p::text, 600 * p + n from (${days}) days, generate_series(1, 4) as p`.execute(db);
+    await sql`
+      insert into alerts_daily_count (machine_id, day, alert_type, amount)
+      select ${m.id}, day, t, 1 + (n % 4) from (${days}) days,
+             unnest(array['error', 'warning', 'other']) as t`.execute(db);
+    await sql`
+      insert into alerts_detail (machine_id, id, day, alert_ts, alert_type, alarm_code, alarm_description, source_variable, raw)
+      select ${m.id}, (extract(epoch from ts) * 1000)::bigint * 1000, day, ts, 'error', 'PLC' || k,
+             'Fallo ' || k, 'ALARMS', '[]'::jsonb
+      from (select day, (day::timestamp + k * interval '4 hours 7 minutes') at time zone ${m.timezone} as ts, k
+            from (${days}) days, generate_series(1, 5) as k) a`.execute(db);
+    await sql`
+      insert into etl_runs (machine_id, etl, day, status, complete, horizon, rows_read, rows_written, started_at, finished_at)
+      select ${m.id}, etl, day, 'succeeded', true, now(), 300000, 24, now() - interval '1 minute', now()
+      from (${days}) days,
+           unnest(array['sensor-stats', 'machine-activity', 'programs', 'alerts', 'energy']) as etl`.execute(
+      db,
+    );
+  }
+  await sql`analyze`.execute(db);
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+interface Result {
+  name: string;
+  requests: number;
+  failures: number;
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+function getStatus(agent: http.Agent, port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+/** Fixed concurrency for a fixed time: each worker sends its next request when the last answers. */
+async function load(
+  name: string,
+  port: number,
+  pathFor: (i: number) => string,
+  durationMs: number,
+  record: boolean,
+): Promise<Result> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const latencies: number[] = [];
+  let failures = 0;
+  let counter = 0;
+  const started = performance.now();
+  const end = started + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const path = pathFor(counter++);
+        const t0 = performance.now();
+        const status = await getStatus(agent, port, path).catch(() => 0);
+        if (status !== 200) failures++;
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  const result = {
+    name,
+    requests: latencies.length,
+    failures,
+    rps: latencies.length / elapsed,
+    p50: at(0.5),
+    p99: at(0.99),
+  };
+  if (record) {
+    say(
+      `${name.padEnd(22)} ${result.rps.toFixed(0).padStart(7)} req/s   p50 ${result.p50.toFixed(2).padStart(6)} ms   p99 ${result.p99.toFixed(2).padStart(6)} ms   ${result.requests} requests, ${failures} not 200`,
+    );
+  }
+  return result;
+}
+
+// Deterministic variety: a different day of the seeded year and machine per request.
+function dayOf(i: number): string {
+  const d = new Date(Date.UTC(year, 0, 1) + ((i * 7919) % 366) * 86_400_000);
+  return d.toISOString().slice(0, 10);
+}
+const machineOf = (i: number) => machines[i % machines.length]!.id;
+
+async function main(): Promise<void> {
+  const dbName = `mm_bench_api_${process.pid}_${Date.now().toString(36)}`;
+  const admin = createDb<any>(adminUrl, { max: 1 });
+  const dir = mkdtempSync(join(tmpdir(), 'mm-bench-api-'));
+  let child: ChildProcess | null = null;
+  let db: Kysely<any> | null = null;
+  const cleanup = async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+    await db?.destroy();
+    await sql.raw(`drop database if exists ${dbName} with (force)`).execute(admin);
+    await admin.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => {
+    void cleanup().finally(() => process.exit(130));
+  });
+  try {
+    await sql.raw(`create database ${dbName}`).execute(admin);
+    const url = withDatabase(adminUrl, dbName);
+    db = createDb<any>(url, { max: 2 });
+    await migrateToLatest(db);
+    let t = performance.now();
+    await seed(db);
+    const { rows } = await sql<{ n: number }>`
+      select (select count(*) from agg_sensor_stats) + (select count(*) from energy_consumption_hourly)
+           + (select count(*) from agg_machine_activity_daily) + (select count(*) from machine_program_data)
+           + (select count(*) from alerts_daily_count) + (select count(*) from alerts_detail)
+           + (select count(*) from etl_runs) as n`.execute(db);
+    say(
+      `seeded ${rows[0]?.n} aggregate rows (${machines.length} machines x ${year}) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
+
+    const machinesFile = join(dir, 'machines.json');
+    writeFileSync(
+      machinesFile,
+      JSON.stringify({
+        machines: machines.map((m) => ({
+          id: m.id,
+          name: m.id,
+          rawDatabaseUrl: url,
+          timezone: m.timezone,
+          profile: 'logger',
+        })),
+      }),
+    );
+    const port = await freePort();
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        AGG_DATABASE_URL: url,
+        MACHINES_FILE: machinesFile,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+      },
+      // Request logs are written (a real cost) and discarded.
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    t = performance.now();
+    const probe = new http.Agent({ keepAlive: false });
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
+      if ((await getStatus(probe, port, '/api/status').catch(() => 0)) === 200) break;
+      if (performance.now() - t > 30_000) throw new Error('the API did not start within 30 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    say(
+      `API up on 127.0.0.1:${port} after ${((performance.now() - t) / 1000).toFixed(1)} s; concurrency ${concurrency}, ${warmupSeconds} s warm-up + ${seconds} s per target`,
+    );
+
+    const targets: Array<[string, (i: number) => string]> = [
+      ['GET / (ceiling)', () => '/'],
+      [
+        'GET /api/v1/temperature',
+        (i) => `/api/v1/temperature?target_date=${dayOf(i)}&machine=${machineOf(i)}`,
+      ],
+      [
+        'GET /api/v1/machine_util',
+        (i) => `/api/v1/machine_util?target_date=${dayOf(i)}&machine=${machineOf(i)}`,
+      ],
+    ];
+    const results = new Map<string, Result>();
+    for (const [name, pathFor] of targets) {
+      await load(name, port, pathFor, warmupSeconds * 1000, false);
+      results.set(name, await load(name, port, pathFor, seconds * 1000, true));
+    }
+    const ceiling = results.get('GET / (ceiling)')!;
+    const temperature = results.get('GET /api/v1/temperature')!;
+    if (temperature.failures > 0 || ceiling.failures > 0) say('warning: some requests did not answer 200');
+    say(
+      `api temperature / ceiling: ${(temperature.rps / ceiling.rps).toFixed(2)}x (${temperature.rps.toFixed(0)} req/s, p99 ${temperature.p99.toFixed(1)} ms)`,
+    );
+  } finally {
+    await cleanup();
+  }
+}
+
+await main();
