@@ -89,7 +89,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }),
   );
 
-  app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
+  app.notFound((c) => {
+    // A known path with another method is a 405 (as the original answered), anything else a 404.
+    const path = c.req.path;
+    const known = app.routes.some((r) => r.method === 'GET' && r.path === path);
+    if (known) return c.json({ detail: 'Method Not Allowed' }, 405, { Allow: 'GET, HEAD, OPTIONS' });
+    return c.json({ detail: 'Not Found' }, 404);
+  });
   app.onError((error, c) => {
     const logger = c.get('logger') ?? deps.logger;
     if (error instanceof ApiError) return c.json({ detail: error.message }, error.status);

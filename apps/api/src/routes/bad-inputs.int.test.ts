@@ -282,6 +282,16 @@ describe('bad inputs', () => {
     expect(await res.json()).toEqual({ detail: 'Not Found' });
   });
 
+  it('answers another method on a known path 405, and HEAD like GET without a body', async () => {
+    const post = await app.request('/api/v1/data_status', { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toContain('GET');
+    expect(await post.json()).toEqual({ detail: 'Method Not Allowed' });
+    const head = await app.request('/api/v1/data_status', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+  });
+
   it('reports every bad parameter of a request at once', async () => {
     const res = await app.request(`/api/v2/temperature?from=nope&to=2024-02-30&machine=${'m'.repeat(200)}`);
     expect(res.status).toBe(422);
