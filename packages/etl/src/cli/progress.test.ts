@@ -120,6 +120,16 @@ describe('createProgressPrinter', () => {
     expect(chunks).toEqual([`${formatDayLine(day, progress)}\n`]);
   });
 
+  it('fits the bar to the terminal width, also when the terminal reports none', () => {
+    for (const columns of [70, 0]) {
+      const chunks: string[] = [];
+      const printer = createProgressPrinter({ write: (t: string) => chunks.push(t), isTTY: true, columns });
+      printer.dayDone({ ...day, slices: [day.slices[0]!] }, progress);
+      expect(chunks[0]!.length).toBeLessThan(columns || 80);
+      expect(chunks[0]).toMatch(/ETA \S+ m?s$/);
+    }
+  });
+
   it('redraws one bar on a terminal, printing failed days above it and clearing it at the end', () => {
     const { out, chunks } = capture(true);
     const printer = createProgressPrinter(out);

@@ -132,8 +132,11 @@ export function createProgressPrinter(out: Output): ProgressSink & { end(): void
       }
       clearBar();
       if (failed) out.write(`${formatDayLine(day, progress)}\n`);
-      const line = formatBar(progress, `${day.machineId} ${day.day}`);
-      const columns = out.columns ?? 120;
+      // The bar takes what the text leaves of the terminal's width, so the line never wraps.
+      const current = `${day.machineId} ${day.day}`;
+      const columns = out.columns || 80; // 0 when the terminal does not say
+      const text = formatBar(progress, current, 0).length;
+      const line = formatBar(progress, current, Math.max(8, Math.min(30, columns - 1 - text)));
       out.write(line.length >= columns ? line.slice(0, columns - 1) : line);
       barShown = true;
     },
