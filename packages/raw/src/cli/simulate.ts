@@ -91,6 +91,11 @@ export async function simulateCommand(args: string[]): Promise<number> {
             `powered ${(d.poweredMs / 3_600_000).toFixed(1).padStart(4)} h  ${rate(d.rowsPerSecond)}`,
         ),
     });
+    if (summary.method === 'bulk-copy') {
+      console.log(
+        `empty tables: loaded in one transaction, primary keys built in ${(summary.finishMs / 1000).toFixed(1)} s`,
+      );
+    }
     const g = summary.garbage;
     console.log(
       `done: ${count(summary.rows.total)} rows (${count(summary.rows.float)} float, ${count(summary.rows.string)} string) ` +

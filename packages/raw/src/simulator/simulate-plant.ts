@@ -11,7 +11,7 @@ import {
   resolvePlantOptions,
 } from './plant.ts';
 import type { NotableCounts } from './signals.ts';
-import { copyWriter, type DayWriter, insertWriter } from './writers.ts';
+import { bulkCopyWriter, copyWriter, type DayWriter, insertWriter, TablesNotEmptyError } from './writers.ts';
 
 /** Where {@link simulatePlant} writes: a URL it opens (and closes), or an open database. */
 export type SimulationTarget =
@@ -47,7 +47,11 @@ export type SimulatePlantOptions = PlantOptions &
 /** What a simulation wrote: enough for a test to check the database against it. */
 export interface SimulationSummary {
   options: Omit<ResolvedPlantOptions, 'schedule'>;
-  method: 'copy' | 'insert';
+  /**
+   * `bulk-copy`: empty tables, loaded in one transaction with the primary keys built at the end;
+   * `copy`: binary COPY, a transaction per day; `insert`: set-based inserts, a transaction per day.
+   */
+  method: 'copy' | 'bulk-copy' | 'insert';
   /** Variable name → id, in the simulator's order. */
   variables: Record<string, number>;
   rows: { float: number; string: number; total: number };
@@ -57,6 +61,8 @@ export interface SimulationSummary {
   powerPeriods: Array<{ on: number; off: number }>;
   /** [from, to) of the simulated local days, UTC epoch ms. */
   range: { from: number; to: number };
+  /** Time after the last day (bulk-copy: building the primary keys and committing). */
+  finishMs: number;
   elapsedMs: number;
   rowsPerSecond: number;
 }
@@ -93,10 +99,7 @@ export async function simulatePlant(options: SimulatePlantOptions): Promise<Simu
     const plant = new Plant(options, (name) => ids.get(name) as number);
     const range = plant.range;
     await assertEmpty(db, [...ids.values()], range);
-    writer =
-      options.url !== undefined && parseDbUrl(options.url).kind === 'postgres'
-        ? await copyWriter(options.url)
-        : insertWriter(db);
+    writer = await openWriter(options, db);
 
     let writing: Promise<void> = Promise.resolve();
     let last = performance.now();
@@ -124,6 +127,9 @@ export async function simulatePlant(options: SimulatePlantOptions): Promise<Simu
       writing.catch(() => {});
     }
     await writing;
+    const finishing = performance.now();
+    await writer.finish();
+    const finishMs = performance.now() - finishing;
 
     const elapsedMs = performance.now() - started;
     const { schedule: _, ...rest } = plant.options;
@@ -137,12 +143,28 @@ export async function simulatePlant(options: SimulatePlantOptions): Promise<Simu
       notable: { ...plant.counts.notable },
       powerPeriods: plant.powerPeriods.map(({ on, off }) => ({ on, off })),
       range,
+      finishMs,
       elapsedMs,
       rowsPerSecond: Math.round((total / elapsedMs) * 1000),
     };
   } finally {
     await writer?.close();
     if (owned) await db.destroy();
+  }
+}
+
+async function openWriter(options: SimulatePlantOptions, db: Kysely<RawDatabase>): Promise<DayWriter> {
+  if (options.url === undefined || parseDbUrl(options.url).kind !== 'postgres') return insertWriter(db);
+  const { rows } = await sql<{ empty: boolean }>`
+    select not exists (select 1 from variable_log_float) and not exists (select 1 from variable_log_string) as empty
+  `.execute(db);
+  if (!rows[0]?.empty) return copyWriter(options.url);
+  try {
+    return await bulkCopyWriter(options.url);
+  } catch (error) {
+    // Someone wrote between our check and our lock: their rows stay, we write around them.
+    if (error instanceof TablesNotEmptyError) return copyWriter(options.url);
+    throw error;
   }
 }
 

@@ -6,11 +6,19 @@ import { insertLogRows } from '../log-rows.ts';
 import { COPY_HEADER, COPY_TRAILER, encodeFloatRows, encodeStringRows } from './binary-copy.ts';
 import type { DayBatch } from './plant.ts';
 
-/** Writes simulated days to a raw database, each day in one transaction. */
+/** Writes simulated days to a raw database. */
 export interface DayWriter {
-  readonly method: 'copy' | 'insert';
+  readonly method: 'copy' | 'bulk-copy' | 'insert';
   write(day: DayBatch): Promise<void>;
+  /** After the last day: makes everything durable (a no-op where each day already committed). */
+  finish(): Promise<void>;
+  /** Releases connections; rolls back what `finish` did not commit. */
   close(): Promise<void>;
+}
+
+/** The raw tables were written to while the simulator was starting. */
+export class TablesNotEmptyError extends Error {
+  override name = 'TablesNotEmptyError';
 }
 
 // Rows per buffer handed to the socket: big enough to amortise the calls, small enough that the
@@ -73,8 +81,86 @@ export async function copyWriter(url: string, connections = 2): Promise<DayWrite
         throw new Error(`writing ${day.day} failed: ${(error as Error).message}`, { cause: error });
       }
     },
+    finish: async () => {},
     close: async () => {
       await Promise.all(clients.map((c) => c.end()));
+    },
+  };
+}
+
+const LOG_TABLES = ['variable_log_float', 'variable_log_string'] as const;
+
+/**
+ * A writer for empty log tables (a fresh simulated database, the benchmark's case): one transaction
+ * that locks and truncates them, drops their primary keys, COPYs every day with FREEZE, then adds
+ * the keys back. Building an index once is about twice as fast as maintaining it row by row, the
+ * index comes out compact, and frozen rows spare the first reader from setting hint bits on 8 M
+ * rows. The schema is the same after commit; a failure rolls everything back.
+ */
+export async function bulkCopyWriter(url: string): Promise<DayWriter> {
+  const client = new pg.Client({ connectionString: url, application_name: 'mm-raw-simulate' });
+  client.on('error', () => {});
+  await client.connect();
+  const keys: Array<{ table: string; name: string; definition: string }> = [];
+  let open = false;
+  try {
+    await client.query('begin');
+    open = true;
+    await client.query(`lock table ${LOG_TABLES.join(', ')} in access exclusive mode`);
+    const { rows } = await client.query<{ busy: boolean }>(
+      `select exists (select 1 from variable_log_float) or exists (select 1 from variable_log_string) as busy`,
+    );
+    if (rows[0]?.busy) throw new TablesNotEmptyError('the raw log tables are no longer empty');
+    for (const table of LOG_TABLES) {
+      const found = await client.query<{ name: string; definition: string }>(
+        `select conname as name, pg_get_constraintdef(oid) as definition
+         from pg_constraint where conrelid = $1::regclass and contype = 'p'`,
+        [table],
+      );
+      for (const key of found.rows) keys.push({ table, ...key });
+    }
+    // Truncating in this transaction is what allows COPY … FREEZE.
+    await client.query(`truncate ${LOG_TABLES.join(', ')}`);
+    for (const key of keys) await client.query(`alter table ${key.table} drop constraint "${key.name}"`);
+  } catch (error) {
+    if (open) await client.query('rollback').catch(() => {});
+    await client.end().catch(() => {});
+    throw error;
+  }
+  return {
+    method: 'bulk-copy',
+    async write(day) {
+      try {
+        await copyRows(
+          client,
+          'variable_log_float',
+          0,
+          day.float.length,
+          (a, b) => encodeFloatRows(day.float, a, b),
+          true,
+        );
+        await copyRows(
+          client,
+          'variable_log_string',
+          0,
+          day.string.length,
+          (a, b) => encodeStringRows(day.string, a, b),
+          true,
+        );
+      } catch (error) {
+        throw new Error(`writing ${day.day} failed: ${(error as Error).message}`, { cause: error });
+      }
+    },
+    async finish() {
+      for (const key of keys) {
+        await client.query(`alter table ${key.table} add constraint "${key.name}" ${key.definition}`);
+      }
+      await client.query('commit');
+      open = false;
+    },
+    async close() {
+      if (open) await client.query('rollback').catch(() => {});
+      await client.end();
     },
   };
 }
@@ -97,9 +183,12 @@ async function copyRows(
   from: number,
   to: number,
   encode: (from: number, to: number) => Buffer,
+  freeze = false,
 ): Promise<void> {
   if (to <= from) return;
-  const stream = client.query(copyFrom(`copy ${table} (id_var, date, value) from stdin (format binary)`));
+  const stream = client.query(
+    copyFrom(`copy ${table} (id_var, date, value) from stdin (format binary${freeze ? ', freeze' : ''})`),
+  );
   const finished = new Promise<void>((resolve, reject) => {
     stream.on('finish', resolve);
     stream.on('error', reject);
@@ -142,6 +231,7 @@ export function insertWriter(db: Kysely<any>): DayWriter {
         throw new Error(`writing ${day.day} failed: ${(error as Error).message}`, { cause: error });
       }
     },
+    finish: async () => {},
     close: async () => {},
   };
 }
