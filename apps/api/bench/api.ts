@@ -14,7 +14,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDb, migrateToLatest } from '@mm/db';
@@ -250,6 +250,8 @@ async function main(): Promise<void> {
       `API up on 127.0.0.1:${port} after ${((performance.now() - t) / 1000).toFixed(1)} s; concurrency ${concurrency}, ${warmupSeconds} s warm-up + ${seconds} s per target`,
     );
 
+    // Other work on the machine shares the cores with the server, PostgreSQL and this client.
+    say(`load average before the run: ${loadavg()[0]?.toFixed(2)} on ${availableParallelism()} cores`);
     const targets: Array<[string, (i: number) => string]> = [
       ['GET / (ceiling)', () => '/'],
       [
