@@ -26,7 +26,7 @@ import { SignalCatalog } from '../src/signal-catalog.ts';
 import { ensurePlantDb, withDatabase } from './plant-db.ts';
 import { rowByRow } from './row-by-row.ts';
 import { type BaselineTotals, runSqlBaseline } from './sql-baseline.ts';
-import { StatementProfiler, type StatementStat } from './statement-profiler.ts';
+import { StatementProfiler } from './statement-profiler.ts';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const fail = (message: string): never => {
@@ -106,20 +106,16 @@ await sql`select count(*) from (select id_var, date from variable_log_float orde
 );
 
 // (b) The SQL baseline, in a read-write transaction of its own (its temp tables drop on commit).
-const baselineDb = createDb<any>(plant.url, { max: 1, applicationName: 'bench-etl-baseline' });
-let baseline: Awaited<ReturnType<typeof runSqlBaseline>> | undefined;
-const total = (b: NonNullable<typeof baseline>) => b.timings.reduce((sum, t) => sum + t.ms, 0);
-try {
-  for (let attempt = 0; attempt < repeat; attempt++) {
-    const result = await baselineDb
-      .transaction()
-      .execute((trx) => runSqlBaseline(trx, machine, catalog, days, span!.last));
-    if (!baseline || total(result) < total(baseline)) baseline = result;
+type Baseline = Awaited<ReturnType<typeof runSqlBaseline>>;
+const total = (b: Baseline) => b.timings.reduce((sum, t) => sum + t.ms, 0);
+async function timedBaseline(): Promise<Baseline> {
+  const db = createDb<any>(plant.url, { max: 1, applicationName: 'bench-etl-baseline' });
+  try {
+    return await db.transaction().execute((trx) => runSqlBaseline(trx, machine, catalog, days, span!.last));
+  } finally {
+    await db.destroy();
   }
-} finally {
-  await baselineDb.destroy();
 }
-const baselineMs = total(baseline!);
 
 // (a) The ETL backfill through runEtl into fresh aggregation databases.
 const aggDatabases: string[] = [];
@@ -154,25 +150,31 @@ async function timedBackfill(concurrency: number, attempt: number, profiler?: St
   const ms = performance.now() - started;
   if (summary.failures.length > 0)
     fail(`the backfill failed: ${summary.failures.map((f) => `${f.etl} ${f.day} ${f.error}`).join('; ')}`);
-  return { ms, summary, agg };
+  return { ms, summary, agg, stats: profiler?.stats() ?? [] };
 }
 
-async function best(concurrency: number, profile: boolean) {
-  let kept: (Awaited<ReturnType<typeof timedBackfill>> & { stats: StatementStat[] }) | undefined;
-  for (let attempt = 0; attempt < repeat; attempt++) {
-    const profiler = profile ? new StatementProfiler() : undefined;
-    const run = await timedBackfill(concurrency, attempt, profiler);
-    if (!kept || run.ms < kept.ms) {
-      await kept?.agg.destroy();
-      kept = { ...run, stats: profiler?.stats() ?? [] };
-    } else {
-      await run.agg.destroy();
-    }
+// The designs take turns, so a burst of load on the shared machine hits them alike; each keeps its
+// best run.
+type Run = Awaited<ReturnType<typeof timedBackfill>>;
+let baseline: Baseline | undefined;
+let c1: Run | undefined;
+let c2: Run | undefined;
+const keep = async (kept: Run | undefined, run: Run) => {
+  if (kept && kept.ms <= run.ms) {
+    await run.agg.destroy();
+    return kept;
   }
-  return kept!;
+  await kept?.agg.destroy();
+  return run;
+};
+for (let attempt = 0; attempt < repeat; attempt++) {
+  const b = await timedBaseline();
+  if (!baseline || total(b) < total(baseline)) baseline = b;
+  c1 = await keep(c1, await timedBackfill(1, attempt, new StatementProfiler()));
+  c2 = await keep(c2, await timedBackfill(2, attempt));
 }
-const c1 = await best(1, true);
-const c2 = await best(2, false);
+const baselineMs = total(baseline!);
+if (!c1 || !c2) throw new Error('unreachable: --repeat is at least 1');
 
 // (c) Row by row on a few days, extrapolated by raw rows.
 let rowByRowResult: { ms: number; rawRows: number; days: number; agrees: string } | null = null;
