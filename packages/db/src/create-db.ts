@@ -57,6 +57,20 @@ export function parseDbUrl(url: string): DbTarget {
  * const raw = createDb<RawDatabase>(machine.rawDatabaseUrl, { readOnly: true });
  */
 export function createDb<DB>(url: string, options: CreateDbOptions = {}): Kysely<DB> {
+  return openDb<DB>(url, options).db;
+}
+
+/**
+ * {@link createDb} plus the pg pool behind it (`null` for PGlite), for pool-usage metrics.
+ *
+ * @example
+ * const { db, pool } = openDb<AggDatabase>(config.aggDatabaseUrl);
+ * pool?.totalCount;
+ */
+export function openDb<DB>(
+  url: string,
+  options: CreateDbOptions = {},
+): { db: Kysely<DB>; pool: pg.Pool | null } {
   const target = parseDbUrl(url);
   if (target.kind === 'postgres') {
     const settings = ['-c jit=off'];
@@ -72,7 +86,7 @@ export function createDb<DB>(url: string, options: CreateDbOptions = {}): Kysely
     });
     // An idle client's error (server restart) must not crash the process; the next query reconnects.
     pool.on('error', () => {});
-    return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), pool };
   }
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
   // Options go in the single-argument form: `new PGlite(dir, options)` ignores `parsers` (0.5.17).
@@ -82,5 +96,5 @@ export function createDb<DB>(url: string, options: CreateDbOptions = {}): Kysely
   });
   // PGlite runs statements in the order they are issued, so this session setting precedes any query.
   if (options.readOnly) void pglite.exec('set default_transaction_read_only = on').catch(() => {});
-  return new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  return { db: new Kysely<DB>({ dialect: new PGliteDialect(pglite) }), pool: null };
 }

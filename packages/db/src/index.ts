@@ -1,4 +1,4 @@
-export { type CreateDbOptions, createDb, type DbTarget, parseDbUrl } from './create-db.ts';
+export { type CreateDbOptions, createDb, type DbTarget, openDb, parseDbUrl } from './create-db.ts';
 export { migrateToLatest } from './migrate.ts';
 export { migrations } from './migrations/index.ts';
 export { createRawSchema, rawSchemaSql } from './raw-schema.ts';

@@ -1,16 +1,10 @@
-import { createRequire } from 'node:module';
-import { type CreateDbOptions, createDb } from '@mm/db';
+import { type CreateDbOptions, openDb } from '@mm/db';
 import type { Kysely } from 'kysely';
 import type { PoolUsage } from '../deps.ts';
 
-// `createDb` keeps its pg.Pool inside Kysely's dialect, where nothing can reach it, and `/metrics`
-// wants its usage. Until @mm/db returns the pool, we watch which pool `createDb` constructs: the same
-// `pg` module instance @mm/db imports, its `Pool` swapped for a recording subclass for the duration
-// of that one synchronous call. The pool is created exactly as `createDb` configures it.
-const pg = createRequire(import.meta.resolve('@mm/db'))('pg') as { Pool: new (...args: any[]) => PoolUsage };
-
 /**
- * `createDb(url, options)` plus the pg pool behind it (`null` for PGlite, which has no pool).
+ * `createDb(url, options)` plus the pg pool behind it (`null` for PGlite, which has no pool), so
+ * `/metrics` can report pool usage.
  *
  * @example
  * const { db, pool } = openDbWithPool<AggDatabase>(config.aggDatabaseUrl);
@@ -20,18 +14,5 @@ export function openDbWithPool<DB>(
   url: string,
   options: CreateDbOptions = {},
 ): { db: Kysely<DB>; pool: PoolUsage | null } {
-  const Original = pg.Pool;
-  let pool: PoolUsage | null = null;
-  pg.Pool = class RecordedPool extends Original {
-    constructor(...args: any[]) {
-      super(...args);
-      pool = this;
-    }
-  };
-  try {
-    const db = createDb<DB>(url, options);
-    return { db, pool };
-  } finally {
-    pg.Pool = Original;
-  }
+  return openDb<DB>(url, options);
 }
