@@ -1,9 +1,8 @@
-import { createDb, type RawDatabase } from '@mm/db';
+import { createDb, createRawSchema, type RawDatabase } from '@mm/db';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawBuilder } from './builder.ts';
-import { ensureRawSchema } from './ensure-raw-schema.ts';
 
 const alarm = [['PLC00054', 'Poti Avance = 0 !', 3, 3, 50331702]];
 
@@ -99,7 +98,7 @@ describe('rawBuilder on PGlite', () => {
     const pglite = createDb<RawDatabase>('pglite:memory');
     const pg = await createTestDatabase('raw');
     try {
-      await ensureRawSchema(pglite);
+      await createRawSchema(pglite);
       await writeSample(pglite);
       await writeSample(pg.db);
       expect(await readBack(pglite)).toEqual(await readBack(pg.db));

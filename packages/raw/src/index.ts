@@ -21,7 +21,6 @@ export {
   logTableOf,
   type StringDatatype,
 } from './datatypes.ts';
-export { ensureRawSchema } from './ensure-raw-schema.ts';
 export { insertLogRows, type LogColumns } from './log-rows.ts';
 export * from './shdr/index.ts';
 export * from './simulator/index.ts';

@@ -1,6 +1,5 @@
-import { createDb, parseDbUrl, type RawDatabase } from '@mm/db';
+import { createDb, createRawSchema, parseDbUrl, type RawDatabase } from '@mm/db';
 import { type Kysely, sql } from 'kysely';
-import { ensureRawSchema } from '../ensure-raw-schema.ts';
 import type { GarbageCounts } from './garbage.ts';
 import {
   type DayBatch,
@@ -94,7 +93,7 @@ export async function simulatePlant(options: SimulatePlantOptions): Promise<Simu
   const db = options.url !== undefined ? createDb<RawDatabase>(options.url, { max: 2 }) : options.db;
   let writer: DayWriter | null = null;
   try {
-    await ensureRawSchema(db);
+    await createRawSchema(db);
     const ids = await registerVariables(db);
     const plant = new Plant(options, (name) => ids.get(name) as number);
     const range = plant.range;
