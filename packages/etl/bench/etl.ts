@@ -21,7 +21,7 @@ import { registeredEtls } from '../src/cli/cli.ts';
 import { dataSpan } from '../src/data-span.ts';
 import { daysBetween, localDay } from '../src/day-window.ts';
 import { resolveRoles } from '../src/roles.ts';
-import { runEtl } from '../src/runner.ts';
+import { runEtls } from '../src/runner.ts';
 import { SignalCatalog } from '../src/signal-catalog.ts';
 import { ensurePlantDb, withDatabase } from './plant-db.ts';
 import { rowByRow } from './row-by-row.ts';
@@ -141,10 +141,17 @@ async function timedBackfill(concurrency: number, attempt: number, profiler?: St
     {
       aggDb,
       rawDb: () => rawDb,
-      runEtl: (input) => {
-        if (profiler) profiler.label = String(input.etl);
-        return runEtl(input);
-      },
+      // Labels the statements of a day by ETL through the extract hook, one ETL at a time.
+      runEtls: profiler
+        ? async (input) => {
+            const runs = [];
+            for (const etl of input.etls) {
+              profiler.label = String(etl);
+              runs.push(...(await runEtls({ ...input, etls: [etl] })));
+            }
+            return runs;
+          }
+        : runEtls,
     },
   );
   const ms = performance.now() - started;

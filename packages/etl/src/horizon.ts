@@ -34,10 +34,7 @@ export async function computeHorizon(
   };
   for (const group of mergeGroups(groups))
     later(await latestReading(raw, group.table, group.ids, group.reading));
-  if (roles.alarms) {
-    for (const variable of roles.alarms.variables)
-      later(await latestValidAlarm(raw, variable, roles.alarms.format));
-  }
+  if (roles.alarms) later(await latestValidAlarm(raw, roles.alarms.variables, roles.alarms.format));
   return horizon;
 }
 
@@ -72,22 +69,58 @@ async function latestReading(
   return rows[0]?.horizon ?? null;
 }
 
-// Alarm rows are validated in TypeScript (JSON / condition parsing), so read the newest rows in
-// small pages until one is valid. Invalid rows are rare; usually the first page decides.
+// Alarm rows are validated in TypeScript (JSON / condition parsing). One statement reads the
+// newest few rows of every alarm variable (a backward index scan each); only a variable whose
+// newest rows are all invalid, which is rare, is paged further back on its own.
+const ALARM_TAIL = 8;
+
 async function latestValidAlarm(
   raw: Kysely<RawDatabase>,
-  variable: RawVariable,
+  variables: RawVariable[],
   format: 'json-snapshot' | 'mtconnect-condition',
 ): Promise<number | null> {
-  let before = Number.MAX_SAFE_INTEGER;
+  let latest: number | null = null;
+  for (const table of ['variable_log_float', 'variable_log_string'] as const) {
+    const ids = variables.filter((v) => v.table === table).map((v) => v.id);
+    if (ids.length === 0) continue;
+    const { rows } = await sql<{ id_var: number; date: number; value: string | null }>`
+      select tail.id_var, tail.date, tail.value
+      from unnest(${ids}::int[]) as vars(id)
+      cross join lateral (
+        select id_var, date, value::text as value from ${sql.table(table)}
+        where id_var = vars.id
+        order by date desc
+        limit ${ALARM_TAIL}
+      ) as tail
+      order by tail.id_var, tail.date desc`.execute(raw);
+    for (const id of ids) {
+      const tail = rows.filter((r) => r.id_var === id);
+      const valid = tail.find((r) => isValidAlarmValue(format, r.value));
+      let date = valid?.date ?? null;
+      if (date === null && tail.length === ALARM_TAIL) {
+        date = await pageBackForValidAlarm(raw, table, id, tail.at(-1)!.date, format);
+      }
+      if (date !== null && (latest === null || date > latest)) latest = date;
+    }
+  }
+  return latest;
+}
+
+async function pageBackForValidAlarm(
+  raw: Kysely<RawDatabase>,
+  table: LogTable,
+  id: number,
+  before: number,
+  format: 'json-snapshot' | 'mtconnect-condition',
+): Promise<number | null> {
   for (;;) {
     const { rows } = await sql<{ date: number; value: string | null }>`
-      select date, value::text as value from ${sql.table(variable.table)}
-      where id_var = ${variable.id} and date < ${before}::bigint
+      select date, value::text as value from ${sql.table(table)}
+      where id_var = ${id} and date < ${before}::bigint
       order by date desc
-      limit 50`.execute(raw);
+      limit 200`.execute(raw);
     for (const row of rows) if (isValidAlarmValue(format, row.value)) return row.date;
-    if (rows.length < 50) return null;
+    if (rows.length < 200) return null;
     before = rows.at(-1)!.date;
   }
 }

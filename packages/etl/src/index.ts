@@ -1,3 +1,4 @@
+export { dataSpan } from './data-span.ts';
 export { type DayWindow, daysBetween, dayWindow, InvalidDayError, localDay, parseDay } from './day-window.ts';
 export { describeError, EtlRunError, PermanentEtlError } from './errors.ts';
 export {
@@ -11,5 +12,12 @@ export {
 export { computeHorizon } from './horizon.ts';
 export { getEtl, registry } from './registry.ts';
 export { resolveRoles } from './roles.ts';
-export { type RunEtlInput, type RunEtlResult, runEtl } from './runner.ts';
+export {
+  type RunEtlInput,
+  type RunEtlResult,
+  type RunEtlsInput,
+  runEtl,
+  runEtls,
+  type SliceRun,
+} from './runner.ts';
 export { SignalCatalog } from './signal-catalog.ts';

@@ -2,9 +2,9 @@ import type { Logger, Machine } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { type Kysely, sql } from 'kysely';
 import { pino } from 'pino';
-import { dayWindow, InvalidDayError } from './day-window.ts';
+import { type DayWindow, dayWindow, InvalidDayError } from './day-window.ts';
 import { describeError, EtlRunError, PermanentEtlError } from './errors.ts';
-import type { EtlId } from './etl.ts';
+import type { EtlDefinition, EtlId, ExtractResult } from './etl.ts';
 import { computeHorizon } from './horizon.ts';
 import { markFailed, markRunning, markSucceeded, type SliceKey } from './ledger.ts';
 import { getEtl } from './registry.ts';
@@ -39,6 +39,16 @@ export interface RunEtlResult {
 
 const silent = pino({ level: 'silent' });
 
+export interface RunEtlsInput extends Omit<RunEtlInput, 'etl'> {
+  /** ETL ids, run in this order. */
+  etls: ReadonlyArray<EtlId | string>;
+}
+
+/** One slice of {@link runEtls}: its result, or the error it failed with (others still ran). */
+export type SliceRun =
+  | { etl: EtlId; ok: true; result: RunEtlResult }
+  | { etl: EtlId; ok: false; error: EtlRunError };
+
 /**
  * Runs one ETL for one (machine, day) and atomically replaces that slice of the aggregation
  * database. Whoever calls it (CLI, test, queue worker) gets the same behaviour: runs of the same
@@ -52,63 +62,41 @@ const silent = pino({ level: 'silent' });
  * const result = await runEtl({ aggDb, rawDb, machine, etl: 'sensor-stats', day: '2024-03-31' });
  */
 export async function runEtl(input: RunEtlInput): Promise<RunEtlResult> {
-  const started = performance.now();
+  const [run] = await runEtls({ ...input, etls: [input.etl] });
+  if (!run) throw new Error('runEtls returned no slice');
+  if (!run.ok) throw run.error;
+  return run.result;
+}
+
+/**
+ * Runs several ETLs for one (machine, day) over ONE raw snapshot: the variable catalogue, the
+ * roles and the horizon are read once, so every slice of the day agrees on them and the per-slice
+ * overhead is paid once. Each slice still has its own aggregation transaction, lock and ledger
+ * row, and a failing slice does not stop the others (the raw side rolls back to a savepoint).
+ *
+ * @example
+ * const runs = await runEtls({ aggDb, rawDb, machine, etls: etlIds, day: '2024-03-31' });
+ * runs.filter((r) => !r.ok); // the failed slices, each with its EtlRunError
+ */
+export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
   const { aggDb, rawDb, machine, day } = input;
-  const etl = getEtl(input.etl);
-  let window: ReturnType<typeof dayWindow>;
+  const etls = input.etls.map((id) => getEtl(id));
+  let window: DayWindow;
   try {
     window = dayWindow(day, machine.timezone);
   } catch (error) {
     if (error instanceof InvalidDayError) throw new PermanentEtlError(error.message);
     throw error;
   }
-  const key: SliceKey = { machineId: machine.id, etl: etl.id, day: window.day };
-  const logger = (input.logger ?? silent).child({ machine: machine.id, etl: etl.id, day: window.day });
-
-  await markRunning(aggDb, key);
-  try {
-    const outcome = await aggDb.transaction().execute(async (trx) => {
-      // Same slice, same lock: concurrent runs queue here instead of interleaving their writes.
-      await sql`select pg_advisory_xact_lock(hashtextextended(${`etl:${key.machineId}:${key.etl}:${key.day}`}, 0))`.execute(
-        trx,
-      );
-      const extracted = await rawDb
-        .transaction()
-        .setIsolationLevel('repeatable read')
-        .setAccessMode('read only')
-        .execute(async (raw) => {
-          const catalog = await SignalCatalog.load(raw);
-          const roles = resolveRoles(machine, catalog);
-          const horizon = await computeHorizon(raw, roles, catalog);
-          const until = horizon === null ? window.start : Math.min(window.end, horizon);
-          const result = await etl.extract({ raw, machine, window, horizon, until, roles, catalog, logger });
-          return { ...result, horizon, warnings: [...roles.warnings, ...(result.warnings ?? [])] };
-        });
-      let rowsWritten = 0;
-      for (const table of etl.tables) {
-        rowsWritten += await replaceSlice(trx, table, machine.id, window.day, extracted.rows[table] ?? []);
-      }
-      const result = {
-        complete: extracted.horizon !== null && extracted.horizon >= window.end,
-        horizon: extracted.horizon,
-        rowsRead: extracted.rowsRead,
-        invalidSkipped: extracted.invalidSkipped,
-        rowsWritten,
-        warnings: extracted.warnings,
-      };
-      await markSucceeded(trx, key, result);
-      return result;
-    });
-    const durationMs = Math.round(performance.now() - started);
-    for (const warning of outcome.warnings) logger.warn(warning);
-    logger.debug({ ...outcome, durationMs }, 'slice replaced');
-    return { machineId: machine.id, etl: etl.id, day: window.day, ...outcome, durationMs };
-  } catch (error) {
+  const baseLogger = (input.logger ?? silent).child({ machine: machine.id, day: window.day });
+  const keyOf = (etl: EtlDefinition): SliceKey => ({ machineId: machine.id, etl: etl.id, day: window.day });
+  const runs: SliceRun[] = [];
+  const fail = async (etl: EtlDefinition, error: unknown, started: number) => {
     const message = describeError(error);
-    await markFailed(aggDb, key, message).catch((ledgerError) =>
-      logger.error({ err: ledgerError }, 'could not record the failure in the run ledger'),
+    await markFailed(aggDb, keyOf(etl), message).catch((ledgerError) =>
+      baseLogger.error({ err: ledgerError, etl: etl.id }, 'could not record the failure in the run ledger'),
     );
-    throw new EtlRunError(
+    const failure = new EtlRunError(
       `${etl.id} ${machine.id} ${window.day} failed: ${message}`,
       machine.id,
       etl.id,
@@ -117,5 +105,92 @@ export async function runEtl(input: RunEtlInput): Promise<RunEtlResult> {
         cause: error,
       },
     );
+    baseLogger.debug(
+      { etl: etl.id, durationMs: Math.round(performance.now() - started), err: failure },
+      'slice failed',
+    );
+    runs.push({ etl: etl.id, ok: false, error: failure });
+  };
+
+  const started = performance.now();
+  for (const etl of etls) await markRunning(aggDb, keyOf(etl));
+  try {
+    await rawDb
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .setAccessMode('read only')
+      .execute(async (raw) => {
+        const catalog = await SignalCatalog.load(raw);
+        const roles = resolveRoles(machine, catalog);
+        const horizon = await computeHorizon(raw, roles, catalog);
+        const until = horizon === null ? window.start : Math.min(window.end, horizon);
+        for (const etl of etls) {
+          const sliceStarted = performance.now();
+          const logger = baseLogger.child({ etl: etl.id });
+          try {
+            const outcome = await aggDb.transaction().execute(async (trx) => {
+              const key = keyOf(etl);
+              // Same slice, same lock: concurrent runs queue here instead of interleaving their writes.
+              await sql`select pg_advisory_xact_lock(hashtextextended(${`etl:${key.machineId}:${key.etl}:${key.day}`}, 0))`.execute(
+                trx,
+              );
+              // A failed statement aborts the raw transaction; the savepoint keeps the snapshot usable.
+              await sql`savepoint slice`.execute(raw);
+              let extracted: ExtractResult;
+              try {
+                extracted = await etl.extract({
+                  raw,
+                  machine,
+                  window,
+                  horizon,
+                  until,
+                  roles,
+                  catalog,
+                  logger,
+                });
+              } catch (error) {
+                await sql`rollback to savepoint slice`.execute(raw);
+                throw error;
+              }
+              await sql`release savepoint slice`.execute(raw);
+              let rowsWritten = 0;
+              for (const table of etl.tables) {
+                rowsWritten += await replaceSlice(
+                  trx,
+                  table,
+                  machine.id,
+                  window.day,
+                  extracted.rows[table] ?? [],
+                );
+              }
+              const result = {
+                complete: horizon !== null && horizon >= window.end,
+                horizon,
+                rowsRead: extracted.rowsRead,
+                invalidSkipped: extracted.invalidSkipped,
+                rowsWritten,
+                warnings: [...roles.warnings, ...(extracted.warnings ?? [])],
+              };
+              await markSucceeded(trx, key, result);
+              return result;
+            });
+            const durationMs = Math.round(performance.now() - sliceStarted);
+            for (const warning of outcome.warnings) logger.warn(warning);
+            logger.debug({ ...outcome, durationMs }, 'slice replaced');
+            runs.push({
+              etl: etl.id,
+              ok: true,
+              result: { machineId: machine.id, etl: etl.id, day: window.day, ...outcome, durationMs },
+            });
+          } catch (error) {
+            await fail(etl, error, sliceStarted);
+          }
+        }
+      });
+  } catch (error) {
+    // The raw snapshot itself failed (unreachable database, broken schema): every slice not yet
+    // run failed with it.
+    for (const etl of etls) if (!runs.some((r) => r.etl === etl.id)) await fail(etl, error, started);
   }
+  return runs;
 }

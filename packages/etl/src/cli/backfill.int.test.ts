@@ -3,7 +3,7 @@ import { type AggDatabase, createDb, type RawDatabase } from '@mm/db';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runEtl } from '../runner.ts';
+import { runEtls } from '../runner.ts';
 import { backfill, type DayOutcome } from './backfill.ts';
 import { registeredEtls } from './cli.ts';
 import { seedSmallPlant } from './small-plant.fixture.ts';
@@ -79,10 +79,10 @@ describe('backfill', () => {
       {
         aggDb: agg.db,
         rawDb: () => raw.db,
-        runEtl: (input) =>
+        runEtls: (input) =>
           input.day === '2024-01-11'
             ? Promise.reject(new Error('outer', { cause: new Error('disk on fire') }))
-            : runEtl(input),
+            : runEtls(input),
       },
     );
     expect(summary).toMatchObject({ days: 3, slicesOk: 2, slicesFailed: 1 });
@@ -120,14 +120,14 @@ describe('backfill', () => {
       {
         aggDb: agg.db,
         rawDb: () => raw.db,
-        runEtl: async (input) => {
+        runEtls: async (input) => {
           peak = Math.max(peak, ++running);
           await new Promise((r) => setTimeout(r, 5));
           running--;
           if (input.day === '2024-01-05') abort.abort();
-          return {
+          const result = {
             machineId: input.machine.id,
-            etl: 'sensor-stats',
+            etl: 'sensor-stats' as const,
             day: input.day,
             complete: true,
             horizon: null,
@@ -137,6 +137,7 @@ describe('backfill', () => {
             warnings: ['same warning'],
             durationMs: 5,
           };
+          return [{ etl: 'sensor-stats' as const, ok: true as const, result }];
         },
         signal: abort.signal,
       },

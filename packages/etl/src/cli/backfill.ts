@@ -5,7 +5,7 @@ import { dataSpan } from '../data-span.ts';
 import { daysBetween, localDay } from '../day-window.ts';
 import { describeError } from '../errors.ts';
 import { resolveRoles } from '../roles.ts';
-import { type RunEtlInput, type RunEtlResult, runEtl } from '../runner.ts';
+import { type RunEtlsInput, runEtls, type SliceRun } from '../runner.ts';
 import { SignalCatalog } from '../signal-catalog.ts';
 
 /** What to run: the ETLs, for every day of the range (or of each machine's data), on each machine. */
@@ -24,8 +24,8 @@ export interface BackfillDeps {
   aggDb: Kysely<AggDatabase>;
   /** The machine's raw database (the caller opens it read-only, and closes it afterwards). */
   rawDb(machine: Machine): Kysely<RawDatabase>;
-  /** Runs one slice; {@link runEtl} unless a test replaces it. */
-  runEtl?: (input: RunEtlInput) => Promise<RunEtlResult>;
+  /** Runs the ETLs of one (machine, day); {@link runEtls} unless a test replaces it. */
+  runEtls?: (input: RunEtlsInput) => Promise<SliceRun[]>;
   progress?: ProgressSink;
   logger?: Logger;
   /** Aborting stops starting new days; days already running finish. */
@@ -96,7 +96,7 @@ export interface BackfillSummary {
 }
 
 /**
- * Runs ETLs over days through {@link runEtl}, `concurrency` (machine, day) units at a time (each
+ * Runs ETLs over days through {@link runEtls}, `concurrency` (machine, day) units at a time (each
  * unit runs its ETLs one after the other; INSERT…SELECT never runs in parallel inside PostgreSQL,
  * so several days at once is how a backfill uses more cores). A failed slice is recorded and the
  * run goes on; the summary lists the failures.
@@ -113,7 +113,7 @@ export interface BackfillSummary {
  */
 export async function backfill(request: BackfillRequest, deps: BackfillDeps): Promise<BackfillSummary> {
   const clock = deps.clock ?? (() => performance.now());
-  const run = deps.runEtl ?? runEtl;
+  const run = deps.runEtls ?? runEtls;
   const started = clock();
   const failures: SliceFailure[] = [];
   const warnings = new Map<string, number>();
@@ -147,41 +147,48 @@ export async function backfill(request: BackfillRequest, deps: BackfillDeps): Pr
     const dayStarted = clock();
     const slices: SliceOutcome[] = [];
     const rawDb = deps.rawDb(machine);
-    for (const etl of request.etls) {
-      const sliceStarted = clock();
-      try {
-        const result = await run({
-          aggDb: deps.aggDb,
-          rawDb,
-          machine,
-          etl,
-          day,
-          ...(deps.logger ? { logger: deps.logger } : {}),
-        });
-        const durationMs = clock() - sliceStarted;
-        slices.push({
-          etl,
-          ok: true,
-          rowsRead: result.rowsRead,
-          rowsWritten: result.rowsWritten,
-          complete: result.complete,
-          durationMs,
-        });
-        slicesOk++;
-        rowsRead += result.rowsRead;
-        rowsWritten += result.rowsWritten;
-        const share = perEtl[etl]!;
-        share.durationMs += durationMs;
-        share.rowsRead += result.rowsRead;
-        share.rowsWritten += result.rowsWritten;
-        for (const warning of result.warnings) warnings.set(warning, (warnings.get(warning) ?? 0) + 1);
-      } catch (error) {
-        const durationMs = clock() - sliceStarted;
-        const message = shortError(error);
-        slices.push({ etl, ok: false, error: message, durationMs });
-        failures.push({ machineId: machine.id, etl, day, error: message });
-        perEtl[etl]!.durationMs += durationMs;
+    const record = (etl: string, error: unknown, durationMs: number) => {
+      const message = shortError(error);
+      slices.push({ etl, ok: false, error: message, durationMs });
+      failures.push({ machineId: machine.id, etl, day, error: message });
+      perEtl[etl]!.durationMs += durationMs;
+    };
+    let runs: SliceRun[];
+    try {
+      runs = await run({
+        aggDb: deps.aggDb,
+        rawDb,
+        machine,
+        etls: request.etls,
+        day,
+        ...(deps.logger ? { logger: deps.logger } : {}),
+      });
+    } catch (error) {
+      for (const etl of request.etls) record(etl, error, 0);
+      return { machineId: machine.id, day, slices, durationMs: clock() - dayStarted };
+    }
+    for (const sliceRun of runs) {
+      if (!sliceRun.ok) {
+        record(sliceRun.etl, sliceRun.error, 0);
+        continue;
       }
+      const { result } = sliceRun;
+      slices.push({
+        etl: sliceRun.etl,
+        ok: true,
+        rowsRead: result.rowsRead,
+        rowsWritten: result.rowsWritten,
+        complete: result.complete,
+        durationMs: result.durationMs,
+      });
+      slicesOk++;
+      rowsRead += result.rowsRead;
+      rowsWritten += result.rowsWritten;
+      const share = perEtl[sliceRun.etl]!;
+      share.durationMs += result.durationMs;
+      share.rowsRead += result.rowsRead;
+      share.rowsWritten += result.rowsWritten;
+      for (const warning of result.warnings) warnings.set(warning, (warnings.get(warning) ?? 0) + 1);
     }
     return { machineId: machine.id, day, slices, durationMs: clock() - dayStarted };
   };
