@@ -25,7 +25,10 @@ describe('migrations', () => {
     const fresh = await createTestDatabase('raw'); // a database without the aggregation schema
     afterAll(() => fresh.drop());
     const db = fresh.db as unknown as ReturnType<typeof createDb<AggDatabase>>;
-    expect((await migrateToLatest(db)).applied).toEqual(['2026-11-27-create-aggregates']);
+    expect((await migrateToLatest(db)).applied).toEqual([
+      '2026-11-27-create-aggregates',
+      '2026-11-27-data-status-ledger',
+    ]);
     expect((await migrateToLatest(db)).applied).toEqual([]);
     const row = await exerciseSchema(db);
     expect(row.day).toBe('2024-03-31');
@@ -47,7 +50,7 @@ describe('migrations', () => {
   it('run on PGlite with the same results', async () => {
     const db = createDb<AggDatabase>('pglite:memory');
     try {
-      expect((await migrateToLatest(db)).applied).toHaveLength(1);
+      expect((await migrateToLatest(db)).applied).toHaveLength(2);
       expect((await migrateToLatest(db)).applied).toEqual([]);
       const row = await exerciseSchema(db);
       expect(row).toMatchObject({

@@ -97,6 +97,11 @@ export interface DataStatusView {
   alert_records: number;
   program_records: number;
   energy_records: number;
+  /** From the run ledger: the latest finished run, and slices failed, still running, or partial. */
+  last_run_at: Date | null;
+  failed_slices: number;
+  running_slices: number;
+  partial_slices: number;
 }
 
 /** The aggregation database. */

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as createAggregates from './2026-11-27-create-aggregates.ts';
+import * as dataStatusLedger from './2026-11-27-data-status-ledger.ts';
 
 /** Every migration of the aggregation database, by name (sorted by their date prefix). */
 export const migrations: Record<string, Migration> = {
   '2026-11-27-create-aggregates': createAggregates,
+  '2026-11-27-data-status-ledger': dataStatusLedger,
 };
