@@ -1,7 +1,8 @@
 // Regenerates docs/nist-mazak01.md end to end: imports the NIST Mazak01 SHDR logs into a fresh raw
 // database (`pnpm raw import-shdr`), runs every ETL over their days (`pnpm etl run all`, the real
 // CLI, with the machines file examples/nist-mazak01.machines.json) into a fresh aggregation
-// database, and writes the per-day table.
+// database, and writes the per-day table and, beside it, a chart of the same days
+// (docs/nist-mazak01-days.svg, embedded at the top of the page).
 //
 //   cd packages/etl && pnpm exec tsx bench/nist-report.ts [--data <dir>] [--out <file>]
 //
@@ -10,11 +11,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type AggDatabase, createDb, migrateToLatest } from '@mm/db';
 import { type Kysely, sql } from 'kysely';
+import { type ChartDay, dayChartSvg } from './day-chart.ts';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -26,6 +28,8 @@ const { values } = parseArgs({
 });
 const dataDir = resolve(values.data!);
 const outFile = resolve(values.out!);
+// The chart beside the page: docs/nist-mazak01.md -> docs/nist-mazak01-days.svg.
+const chartFile = `${outFile.replace(/\.md$/, '')}-days.svg`;
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const RAW_DB = 'mm_nist_mazak01';
 const AGG_DB = 'mm_nist_agg';
@@ -110,12 +114,17 @@ const etlSummary = etlOutput
   .filter((l) => /^(done:| {2}slices| {2}rows)/.test(l))
   .join('\n');
 
-const markdown = await render(agg, machineId);
+const { markdown, chart } = await render(agg, machineId);
 await agg.destroy();
+writeFileSync(chartFile, chart);
+say(`wrote ${relative(process.cwd(), chartFile)}`);
 writeFileSync(outFile, markdown);
 say(`wrote ${relative(process.cwd(), outFile)}`);
 
-async function render(db: Kysely<AggDatabase>, machine: string): Promise<string> {
+async function render(
+  db: Kysely<AggDatabase>,
+  machine: string,
+): Promise<{ markdown: string; chart: string }> {
   const activity = await db
     .selectFrom('agg_machine_activity_daily')
     .select(['day', 'running_seconds', 'unplanned_down_seconds', 'planned_down_seconds', 'day_seconds'])
@@ -157,6 +166,7 @@ async function render(db: Kysely<AggDatabase>, machine: string): Promise<string>
   const partial = new Set(ledger.filter((r) => !r.complete).map((r) => r.day));
   const types = ['emergency', 'error', 'warning', 'other'] as const;
   const totals = { running: 0, unplanned: 0, planned: 0, kwh: 0, alerts: [0, 0, 0, 0] };
+  const chartDays: ChartDay[] = [];
 
   const lines = days.map((day) => {
     const a = activityByDay.get(day)?.[0];
@@ -175,6 +185,17 @@ async function render(db: Kysely<AggDatabase>, machine: string): Promise<string>
     counts.forEach((n, i) => {
       totals.alerts[i]! += n;
     });
+    chartDays.push({
+      day,
+      // A day without an activity row (none here) is drawn as an empty 24-hour bar.
+      dayHours: (a?.day_seconds ?? 86_400) / 3600,
+      runningHours: (a?.running_seconds ?? 0) / 3600,
+      unplannedDownHours: (a?.unplanned_down_seconds ?? 0) / 3600,
+      plannedDownHours: (a?.planned_down_seconds ?? 0) / 3600,
+      kwh: kwh ?? null,
+      errors: counts[types.indexOf('error')]!,
+      partial: partial.has(day),
+    });
     const label = partial.has(day) ? `${day} (partial)` : day;
     return `| ${[
       label,
@@ -188,7 +209,14 @@ async function render(db: Kysely<AggDatabase>, machine: string): Promise<string>
   });
   const total = `| **total** | ${h(totals.running)} | ${h(totals.planned)} | ${h(totals.unplanned)} |  | ${totals.alerts.join(' | ')} | ${totals.kwh.toFixed(3)} |`;
 
-  return `# NIST Mazak01: daily aggregates
+  const chart = dayChartSvg(chartDays, {
+    title: 'NIST Mazak01: hours by state, energy and error alerts per day',
+    subtitle: `Mazak Integrex 100-IV mill-turn, ${first} to ${last} (UTC), machine profile mtconnect`,
+    credit: 'Data: NIST SMS Test Bed, Mazak Integrex 100-IV (2019)',
+  });
+  const markdown = `# NIST Mazak01: daily aggregates
+
+![Per day: hours running, unplanned down and planned down (stacked bars), kWh (dots) and error alerts (labels)](${basename(chartFile)})
 
 Sixteen days (${first} to ${last}, UTC) of real MTConnect SHDR logs of a Mazak Integrex 100-IV
 mill-turn from the **NIST Smart Manufacturing Systems (SMS) Test Bed** (credit: National Institute
@@ -198,7 +226,8 @@ with the machines file [\`examples/nist-mazak01.machines.json\`](../examples/nis
 (profile \`mtconnect\`, time zone UTC, one motor: \`Sload\` rated 11 kW).
 
 Regenerate with \`cd packages/etl && pnpm exec tsx bench/nist-report.ts\` (it drops and recreates the
-databases \`${RAW_DB}\` and \`${AGG_DB}\` on \`BENCH_DATABASE_URL\`, default the local PostgreSQL).
+databases \`${RAW_DB}\` and \`${AGG_DB}\` on \`BENCH_DATABASE_URL\`, default the local PostgreSQL, and
+writes this page and the chart above, \`${basename(chartFile)}\`).
 
 | day | running h | planned down h | unplanned down h | top programs (h) | emergency | error | warning | other | kWh |
 |---|---:|---:|---:|---|---:|---:|---:|---:|---:|
@@ -226,4 +255,5 @@ ETL run:
 ${etlSummary}
 \`\`\`
 `;
+  return { markdown, chart };
 }
