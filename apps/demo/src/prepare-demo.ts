@@ -1,0 +1,261 @@
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Config, createLogger, type Logger, loadConfig, type Machine } from '@mm/config';
+import { type AggDatabase, migrateToLatest, parseDbUrl } from '@mm/db';
+import { localDay } from '@mm/etl';
+import type { Kysely } from 'kysely';
+import { backfillDemo, seconds } from './backfill-demo.ts';
+import { DemoDatabases } from './demo-databases.ts';
+import { demoMachinesFile, MAZAK_ID, PRESS_ID } from './demo-machines.ts';
+import type { DemoSettings } from './demo-settings.ts';
+import { readSeedMarker, type SeedMarker, seedFingerprint, writeSeedMarker } from './seed-marker.ts';
+import { addDays, clearRawDatabase, seedNistMachine, seedSimulatedMachine } from './seed-raw.ts';
+
+/** Marks a directory as the demo's own, so `--reset` and a re-seed never wipe anything else. */
+export const DATA_DIR_SENTINEL = '.mm-demo';
+export const MACHINES_FILE = 'machines.json';
+
+/** The data directory exists, holds other files, and is not the demo's: it is never wiped. */
+export class ForeignDataDirError extends Error {
+  override name = 'ForeignDataDirError';
+}
+
+export interface PrepareDemoOptions {
+  /** Environment for `@mm/config` (CORS_ORIGINS, ADMIN_*, LOG_LEVEL…); `process.env` by default. */
+  env?: Record<string, string | undefined>;
+  /** Wipe the data directory first. */
+  reset?: boolean;
+  /** User-facing progress lines. */
+  report?: (line: string) => void;
+  /** The process's root logger; one is created from the configuration (level `warn` unless LOG_LEVEL says otherwise). */
+  logger?: Logger;
+  /** Now, for "yesterday" (epoch ms). */
+  now?: () => number;
+}
+
+/** A prepared demo: configuration, open databases (seeded and aggregated) and the logger. */
+export interface DemoRuntime {
+  config: Config;
+  dbs: DemoDatabases;
+  logger: Logger;
+  /** The data was already there: nothing was seeded this time. */
+  reused: boolean;
+  marker: SeedMarker;
+  /** Closes every database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Gets the demo's data ready, then leaves the databases open for the API (PGlite is single-process,
+ * so the seeder, the ETLs and the API share one instance per database). The first time (or when the
+ * seed marker is missing or was written for other settings): writes the machines file, migrates the
+ * aggregation database, seeds each machine's raw database (simulated `press-07`; `mazak01` from the
+ * NIST logs when present), runs all five ETLs over every day, and writes the marker last. A seed that
+ * did not finish has no marker, so the next start wipes it and seeds again.
+ *
+ * @example
+ * const demo = await prepareDemo(demoSettingsFromEnv(process.env), { report: console.log });
+ * demo.reused; // false the first time, true afterwards
+ * await demo.close();
+ */
+export async function prepareDemo(
+  settings: DemoSettings,
+  options: PrepareDemoOptions = {},
+): Promise<DemoRuntime> {
+  const started = performance.now();
+  const report = options.report ?? (() => {});
+  const env = options.env ?? process.env;
+  const dataDir = settings.dataDir;
+  if (options.reset) wipeDataDir(dataDir, true);
+  claimDataDir(dataDir);
+
+  const machinesFile = demoMachinesFile(settings);
+  const fingerprint = seedFingerprint({
+    aggDatabaseUrl: settings.aggDatabaseUrl,
+    machines: machinesFile.machines,
+    days: settings.days,
+    volume: settings.volume,
+    seed: settings.seed,
+    lastDay: settings.lastDay,
+  });
+  const machinesPath = join(dataDir, MACHINES_FILE);
+  const machinesText = `${JSON.stringify(machinesFile, null, 2)}\n`;
+  // Validated (with the rest of the environment: CORS_ORIGINS, ADMIN_*…) before anything is wiped.
+  const config = loadConfig(
+    {
+      ...env,
+      LOG_LEVEL: env.LOG_LEVEL?.trim() || 'warn',
+      AGG_DATABASE_URL: settings.aggDatabaseUrl,
+      MACHINES_FILE: machinesPath,
+    },
+    () => machinesText,
+  );
+  const previous = readSeedMarker(dataDir);
+  const reuse =
+    previous?.fingerprint === fingerprint &&
+    existsSync(machinesPath) &&
+    [config.aggDatabaseUrl, ...config.machines.map((m) => m.rawDatabaseUrl)].every(pgliteDirExists);
+  if (!reuse) {
+    if (previous !== null) {
+      report('The demo settings changed since the last seed: seeding again from scratch.');
+    } else if (readdirSync(dataDir).some((f) => f !== DATA_DIR_SENTINEL)) {
+      report('An earlier seed did not finish: seeding again from scratch.');
+    }
+    wipeDataDir(dataDir, false);
+    // Not read by the demo (its configuration is above); there for `pnpm etl` or the API on the same data.
+    writeFileSync(machinesPath, machinesText);
+  }
+
+  const logger = options.logger ?? createLogger({ app: 'demo', level: config.logLevel });
+  const opening = performance.now();
+  const dbs = await DemoDatabases.open(config.aggDatabaseUrl, config.machines);
+  const close = () => dbs.destroy();
+  try {
+    // The demo owns its aggregation database, so it keeps its schema current on every start.
+    await migrateToLatest(dbs.agg);
+    if (reuse && previous) {
+      await dbs.lockRawDatabases();
+      report(
+        `Reusing the data seeded ${previous.seededAt} in ${dataDir} (databases opened in ${seconds(performance.now() - opening)}; ` +
+          '`pnpm start -- --reset` seeds again).',
+      );
+      return { config, dbs, logger, reused: true, marker: previous, close };
+    }
+
+    report(`Seeding ${dataDir} (databases opened in ${seconds(performance.now() - opening)}).`);
+    const seedStarted = performance.now();
+    await forgetDemoAggregates(
+      dbs.agg,
+      config.machines.map((m) => m.id),
+    );
+    for (const machine of config.machines) await seedMachine(machine, settings, dbs, report, options.now);
+    await dbs.lockRawDatabases();
+    const seedMs = performance.now() - seedStarted;
+
+    report(`Aggregating: all five ETLs for every day of each machine.`);
+    const backfill = await backfillDemo({
+      aggDb: dbs.agg,
+      machines: config.machines,
+      rawDb: (m) => dbs.rawDb(m),
+      report,
+      logger,
+    });
+    for (const failure of backfill.failures) report(`  FAILED ${failure}`);
+    const totalMs = performance.now() - started;
+    const marker: SeedMarker = {
+      fingerprint,
+      seededAt: new Date().toISOString(),
+      machines: backfill.machines.map((m) => ({
+        id: m.id,
+        firstDay: m.days[0] ?? null,
+        lastDay: m.days.at(-1) ?? null,
+        days: m.days.length,
+      })),
+      timings: {
+        seedMs: Math.round(seedMs),
+        backfillMs: Math.round(backfill.ms),
+        totalMs: Math.round(totalMs),
+      },
+    };
+    writeSeedMarker(dataDir, marker);
+    report(
+      `Seeded and aggregated in ${seconds(totalMs)} (raw data ${seconds(seedMs)}, ETLs ${seconds(backfill.ms)}: ` +
+        `${backfill.rowsRead.toLocaleString('en')} raw rows read, ${backfill.rowsWritten.toLocaleString('en')} rows written` +
+        `${backfill.failures.length > 0 ? `, ${backfill.failures.length} slices FAILED` : ''}).`,
+    );
+    return { config, dbs, logger, reused: false, marker, close };
+  } catch (error) {
+    await dbs.destroy().catch(() => {});
+    throw error;
+  }
+}
+
+async function seedMachine(
+  machine: Machine,
+  settings: DemoSettings,
+  dbs: DemoDatabases,
+  report: (line: string) => void,
+  now: (() => number) | undefined,
+): Promise<void> {
+  const target = dbs.writeTarget(machine);
+  await clearRawDatabase(target);
+  if (machine.id === PRESS_ID) {
+    const lastDay = settings.lastDay ?? addDays(localDay(now?.() ?? Date.now(), machine.timezone), -1);
+    report(
+      `${machine.id}: simulating ${settings.days} days of a logger-profile machine ending ${lastDay} ` +
+        `(${machine.timezone}, volume ${settings.volume}, seed ${settings.seed})`,
+    );
+    const result = await seedSimulatedMachine(
+      target,
+      {
+        lastDay,
+        days: settings.days,
+        timezone: machine.timezone,
+        volume: settings.volume,
+        seed: settings.seed,
+      },
+      report,
+    );
+    report(`  ${result.rows.toLocaleString('en')} raw rows in ${seconds(result.ms)}`);
+  } else if (machine.id === MAZAK_ID && settings.nistDir !== null) {
+    report(`${machine.id}: importing the NIST SMS Test Bed MTConnect logs from ${settings.nistDir}`);
+    const result = await seedNistMachine(target, settings.nistDir, report);
+    report(`  ${result.rows.toLocaleString('en')} raw rows in ${seconds(result.ms)}`);
+  }
+}
+
+// On a PostgreSQL aggregation database, rows of an earlier demo seed would outlive this one (the ETLs
+// replace only the days they run). The demo's machine ids are its own: clear them.
+async function forgetDemoAggregates(agg: Kysely<AggDatabase>, machineIds: string[]): Promise<void> {
+  const tables = [
+    'agg_sensor_stats',
+    'agg_machine_activity_daily',
+    'machine_program_data',
+    'alerts_daily_count',
+    'alerts_detail',
+    'energy_consumption_hourly',
+    'etl_runs',
+  ] as const;
+  await agg.transaction().execute(async (trx) => {
+    for (const table of tables) await trx.deleteFrom(table).where('machine_id', 'in', machineIds).execute();
+  });
+}
+
+// A PGlite directory deleted by hand would open as an empty database, and `pglite:memory` is empty
+// on every start: neither holds a reusable seed.
+function pgliteDirExists(url: string): boolean {
+  const target = parseDbUrl(url);
+  return target.kind === 'postgres' || (target.dataDir !== null && existsSync(target.dataDir));
+}
+
+/** Creates the data directory with its sentinel, or checks that an existing one is the demo's. */
+function claimDataDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true });
+  const entries = readdirSync(dataDir);
+  if (entries.includes(DATA_DIR_SENTINEL)) return;
+  if (entries.length > 0) {
+    throw new ForeignDataDirError(
+      `${dataDir} holds files the demo did not write; choose another DEMO_DATA_DIR (the demo wipes its own).`,
+    );
+  }
+  writeFileSync(
+    join(dataDir, DATA_DIR_SENTINEL),
+    'Data of `pnpm start` (apps/demo); `pnpm start -- --reset` wipes it.\n',
+  );
+}
+
+/** Removes the demo's data (everything but the sentinel, or the whole directory when `all`). */
+function wipeDataDir(dataDir: string, all: boolean): void {
+  if (!existsSync(dataDir)) return;
+  const entries = readdirSync(dataDir);
+  if (entries.length > 0 && !entries.includes(DATA_DIR_SENTINEL)) {
+    throw new ForeignDataDirError(`${dataDir} is not the demo's data directory: refusing to wipe it.`);
+  }
+  if (all) {
+    rmSync(dataDir, { recursive: true, force: true });
+    return;
+  }
+  for (const entry of entries) {
+    if (entry !== DATA_DIR_SENTINEL) rmSync(join(dataDir, entry), { recursive: true, force: true });
+  }
+}
