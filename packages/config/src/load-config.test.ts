@@ -276,6 +276,18 @@ describe('loadConfig: profiles', () => {
     });
   });
 
+  it('refuses a site profile that would silently replace a built-in one', () => {
+    const error = configError(() =>
+      loadConfig({}, machinesFile([machine()], { profiles: { logger: { motors: [] } } })),
+    );
+    expect(error.problems).toEqual([
+      expect.objectContaining({
+        path: 'machines.json.profiles.logger',
+        message: expect.stringMatching(/built-in profile/),
+      }),
+    ]);
+  });
+
   it('stores a time zone in its canonical spelling', () => {
     const [press] = loadConfig({}, machinesFile([machine({ timezone: 'europe/madrid' })])).machines;
     expect(press?.timezone).toBe('Europe/Madrid');

@@ -57,6 +57,15 @@ function checkIdsAndProfiles(file: unknown, ctx: z.RefinementCtx): void {
   if (!isRecord(file) || !Array.isArray(file.machines)) return;
   const siteProfiles = isRecord(file.profiles) ? file.profiles : {};
   const known = [...Object.keys(builtInProfiles), ...Object.keys(siteProfiles)];
+  for (const name of Object.keys(siteProfiles)) {
+    if (Object.hasOwn(builtInProfiles, name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['profiles', name],
+        message: `'${name}' is a built-in profile; give the site profile another name (or override roles per machine with 'signals')`,
+      });
+    }
+  }
   const seen = new Set<string>();
   file.machines.forEach((machine: unknown, index) => {
     if (!isRecord(machine)) return;
