@@ -1,5 +1,5 @@
 import { type ServerType, serve } from '@hono/node-server';
-import { ConfigError, createLogger, loadConfig } from '@mm/config';
+import { createLogger, loadConfigOrExit } from '@mm/config';
 import type { AggDatabase } from '@mm/db';
 import packageJson from '../package.json' with { type: 'json' };
 import { createApp } from './app.ts';
@@ -11,16 +11,8 @@ import { redisPinger } from './health/redis-ping.ts';
 // The API process: read the environment, open the pools, serve, and close everything on SIGTERM or
 // SIGINT after in-flight requests finish. Migrations are a deploy step (`pnpm db:migrate`), not ours.
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(2);
-  }
-  throw error;
-}
+// Bad configuration: one message listing every problem, exit 78 (EX_CONFIG), no stack trace.
+const config = loadConfigOrExit(process.env, { app: 'api' });
 
 const logger = createLogger({ app: 'api', level: config.logLevel });
 const pools: Record<string, PoolUsage> = {};

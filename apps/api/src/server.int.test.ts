@@ -142,10 +142,12 @@ describe('main.ts', () => {
     expect(output()).not.toContain(raw.url); // the raw URL is never logged
   });
 
-  it('exits 2 listing configuration problems', async () => {
+  it('exits 78 (EX_CONFIG) listing configuration problems', async () => {
     const { child, output } = start({ MACHINES_FILE: join(dir, 'missing.json'), PORT: 'eighty' });
     const [code] = await once(child, 'exit');
-    expect(code).toBe(2);
+    expect(code).toBe(78);
+    expect(output()).toContain('api: refusing to start');
+    expect(output()).not.toContain('    at '); // no stack trace
     expect(output()).toContain('PORT');
     expect(output()).toContain('MACHINES_FILE');
   });
