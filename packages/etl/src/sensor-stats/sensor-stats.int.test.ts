@@ -3,6 +3,7 @@ import type { AggDatabase, RawDatabase } from '@mm/db';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dayWindow } from '../day-window.ts';
 import { runEtl } from '../runner.ts';
 
 const machine: Machine = {
@@ -87,5 +88,31 @@ describe('sensor-stats', () => {
     expect(after).toHaveLength(1);
     const ledger = await agg.db.selectFrom('etl_runs').selectAll().executeTakeFirstOrThrow();
     expect(ledger).toMatchObject({ status: 'succeeded', attempts: 3, rows_written: 1, complete: false });
+  });
+
+  it('buckets by local hour in a zone whose DST shift is half an hour (Lord Howe)', async () => {
+    await sql`truncate variable_log_float`.execute(raw.db);
+    await sql`truncate agg_sensor_stats, etl_runs`.execute(agg.db);
+    const lordHowe: Machine = { ...machine, id: 'lord-howe', timezone: 'Australia/Lord_Howe' };
+    const window = dayWindow('2024-04-07', lordHowe.timezone); // 24.5 hours: 02:00 LHDT -> 01:30 LHST
+    const readings: Array<[number, string, number | null]> = [];
+    for (let t = window.start; t < window.end; t += 10 * 60_000) {
+      readings.push([1, new Date(t).toISOString(), 2000 + ((t / 60_000) % 7)]);
+    }
+    readings.push([2, new Date(window.end + 1).toISOString(), 255]); // horizon after the day
+    await insertFloat(readings);
+    await runEtl({ aggDb: agg.db, rawDb: raw.db, machine: lordHowe, etl: 'sensor-stats', day: '2024-04-07' });
+    const rows = await agg.db.selectFrom('agg_sensor_stats').selectAll().orderBy('hour_ts').execute();
+    // Expected: each reading counted in the bucket [bounds[k], bounds[k+1]) that holds it.
+    const expected = window.bounds.slice(0, -1).map((start, k) => ({
+      hour: new Date(start).toISOString(),
+      n: readings.filter(
+        ([id, iso]) => id === 1 && Date.parse(iso) >= start && Date.parse(iso) < window.bounds[k + 1]!,
+      ).length,
+    }));
+    expect(rows.map((r) => ({ hour: r.hour_ts.toISOString(), n: r.readings_count }))).toEqual(
+      expected.filter((e) => e.n > 0),
+    );
+    expect(rows.some((r) => r.hour_ts.getUTCMinutes() === 30)).toBe(true); // a bucket starting at :30 UTC exists
   });
 });

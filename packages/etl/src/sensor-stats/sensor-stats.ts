@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import type { EtlDefinition } from '../etl.ts';
 import type { SliceRow } from '../slice-tables.ts';
 
+const HOUR_MS = 3_600_000;
+
 /**
  * Hourly statistics of each temperature sensor (DOMAIN §5.1): the readings whose timestamp falls
  * in the local hour, finite and (where the profile says so) non-zero, times the scale; min, max,
@@ -18,8 +20,16 @@ export const sensorStats: EtlDefinition = {
     const rows: SliceRow[] = [];
     let rowsRead = 0;
     let invalidSkipped = 0;
-    const bounds = sql`${window.bounds}::bigint[]`;
+    // Local hours are whole hours of instants apart in every zone whose offsets differ by whole
+    // hours (DST days included): then an hour's start is plain arithmetic, a third cheaper than a
+    // binary search over the bounds (measured on a 1 Hz sensor). Other zones use width_bucket.
+    const uniform = window.bounds.every((b, i) => i === 0 || b - window.bounds[i - 1]! === HOUR_MS);
+    const hourOf = uniform
+      ? sql`date - ((date - ${window.start}::bigint) % ${HOUR_MS}::bigint)`
+      : sql`(${sql`${window.bounds}::bigint[]`})[width_bucket(date, ${sql`${window.bounds}::bigint[]`})]`;
     for (const { variable, sensor, reading } of roles.temperature) {
+      const x = sql`value::float8 * ${sensor.scale}::float8`;
+      const usable = sql`not ${reading.invalid} and not ${reading.off}`;
       const { rows: hours } = await sql<{
         hour_ts: number;
         min_value: number | null;
@@ -30,16 +40,15 @@ export const sensorStats: EtlDefinition = {
         rows_read: number;
         invalid: number;
       }>`
-        select (${bounds})[width_bucket(date, ${bounds})] as hour_ts,
-               min(x) as min_value, max(x) as max_value, avg(x) as avg_value,
-               stddev_samp(x) as std_dev, count(x)::int as readings_count,
-               count(*)::int as rows_read, count(*) filter (where is_invalid)::int as invalid
+        select ${hourOf} as hour_ts,
+               min(${x}) filter (where ${usable}) as min_value,
+               max(${x}) filter (where ${usable}) as max_value,
+               avg(${x}) filter (where ${usable}) as avg_value,
+               stddev_samp(${x}) filter (where ${usable}) as std_dev,
+               (count(*) filter (where ${usable}))::int as readings_count,
+               count(*)::int as rows_read,
+               (count(*) filter (where ${reading.invalid}))::int as invalid
         from variable_log_float
-        cross join lateral (
-          select ${reading.invalid} as is_invalid,
-                 case when not ${reading.invalid} and not ${reading.off}
-                      then value::float8 * ${sensor.scale}::float8 end as x
-        ) as classified
         where id_var = ${variable.id}
           and date >= ${window.start}::bigint and date < ${window.end}::bigint
         group by 1
