@@ -4,6 +4,7 @@ import { rawBuilder } from '@mm/raw';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { dataSpan } from './data-span.ts';
 import { computeHorizon } from './horizon.ts';
 import { resolveRoles } from './roles.ts';
 import { SignalCatalog } from './signal-catalog.ts';
@@ -67,5 +68,20 @@ describe('computeHorizon', () => {
     b.variable('execution', 'java.lang.String').at('2024-01-01T08:30:00Z', 'ACTIVE');
     await b.write();
     expect(await horizonOf(machine('mtconnect'))).toBe('2024-01-01T09:00:00.000Z');
+  });
+
+  it('gives the data span: the oldest known reading skips a long head of invalid alarm rows too', async () => {
+    const b = rawBuilder(raw.db);
+    const { alarms } = b.logger();
+    const t0 = Date.parse('2024-01-01T07:00:00Z');
+    for (let i = 0; i < 20; i++) alarms.at(t0 + i * 1000, '{not json');
+    alarms.at('2024-01-01T08:00:00Z', []).at('2024-01-01T09:00:00Z', [['E1', 'Fallo', 1, 1, 1]]);
+    await b.write();
+    const catalog = await SignalCatalog.load(raw.db);
+    const span = await dataSpan(raw.db, resolveRoles(machine('logger'), catalog), catalog);
+    expect(span && [new Date(span.first).toISOString(), new Date(span.last).toISOString()]).toEqual([
+      '2024-01-01T08:00:00.000Z',
+      '2024-01-01T09:00:00.000Z',
+    ]);
   });
 });
