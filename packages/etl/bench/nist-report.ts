@@ -241,7 +241,9 @@ ${total}
 - *Top programs*: the three programs that held longest that day (interval semantics: a program
   stays loaded while the machine idles, so it can hold far longer than the machine runs).
 - *Alerts*: activations of MTConnect conditions per severity class (DOMAIN §5.4): a \`Fault\` is an
-  error, a \`Warning\` a warning, unless the message names an emergency.
+  error, a \`Warning\` a warning, unless a word of the message says otherwise, first match wins:
+  an emergency (\`emerg…\`), or an error (\`err…\`: the Warnings reading
+  \`START ERROR(SET UP SWITCH)\` count as errors).
 - *kWh*: ∫ clamp(Sload, 0, 100) / 100 × 11 kW dt (DOMAIN §5.5); \`-\` means no hour with a valid load.
 - Days whose file holds only the agent's stale block (no new readings) are all planned down.
   The stale blocks also carry readings dated before ${first} (back to the agent's start); a full
