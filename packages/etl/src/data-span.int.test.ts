@@ -1,30 +1,13 @@
-import { builtInProfiles, type Machine } from '@mm/config';
-import type { RawDatabase } from '@mm/db';
-import { createTestDatabase, type TestDatabase } from '@mm/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dataSpan } from './data-span.ts';
 import { computeHorizon } from './horizon.ts';
 import { resolveRoles } from './roles.ts';
 import { SignalCatalog } from './signal-catalog.ts';
+import { T, testDatabases, testMachine } from './test-fixtures.ts';
 
-const machine: Machine = {
-  id: 'press-07',
-  name: 'Press 07',
-  rawDatabaseUrl: 'postgres://unused',
-  timezone: 'Europe/Madrid',
-  profileName: 'logger',
-  profile: builtInProfiles.logger,
-};
-const T = (iso: string) => Date.parse(iso);
+const machine = testMachine('logger');
 
-let raw: TestDatabase<RawDatabase>;
-
-beforeAll(async () => {
-  raw = await createTestDatabase('raw');
-});
-afterAll(async () => {
-  await raw?.drop();
-});
+const [raw] = testDatabases('raw');
 
 async function span() {
   const catalog = await SignalCatalog.load(raw.db);

@@ -1,28 +1,17 @@
-import { builtInProfiles, type Machine } from '@mm/config';
-import type { RawDatabase } from '@mm/db';
+import type { Machine } from '@mm/config';
 import { rawBuilder } from '@mm/raw';
-import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { dataSpan } from './data-span.ts';
 import { computeHorizon } from './horizon.ts';
 import { resolveRoles } from './roles.ts';
 import { SignalCatalog } from './signal-catalog.ts';
+import { testDatabases, testMachine } from './test-fixtures.ts';
 
-const machine = (profile: 'logger' | 'mtconnect'): Machine => ({
-  id: 'm1',
-  name: 'M1',
-  rawDatabaseUrl: 'postgres://unused',
-  timezone: 'UTC',
-  profileName: profile,
-  profile: builtInProfiles[profile],
-});
+const machine = (profile: 'logger' | 'mtconnect'): Machine =>
+  testMachine(profile, { id: 'm1', name: 'M1', timezone: 'UTC' });
 
-let raw: TestDatabase<RawDatabase>;
-beforeAll(async () => {
-  raw = await createTestDatabase('raw');
-});
-afterAll(() => raw?.drop());
+const [raw] = testDatabases('raw');
 beforeEach(async () => {
   await sql`truncate variable, variable_log_float, variable_log_string`.execute(raw.db);
 });

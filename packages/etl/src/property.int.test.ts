@@ -16,11 +16,9 @@
  * `FC_RUNS` changes the number of runs (default 25).
  */
 import { builtInProfiles, type Machine, type Profile } from '@mm/config';
-import type { AggDatabase, RawDatabase } from '@mm/db';
-import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EtlId } from './etl.ts';
 import {
   activityOf,
@@ -38,6 +36,7 @@ import {
 } from './reference/index.ts';
 import { registry } from './registry.ts';
 import { runEtl } from './runner.ts';
+import { testDatabases, testMachine } from './test-fixtures.ts';
 
 const ZONES = ['UTC', 'Europe/Madrid', 'America/New_York', 'Asia/Kolkata'];
 // First of three consecutive days: US and EU spring-forward and fall-back, a leap day, a new year.
@@ -229,14 +228,12 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
             base.profileName === 'logger' ? builtIn.motors : [{ variable: 'Sload', ratedKw: base.sloadKw }],
         };
         return {
-          machine: {
+          machine: testMachine(base.profileName, {
             id: 'prop-machine',
             name: 'Property machine',
-            rawDatabaseUrl: 'postgres://unused',
             timezone: base.timezone,
-            profileName: base.profileName,
             profile,
-          },
+          }),
           days,
           series: parts.flat(),
         };
@@ -244,15 +241,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
     });
   });
 
-let agg: TestDatabase<AggDatabase>;
-let raw: TestDatabase<RawDatabase>;
-
-beforeAll(async () => {
-  [agg, raw] = await Promise.all([createTestDatabase('agg'), createTestDatabase('raw')]);
-});
-afterAll(async () => {
-  await Promise.all([agg?.drop(), raw?.drop()]);
-});
+const [agg, raw] = testDatabases('agg', 'raw');
 
 // float4 text PostgreSQL reads back bit for bit (String(-0) would be '0').
 const floatText = (v: number | string | null) =>

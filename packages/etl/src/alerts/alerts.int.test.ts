@@ -1,9 +1,10 @@
-import { builtInProfiles, type Machine } from '@mm/config';
-import type { AggDatabase, RawDatabase } from '@mm/db';
-import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import type { Machine } from '@mm/config';
+import type { RawDatabase } from '@mm/db';
+import type { TestDatabase } from '@mm/testing';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runEtl } from '../runner.ts';
+import { rawDatabasePerSeed, T, testDatabases, testMachine } from '../test-fixtures.ts';
 
 // Golden tests: every expected value is worked out by hand from DOMAIN §3 and §5.4 (reasoning in
 // the comments), never by running the code under test.
@@ -12,49 +13,12 @@ import { runEtl } from '../runner.ts';
 // 2024-06-18 (CEST, UTC+2) runs 2024-06-17T22:00Z..2024-06-18T22:00Z;
 // 2024-10-27 (fall back, 25 h) runs 2024-10-26T22:00Z..2024-10-27T23:00Z.
 
-const T = (iso: string) => Date.parse(iso);
+const machine = (id: string, profile: 'logger' | 'mtconnect') => testMachine(profile, { id, name: id });
 
-function machine(id: string, profile: 'logger' | 'mtconnect'): Machine {
-  return {
-    id,
-    name: id,
-    rawDatabaseUrl: 'postgres://unused',
-    timezone: 'Europe/Madrid',
-    profileName: profile,
-    profile: builtInProfiles[profile],
-  };
-}
-
-type Variable = [id: number, name: string, datatype: string];
-interface Seed {
-  variables: Variable[];
-  float?: Array<[id: number, iso: string, value: number | null]>;
-  string?: Array<[id: number, iso: string, value: string | null]>;
-}
-
-let agg: TestDatabase<AggDatabase>;
-const raws: Array<TestDatabase<RawDatabase>> = [];
+const [agg] = testDatabases('agg');
 
 /** A fresh raw database per scenario (the horizon is per raw database). */
-async function seed({ variables, float = [], string = [] }: Seed): Promise<TestDatabase<RawDatabase>> {
-  const raw = await createTestDatabase('raw');
-  raws.push(raw);
-  await raw.db
-    .insertInto('variable')
-    .values(variables.map(([id, name, datatype]) => ({ id, name, datatype })))
-    .execute();
-  if (float.length > 0)
-    await raw.db
-      .insertInto('variable_log_float')
-      .values(float.map(([id_var, iso, value]) => ({ id_var, date: T(iso), value })))
-      .execute();
-  if (string.length > 0)
-    await raw.db
-      .insertInto('variable_log_string')
-      .values(string.map(([id_var, iso, value]) => ({ id_var, date: T(iso), value })))
-      .execute();
-  return raw;
-}
+const seed = rawDatabasePerSeed();
 
 const run = (raw: TestDatabase<RawDatabase>, m: Machine, day: string) =>
   runEtl({ aggDb: agg.db, rawDb: raw.db, machine: m, etl: 'alerts', day });
@@ -88,13 +52,6 @@ async function detail(machineId: string, day: string) {
     raw: r.raw,
   }));
 }
-
-beforeAll(async () => {
-  agg = await createTestDatabase('agg');
-});
-afterAll(async () => {
-  await Promise.all([agg?.drop(), ...raws.map((r) => r.drop())]);
-});
 
 // json-snapshot elements as the logger writes them (Spanish, double spaces, quotes inside).
 const POTI = ['PLC00054', 'Poti Avance = 0 !', 3, 3, 50331702];

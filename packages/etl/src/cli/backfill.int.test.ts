@@ -1,32 +1,20 @@
-import { builtInProfiles, type Machine } from '@mm/config';
-import { type AggDatabase, createDb, type RawDatabase } from '@mm/db';
-import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import type { Machine } from '@mm/config';
+import { createDb, type RawDatabase } from '@mm/db';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runEtls } from '../runner.ts';
+import { testDatabases, testMachine } from '../test-fixtures.ts';
 import { backfill, type DayOutcome } from './backfill.ts';
 import { registeredEtls } from './cli.ts';
 import { seedSmallPlant } from './small-plant.fixture.ts';
 
-const machine: Machine = {
-  id: 'press-07',
-  name: 'Press 07',
-  rawDatabaseUrl: 'postgres://unused',
-  timezone: 'Europe/Madrid',
-  profileName: 'logger',
-  profile: builtInProfiles.logger,
-};
+const machine = testMachine('logger');
 
-let agg: TestDatabase<AggDatabase>;
-let raw: TestDatabase<RawDatabase>;
+const [agg, raw] = testDatabases('agg', 'raw');
 const etls = registeredEtls();
 
 beforeAll(async () => {
-  [agg, raw] = await Promise.all([createTestDatabase('agg'), createTestDatabase('raw')]);
   await seedSmallPlant(raw.db);
-});
-afterAll(async () => {
-  await Promise.all([agg?.drop(), raw?.drop()]);
 });
 beforeEach(async () => {
   await sql`truncate etl_runs, agg_sensor_stats`.execute(agg.db);

@@ -1,9 +1,10 @@
 import { builtInProfiles, type Machine, type Profile } from '@mm/config';
-import type { AggDatabase, RawDatabase } from '@mm/db';
-import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import type { RawDatabase } from '@mm/db';
+import type { TestDatabase } from '@mm/testing';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runEtl } from '../runner.ts';
+import { rawDatabasePerSeed, T, testDatabases, testMachine, type Variable } from '../test-fixtures.ts';
 
 // Golden tests: every expected number is worked out by hand from DOMAIN §3, §4 and §5.2 (the
 // arithmetic is in the comments), never by running the code under test.
@@ -12,49 +13,20 @@ import { runEtl } from '../runner.ts';
 // 2024-10-27 (fall back) runs 2024-10-26T22:00Z..2024-10-27T23:00Z = 25 h; a winter day runs
 // 23:00Z..23:00Z = 24 h.
 
-const T = (iso: string) => Date.parse(iso);
-
-function machine(id: string, profile: Profile, timezone = 'Europe/Madrid'): Machine {
-  return { id, name: id, rawDatabaseUrl: 'postgres://unused', timezone, profileName: 'test', profile };
-}
+const machine = (id: string, profile: Profile, timezone = 'Europe/Madrid'): Machine =>
+  testMachine('logger', { id, name: id, timezone, profileName: 'test', profile });
 const logger = (id: string) => machine(id, builtInProfiles.logger);
 const mtconnect = (id: string) => machine(id, builtInProfiles.mtconnect, 'UTC');
-
-type Variable = [id: number, name: string, datatype: string];
-interface Seed {
-  variables: Variable[];
-  float?: Array<[id: number, iso: string, value: number | null]>;
-  string?: Array<[id: number, iso: string, value: string | null]>;
-}
 
 const LOGGER_VARIABLES: Variable[] = [
   [1, 'TEMPERATURA_BASE', 'java.lang.Double'],
   [2, 'MACHINE_IN_OPERATION', 'java.lang.Integer'],
 ];
 
-let agg: TestDatabase<AggDatabase>;
-const raws: Array<TestDatabase<RawDatabase>> = [];
+const [agg] = testDatabases('agg');
 
 /** A fresh raw database per scenario: the horizon is per raw database. Values are float4-exact. */
-async function seed({ variables, float = [], string = [] }: Seed): Promise<TestDatabase<RawDatabase>> {
-  const raw = await createTestDatabase('raw');
-  raws.push(raw);
-  await raw.db
-    .insertInto('variable')
-    .values(variables.map(([id, name, datatype]) => ({ id, name, datatype })))
-    .execute();
-  if (float.length > 0)
-    await raw.db
-      .insertInto('variable_log_float')
-      .values(float.map(([id_var, iso, value]) => ({ id_var, date: T(iso), value })))
-      .execute();
-  if (string.length > 0)
-    await raw.db
-      .insertInto('variable_log_string')
-      .values(string.map(([id_var, iso, value]) => ({ id_var, date: T(iso), value })))
-      .execute();
-  return raw;
-}
+const seed = rawDatabasePerSeed();
 
 const run = (raw: TestDatabase<RawDatabase>, m: Machine, day: string) =>
   runEtl({ aggDb: agg.db, rawDb: raw.db, machine: m, etl: 'machine-activity', day });
@@ -77,13 +49,6 @@ async function ledger(machineId: string, day: string) {
     .where('day', '=', day)
     .executeTakeFirstOrThrow();
 }
-
-beforeAll(async () => {
-  agg = await createTestDatabase('agg');
-});
-afterAll(async () => {
-  await Promise.all([agg?.drop(), ...raws.map((r) => r.drop())]);
-});
 
 describe('machine-activity, state method (logger float signal)', () => {
   it('spring-forward day: 23 h, intervals across the missing hour, NaN off, ±Infinity skipped', async () => {

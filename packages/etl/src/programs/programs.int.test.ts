@@ -1,9 +1,10 @@
-import { builtInProfiles, type Machine } from '@mm/config';
-import type { AggDatabase, RawDatabase } from '@mm/db';
-import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import type { Machine } from '@mm/config';
+import type { RawDatabase } from '@mm/db';
+import type { TestDatabase } from '@mm/testing';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runEtl } from '../runner.ts';
+import { rawDatabasePerSeed, T, testDatabases, testMachine } from '../test-fixtures.ts';
 
 // Golden tests: every expected number is worked out by hand from DOMAIN §3, §4 and §5.3 (the
 // arithmetic is in the comments), never by running the code under test.
@@ -11,49 +12,12 @@ import { runEtl } from '../runner.ts';
 // Europe/Madrid: 2024-03-31 (spring forward) runs 2024-03-30T23:00Z..2024-03-31T22:00Z = 23 h;
 // 2024-10-27 (fall back) runs 2024-10-26T22:00Z..2024-10-27T23:00Z = 25 h.
 
-const T = (iso: string) => Date.parse(iso);
+const machine = (id: string, profile: 'logger' | 'mtconnect') => testMachine(profile, { id, name: id });
 
-function machine(id: string, profile: 'logger' | 'mtconnect'): Machine {
-  return {
-    id,
-    name: id,
-    rawDatabaseUrl: 'postgres://unused',
-    timezone: 'Europe/Madrid',
-    profileName: profile,
-    profile: builtInProfiles[profile],
-  };
-}
-
-type Variable = [id: number, name: string, datatype: string];
-interface Seed {
-  variables: Variable[];
-  float?: Array<[id: number, iso: string, value: number | null]>;
-  string?: Array<[id: number, iso: string, value: string | null]>;
-}
-
-let agg: TestDatabase<AggDatabase>;
-const raws: Array<TestDatabase<RawDatabase>> = [];
+const [agg] = testDatabases('agg');
 
 /** A fresh raw database per scenario: the horizon is per raw database. Values are float4-exact. */
-async function seed({ variables, float = [], string = [] }: Seed): Promise<TestDatabase<RawDatabase>> {
-  const raw = await createTestDatabase('raw');
-  raws.push(raw);
-  await raw.db
-    .insertInto('variable')
-    .values(variables.map(([id, name, datatype]) => ({ id, name, datatype })))
-    .execute();
-  if (float.length > 0)
-    await raw.db
-      .insertInto('variable_log_float')
-      .values(float.map(([id_var, iso, value]) => ({ id_var, date: T(iso), value })))
-      .execute();
-  if (string.length > 0)
-    await raw.db
-      .insertInto('variable_log_string')
-      .values(string.map(([id_var, iso, value]) => ({ id_var, date: T(iso), value })))
-      .execute();
-  return raw;
-}
+const seed = rawDatabasePerSeed();
 
 const run = (raw: TestDatabase<RawDatabase>, m: Machine, day: string) =>
   runEtl({ aggDb: agg.db, rawDb: raw.db, machine: m, etl: 'programs', day });
@@ -70,13 +34,6 @@ async function programRows(machineId: string, day: string): Promise<Array<[strin
     .map((r): [string, number] => [r.program, r.duration_seconds])
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
-
-beforeAll(async () => {
-  agg = await createTestDatabase('agg');
-});
-afterAll(async () => {
-  await Promise.all([agg?.drop(), ...raws.map((r) => r.drop())]);
-});
 
 describe('programs', () => {
   it('logger float program on the spring-forward day: rounding, invalid and off readings', async () => {

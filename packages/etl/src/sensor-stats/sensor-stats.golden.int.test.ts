@@ -4,31 +4,15 @@
  * min, max, mean, sample standard deviation (null below 2 readings) and count.
  */
 import { builtInProfiles, type Machine } from '@mm/config';
-import type { AggDatabase, RawDatabase } from '@mm/db';
 import { rawBuilder } from '@mm/raw';
-import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runEtl } from '../runner.ts';
+import { testDatabases, testMachine } from '../test-fixtures.ts';
 
-const logger: Machine = {
-  id: 'press-07',
-  name: 'Press 07',
-  rawDatabaseUrl: 'postgres://unused',
-  timezone: 'Europe/Madrid',
-  profileName: 'logger',
-  profile: builtInProfiles.logger,
-};
+const logger = testMachine('logger');
 
-let agg: TestDatabase<AggDatabase>;
-let raw: TestDatabase<RawDatabase>;
-
-beforeAll(async () => {
-  [agg, raw] = await Promise.all([createTestDatabase('agg'), createTestDatabase('raw')]);
-});
-afterAll(async () => {
-  await Promise.all([agg?.drop(), raw?.drop()]);
-});
+const [agg, raw] = testDatabases('agg', 'raw');
 beforeEach(async () => {
   await sql`truncate variable, variable_log_float, variable_log_string`.execute(raw.db);
   await sql`truncate agg_sensor_stats, etl_runs`.execute(agg.db);

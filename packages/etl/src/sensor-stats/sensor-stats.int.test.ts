@@ -1,44 +1,24 @@
-import { builtInProfiles, type Machine } from '@mm/config';
-import type { AggDatabase, RawDatabase } from '@mm/db';
-import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import type { Machine } from '@mm/config';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { dayWindow } from '../day-window.ts';
 import { runEtl } from '../runner.ts';
+import { type FloatRow, seedRaw, T, testDatabases, testMachine } from '../test-fixtures.ts';
 
-const machine: Machine = {
-  id: 'press-07',
-  name: 'Press 07',
-  rawDatabaseUrl: 'postgres://unused',
-  timezone: 'Europe/Madrid',
-  profileName: 'logger',
-  profile: builtInProfiles.logger,
-};
+const machine = testMachine('logger');
 
-let agg: TestDatabase<AggDatabase>;
-let raw: TestDatabase<RawDatabase>;
-const T = (iso: string) => Date.parse(iso);
+const [agg, raw] = testDatabases('agg', 'raw');
 
 beforeAll(async () => {
-  [agg, raw] = await Promise.all([createTestDatabase('agg'), createTestDatabase('raw')]);
-  await raw.db
-    .insertInto('variable')
-    .values([
-      { id: 1, name: 'TEMPERATURA_BASE', datatype: 'java.lang.Double' },
-      { id: 2, name: 'MACHINE_IN_OPERATION', datatype: 'java.lang.Integer' },
-    ])
-    .execute();
-});
-afterAll(async () => {
-  await Promise.all([agg?.drop(), raw?.drop()]);
+  await seedRaw(raw.db, {
+    variables: [
+      [1, 'TEMPERATURA_BASE', 'java.lang.Double'],
+      [2, 'MACHINE_IN_OPERATION', 'java.lang.Integer'],
+    ],
+  });
 });
 
-async function insertFloat(rows: Array<[number, string, number | null]>) {
-  await raw.db
-    .insertInto('variable_log_float')
-    .values(rows.map(([id_var, iso, value]) => ({ id_var, date: T(iso), value })))
-    .execute();
-}
+const insertFloat = (float: FloatRow[]) => seedRaw(raw.db, { float });
 
 describe('sensor-stats', () => {
   it('computes hourly stats on a fall-back day, two buckets for the repeated hour', async () => {
