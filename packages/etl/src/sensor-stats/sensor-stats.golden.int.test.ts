@@ -141,7 +141,7 @@ describe('sensor-stats golden', () => {
         min: 35.5,
         max: 36.5,
         avg: 36,
-        std: 0.7071067811865476,
+        std: Math.SQRT1_2, // sample std of {35.5, 36.5}
       },
     ]);
     expect(result).toMatchObject({ rowsRead: 4, invalidSkipped: 0 });
