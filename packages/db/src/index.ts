@@ -1,5 +1,12 @@
 export { type CreateDbOptions, createDb, type DbTarget, openDb, parseDbUrl } from './create-db.ts';
 export { migrateToLatest } from './migrate.ts';
 export { migrations } from './migrations/index.ts';
+export {
+  type FloatDatatype,
+  floatDatatypes,
+  type LogTable,
+  logTableOf,
+  type StringDatatype,
+} from './raw-datatypes.ts';
 export { createRawSchema, rawSchemaSql } from './raw-schema.ts';
 export * from './types.ts';

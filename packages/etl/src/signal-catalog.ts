@@ -1,7 +1,8 @@
-import type { RawDatabase } from '@mm/db';
-import type { Kysely } from 'kysely';
+import { type LogTable, logTableOf, type RawDatabase } from '@mm/db';
 
-export type LogTable = 'variable_log_float' | 'variable_log_string';
+export type { LogTable } from '@mm/db';
+
+import type { Kysely } from 'kysely';
 
 /** A raw variable and the log table its datatype writes to (DOMAIN §1). */
 export interface RawVariable {
@@ -9,19 +10,6 @@ export interface RawVariable {
   name: string;
   datatype: string;
   table: LogTable;
-}
-
-const FLOAT_DATATYPES = new Set([
-  'java.lang.Integer',
-  'java.lang.Short',
-  'java.lang.Long',
-  'java.lang.Double',
-  'java.lang.Float',
-  'java.lang.Boolean',
-]);
-
-export function logTableFor(datatype: string): LogTable {
-  return FLOAT_DATATYPES.has(datatype.trim()) ? 'variable_log_float' : 'variable_log_string';
 }
 
 /**
@@ -38,7 +26,7 @@ export class SignalCatalog {
   /** Loads the `variable` table (a few hundred rows at most). */
   static async load(raw: Kysely<RawDatabase>): Promise<SignalCatalog> {
     const rows = await raw.selectFrom('variable').select(['id', 'name', 'datatype']).orderBy('id').execute();
-    return new SignalCatalog(rows.map((r) => ({ ...r, table: logTableFor(r.datatype) })));
+    return new SignalCatalog(rows.map((r) => ({ ...r, table: logTableOf(r.datatype) })));
   }
 
   byName(name: string): RawVariable | undefined {

@@ -1,3 +1,4 @@
+import { logTableOf } from '@mm/db';
 import type { DataItemInfo } from './devices-xml.ts';
 import type { ShdrToken } from './shdr-line.ts';
 
@@ -10,19 +11,9 @@ export const SHDR_DATATYPES = {
 
 export type ShdrDatatype = (typeof SHDR_DATATYPES)[keyof typeof SHDR_DATATYPES];
 
-// DOMAIN §1: these numeric Java types log to `variable_log_float`; every other datatype to the string log.
-const FLOAT_DATATYPES = new Set([
-  'java.lang.Integer',
-  'java.lang.Short',
-  'java.lang.Long',
-  'java.lang.Double',
-  'java.lang.Float',
-  'java.lang.Boolean',
-]);
-
-/** True when a variable of this datatype logs to `variable_log_float`. */
+/** True when a variable of this datatype logs to `variable_log_float` (DOMAIN §1). */
 export function isFloatDatatype(datatype: string): boolean {
-  return FLOAT_DATATYPES.has(datatype);
+  return logTableOf(datatype) === 'variable_log_float';
 }
 
 /** The datatype of a key Devices.xml describes; `undefined` for a category outside the three. */
