@@ -84,8 +84,12 @@ export function openDb<DB>(
       connectionTimeoutMillis: 10_000,
       idleTimeoutMillis: 30_000,
     });
-    // An idle client's error (server restart) must not crash the process; the next query reconnects.
+    // A lost connection (server restart, network cut, terminated backend) must not crash the
+    // process: pg emits 'error' on the pool for idle clients and on the client itself for one that
+    // is checked out. The failing query (now or next) rejects and the caller retries; the pool
+    // drops the broken client and connects afresh.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), pool };
   }
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
