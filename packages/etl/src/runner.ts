@@ -4,9 +4,9 @@ import { type Kysely, sql } from 'kysely';
 import { pino } from 'pino';
 import { type DayWindow, dayWindow, InvalidDayError } from './day-window.ts';
 import { describeError, EtlRunError, PermanentEtlError } from './errors.ts';
-import type { EtlDefinition, EtlId, ExtractResult } from './etl.ts';
+import type { EtlDefinition, EtlId, ExtractContext, ExtractResult } from './etl.ts';
 import { computeHorizon } from './horizon.ts';
-import { markFailed, markRunning, markSucceeded, type SliceKey } from './ledger.ts';
+import { markFailed, markRunning, markSucceeded, type SliceKey, type SliceOutcome } from './ledger.ts';
 import { getEtl } from './registry.ts';
 import { resolveRoles } from './roles.ts';
 import { SignalCatalog } from './signal-catalog.ts';
@@ -127,53 +127,9 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
         for (const etl of etls) {
           const sliceStarted = performance.now();
           const logger = baseLogger.child({ etl: etl.id });
+          const context: ExtractContext = { raw, machine, window, horizon, until, roles, catalog, logger };
           try {
-            const outcome = await aggDb.transaction().execute(async (trx) => {
-              const key = keyOf(etl);
-              // Same slice, same lock: concurrent runs queue here instead of interleaving their writes.
-              await sql`select pg_advisory_xact_lock(hashtextextended(${`etl:${key.machineId}:${key.etl}:${key.day}`}, 0))`.execute(
-                trx,
-              );
-              // A failed statement aborts the raw transaction; the savepoint keeps the snapshot usable.
-              await sql`savepoint slice`.execute(raw);
-              let extracted: ExtractResult;
-              try {
-                extracted = await etl.extract({
-                  raw,
-                  machine,
-                  window,
-                  horizon,
-                  until,
-                  roles,
-                  catalog,
-                  logger,
-                });
-              } catch (error) {
-                await sql`rollback to savepoint slice`.execute(raw);
-                throw error;
-              }
-              await sql`release savepoint slice`.execute(raw);
-              let rowsWritten = 0;
-              for (const table of etl.tables) {
-                rowsWritten += await replaceSlice(
-                  trx,
-                  table,
-                  machine.id,
-                  window.day,
-                  extracted.rows[table] ?? [],
-                );
-              }
-              const result = {
-                complete: horizon !== null && horizon >= window.end,
-                horizon,
-                rowsRead: extracted.rowsRead,
-                invalidSkipped: extracted.invalidSkipped,
-                rowsWritten,
-                warnings: [...roles.warnings, ...(extracted.warnings ?? [])],
-              };
-              await markSucceeded(trx, key, result);
-              return result;
-            });
+            const outcome = await extractAndReplace(aggDb, etl, keyOf(etl), context);
             const durationMs = Math.round(performance.now() - sliceStarted);
             for (const warning of outcome.warnings) logger.warn(warning);
             logger.debug({ ...outcome, durationMs }, 'slice replaced');
@@ -193,4 +149,48 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
     for (const etl of etls) if (!runs.some((r) => r.etl === etl.id)) await fail(etl, error, started);
   }
   return runs;
+}
+
+/**
+ * One slice: under the slice's advisory lock, in one aggregation transaction, extract from the
+ * shared raw snapshot, replace the slice's rows in every table the ETL owns, and mark the ledger
+ * row succeeded. Throws (and leaves the old slice) on any failure.
+ */
+async function extractAndReplace(
+  aggDb: Kysely<AggDatabase>,
+  etl: EtlDefinition,
+  key: SliceKey,
+  context: ExtractContext,
+): Promise<SliceOutcome> {
+  const { raw, horizon, window, roles, machine } = context;
+  return aggDb.transaction().execute(async (trx) => {
+    // Same slice, same lock: concurrent runs queue here instead of interleaving their writes.
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`etl:${key.machineId}:${key.etl}:${key.day}`}, 0))`.execute(
+      trx,
+    );
+    // A failed statement aborts the raw transaction; the savepoint keeps the snapshot usable.
+    await sql`savepoint slice`.execute(raw);
+    let extracted: ExtractResult;
+    try {
+      extracted = await etl.extract(context);
+    } catch (error) {
+      await sql`rollback to savepoint slice`.execute(raw);
+      throw error;
+    }
+    await sql`release savepoint slice`.execute(raw);
+    let rowsWritten = 0;
+    for (const table of etl.tables) {
+      rowsWritten += await replaceSlice(trx, table, machine.id, window.day, extracted.rows[table] ?? []);
+    }
+    const outcome: SliceOutcome = {
+      complete: horizon !== null && horizon >= window.end,
+      horizon,
+      rowsRead: extracted.rowsRead,
+      invalidSkipped: extracted.invalidSkipped,
+      rowsWritten,
+      warnings: [...roles.warnings, ...(extracted.warnings ?? [])],
+    };
+    await markSucceeded(trx, key, outcome);
+    return outcome;
+  });
 }
