@@ -1,10 +1,5 @@
-import type { RawDatabase } from '@mm/db';
+import { logTableOf, type RawDatabase } from '@mm/db';
 import type { Kysely } from 'kysely';
-
-// DOMAIN §1: numeric Java types log to variable_log_float, anything else to variable_log_string.
-const floatDatatypes = new Set(
-  ['Integer', 'Short', 'Long', 'Double', 'Float', 'Boolean'].map((t) => `java.lang.${t}`),
-);
 
 /** One logged change of a signal: epoch ms and the value as logged (`null` for NaN, ±Infinity, NULL). */
 export interface SignalChange {
@@ -33,27 +28,18 @@ export async function readSignalChanges(
     .limit(1)
     .executeTakeFirst();
   if (!variable) return [];
-  if (floatDatatypes.has(variable.datatype)) {
-    const rows = await raw
-      .selectFrom('variable_log_float')
-      .select(['date', 'value'])
-      .where('id_var', '=', variable.id)
-      .where('date', '>=', fromMs)
-      .where('date', '<=', toMs)
-      .orderBy('date')
-      .execute();
-    return rows.map((r) => ({
-      date: Number(r.date),
-      value: r.value !== null && Number.isFinite(Number(r.value)) ? Number(r.value) : null,
-    }));
-  }
+  const table = logTableOf(variable.datatype);
   const rows = await raw
-    .selectFrom('variable_log_string')
+    .selectFrom(table)
     .select(['date', 'value'])
     .where('id_var', '=', variable.id)
     .where('date', '>=', fromMs)
     .where('date', '<=', toMs)
     .orderBy('date')
     .execute();
-  return rows.map((r) => ({ date: Number(r.date), value: r.value }));
+  if (table === 'variable_log_string') return rows.map((r) => ({ date: Number(r.date), value: r.value }));
+  return rows.map((r) => ({
+    date: Number(r.date),
+    value: r.value !== null && Number.isFinite(Number(r.value)) ? Number(r.value) : null,
+  }));
 }

@@ -9,7 +9,7 @@ import {
 } from '../errors.ts';
 import { resolveMachine } from '../machines.ts';
 import { awareTimestamp, errorResponses, json } from '../openapi/schemas.ts';
-import { readSignalChanges } from '../raw/state-changes.ts';
+import { readSignalChanges, type SignalChange } from '../raw/state-changes.ts';
 import { formatAware } from '../time/format.ts';
 import { parseInstant } from '../time/parse-instant.ts';
 import { validationHook } from '../validation/hook.ts';
@@ -80,7 +80,7 @@ export function machineChangesRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
     const state = machine.profile.state;
     // A machine on the gap method has no state signal, hence no changes.
     if (state?.method !== 'state') return c.json([], 200);
-    let changes: Awaited<ReturnType<typeof readSignalChanges>>;
+    let changes: SignalChange[];
     try {
       changes = await readSignalChanges(
         deps.rawDbFor(machine),
