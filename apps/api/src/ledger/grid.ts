@@ -59,7 +59,7 @@ export interface GridMachine {
  * where the ledger has no row; instants as aware timestamps in the machine's zone.
  *
  * @example
- * buildGrid({ machines, etls: knownEtls, from: '2024-03-01', to: '2024-03-07', rows, freshness, now: new Date(), rules });
+ * buildGrid({ machines, etls: etlIds, from: '2024-03-01', to: '2024-03-07', rows, freshness, now: new Date(), rules });
  */
 export function buildGrid(input: {
   machines: readonly Machine[];

@@ -1,7 +1,7 @@
 import type { AggDatabase } from '@mm/db';
+import { etlIds } from '@mm/etl';
 import { type Kysely, sql } from 'kysely';
 import { classifyRun, type StaleRules } from './classify.ts';
-import { knownEtls } from './etls.ts';
 import type { Freshness, LedgerRow } from './grid.ts';
 
 /**
@@ -68,9 +68,9 @@ export async function ledgerFreshness(
           .where('machine_id', 'in', ids)
           .where('status', '=', 'succeeded')
           .where('complete', '=', true)
-          .where('etl', 'in', [...knownEtls])
+          .where('etl', 'in', [...etlIds])
           .groupBy(['machine_id', 'day'])
-          .having(sql`count(*)`, '>=', knownEtls.length)
+          .having(sql`count(*)`, '>=', etlIds.length)
           .as('complete_days'),
       )
       .select((eb) => ['machine_id', eb.fn.max('day').as('last_complete_day')])

@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { etlIds, isEtlId } from '@mm/etl';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
 import { cellStatusesWorstFirst, defaultStaleRules } from '../ledger/classify.ts';
-import { knownEtls } from '../ledger/etls.ts';
 import { buildGrid } from '../ledger/grid.ts';
 import { ledgerFreshness, ledgerRows } from '../ledger/queries.ts';
 import { resolveMachine } from '../machines.ts';
@@ -94,10 +94,8 @@ export function runsRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
       ledgerFreshness(deps.aggDb, ids),
     ]);
     const now = clock();
-    const extraEtls = [...new Set(rows.map((r) => r.etl))].filter(
-      (e) => !(knownEtls as readonly string[]).includes(e),
-    );
-    const etls = [...knownEtls, ...extraEtls.sort()];
+    const extraEtls = [...new Set(rows.map((r) => r.etl))].filter((e) => !isEtlId(e));
+    const etls = [...etlIds, ...extraEtls.sort()];
     return c.json(
       {
         from: q.from,
