@@ -1,8 +1,7 @@
-import type { RawDatabase } from '@mm/db';
+import { type FloatDatatype, type LogTable, logTableOf, type RawDatabase, type StringDatatype } from '@mm/db';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { DateTime } from 'luxon';
-import { type FloatDatatype, type LogTable, logTableOf, type StringDatatype } from './datatypes.ts';
 import { emptyColumns, insertLogRows, type LogColumns } from './log-rows.ts';
 import { loggerVariables } from './simulator/catalogue.ts';
 

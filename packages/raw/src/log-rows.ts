@@ -1,5 +1,5 @@
+import type { LogTable } from '@mm/db';
 import { type Kysely, sql } from 'kysely';
-import type { LogTable } from './datatypes.ts';
 
 /** Rows of one raw log table, column by column (cheap to build and to send as arrays). */
 export interface LogColumns<V> {

@@ -1,4 +1,4 @@
-import type { FloatDatatype, StringDatatype } from '../datatypes.ts';
+import type { FloatDatatype, StringDatatype } from '@mm/db';
 
 /**
  * The variables the `logger` profile maps (DOMAIN §2), with the datatypes the vendor logger uses.

@@ -1,6 +1,6 @@
 import { setImmediate } from 'node:timers/promises';
+import { type LogTable, logTableOf } from '@mm/db';
 import { DateTime, IANAZone } from 'luxon';
-import { type LogTable, logTableOf } from '../datatypes.ts';
 import { loggerVariables, noiseCatalogue } from './catalogue.ts';
 import {
   type GarbageCounts,

@@ -1,4 +1,4 @@
-import type { FloatDatatype } from '../datatypes.ts';
+import type { FloatDatatype } from '@mm/db';
 import { type AlarmSpec, alarmNumber, type NoiseSpec } from './catalogue.ts';
 import type { AlarmInterval, Segment } from './machine.ts';
 import type { Rng } from './prng.ts';
