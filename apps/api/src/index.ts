@@ -1,5 +1,4 @@
 export { createApp } from './app.ts';
 export type { AppEnv } from './app-env.ts';
-export { openDbWithPool } from './db/open-db-with-pool.ts';
 export type { AppDeps, Pingable, PoolUsage } from './deps.ts';
 export { redisPinger } from './health/redis-ping.ts';

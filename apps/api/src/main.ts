@@ -1,9 +1,8 @@
 import { type ServerType, serve } from '@hono/node-server';
 import { createLogger, loadConfigOrExit } from '@mm/config';
-import type { AggDatabase } from '@mm/db';
+import { type AggDatabase, openDb } from '@mm/db';
 import packageJson from '../package.json' with { type: 'json' };
 import { createApp } from './app.ts';
-import { openDbWithPool } from './db/open-db-with-pool.ts';
 import { rawDbCache } from './db/raw-db-cache.ts';
 import type { PoolUsage } from './deps.ts';
 import { redisPinger } from './health/redis-ping.ts';
@@ -16,7 +15,7 @@ const config = loadConfigOrExit(process.env, { app: 'api' });
 
 const logger = createLogger({ app: 'api', level: config.logLevel });
 const pools: Record<string, PoolUsage> = {};
-const agg = openDbWithPool<AggDatabase>(config.aggDatabaseUrl, { applicationName: 'machine-monitoring-api' });
+const agg = openDb<AggDatabase>(config.aggDatabaseUrl, { applicationName: 'machine-monitoring-api' });
 if (agg.pool) pools.agg = agg.pool;
 const raw = rawDbCache({ pools });
 // Redis is checked by /api/status only when the API is configured with it (REDIS_URL set for it).

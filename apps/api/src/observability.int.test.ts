@@ -1,7 +1,6 @@
-import type { AggDatabase, RawDatabase } from '@mm/db';
+import { type AggDatabase, openDb, type RawDatabase } from '@mm/db';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDbWithPool } from './db/open-db-with-pool.ts';
 import { testApp } from './testing/harness.ts';
 import { ledgerNow, seedLedger } from './testing/seed.ts';
 
@@ -9,12 +8,12 @@ import { ledgerNow, seedLedger } from './testing/seed.ts';
 
 let agg: TestDatabase<AggDatabase>;
 let raw: TestDatabase<RawDatabase>;
-let pooled: ReturnType<typeof openDbWithPool<AggDatabase>>;
+let pooled: ReturnType<typeof openDb<AggDatabase>>;
 
 beforeAll(async () => {
   [agg, raw] = await Promise.all([createTestDatabase('agg'), createTestDatabase('raw')]);
   await seedLedger(agg.db);
-  pooled = openDbWithPool<AggDatabase>(agg.url, { max: 3 });
+  pooled = openDb<AggDatabase>(agg.url, { max: 3 });
 });
 afterAll(async () => {
   await pooled?.db.destroy();

@@ -1,8 +1,7 @@
 import type { Machine } from '@mm/config';
-import type { RawDatabase } from '@mm/db';
+import { openDb, type RawDatabase } from '@mm/db';
 import type { Kysely } from 'kysely';
 import type { PoolUsage } from '../deps.ts';
-import { openDbWithPool } from './open-db-with-pool.ts';
 
 /**
  * One read-only pool per machine's raw database, opened on first use and reused; `destroyAll` closes
@@ -19,7 +18,7 @@ export function rawDbCache(options: { pools?: Record<string, PoolUsage>; max?: n
     rawDbFor(machine: Machine): Kysely<RawDatabase> {
       let db = dbs.get(machine.id);
       if (!db) {
-        const opened = openDbWithPool<RawDatabase>(machine.rawDatabaseUrl, {
+        const opened = openDb<RawDatabase>(machine.rawDatabaseUrl, {
           readOnly: true,
           max: options.max ?? 4,
           applicationName: 'machine-monitoring-api',
