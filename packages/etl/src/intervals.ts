@@ -52,23 +52,6 @@ export function intervalsCtes(input: IntervalsInput): RawBuilder<unknown> {
     )`;
 }
 
-/**
- * A lateral join that cuts an interval `i(s, e)` at hour boundaries: for each hour bucket it
- * overlaps, `hour_start` and `overlap_ms`. `bounds` are the window's hour boundaries (DayWindow).
- * width_bucket does a binary search in the sorted array, so zones with any DST rule work.
- */
-export function hourCut(bounds: number[], alias = 'i'): RawBuilder<unknown> {
-  const b = sql`${bounds}::bigint[]`;
-  const s = sql.ref(`${alias}.s`);
-  const e = sql.ref(`${alias}.e`);
-  return sql`
-    cross join lateral (
-      select (${b})[k] as hour_start,
-             least(${e}, (${b})[k + 1]) - greatest(${s}, (${b})[k]) as overlap_ms
-      from generate_series(width_bucket(${s}, ${b}), width_bucket(${e} - 1, ${b})) as k
-    ) as cut`;
-}
-
 /** Counts the rows of the given variables inside [start, end), and how many of them are invalid. */
 export function readingCountsSql(input: IntervalsInput): RawBuilder<{ rows_read: number; invalid: number }> {
   return sql<{ rows_read: number; invalid: number }>`

@@ -15,14 +15,15 @@ const MS_PER_HOUR = 3_600_000;
  *
  * One statement for all motors of the day. Two choices, measured in backend CPU time on a working
  * day of the simulated logger plant (`pnpm bench etl`'s raw database: 106 k load readings over four
- * motors, interleaved with ~90 other variables): 186 ms with `intervalsCtes` + `hourCut`, 135 ms so.
+ * motors, interleaved with ~90 other variables): 186 ms with `intervalsCtes` and every interval cut at
+ * the hour starts, 135 ms so.
  * - Intervals are built per motor (a lateral over the motors) rather than with the shared
  *   `intervalsCtes`: each motor's readings then come out of the primary-key index already in time
  *   order (a Merge Append of the carry-in and the day), so `lead()` needs no sort (one sort of all
  *   motors spilled to disk at the default work_mem on a busier day). Same semantics; 82 -> 56 ms.
  * - Only intervals that cross an hour boundary are cut with generate_series; the others (almost
  *   all of them: loads change every few seconds while a machine works) go straight to their hour.
- *   Cutting every interval (`hourCut`) costs a function call per reading.
+ *   Cutting every interval costs a function call per reading.
  */
 export const energy: EtlDefinition = {
   id: 'energy',
