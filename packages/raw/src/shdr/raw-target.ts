@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import { createDb, parseDbUrl, rawSchemaSql } from '@mm/db';
-import { CompiledQuery, type Kysely, sql } from 'kysely';
+import { createDb, createRawSchema, parseDbUrl, rawSchemaSql } from '@mm/db';
+import { CompiledQuery, type Kysely } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
@@ -105,12 +105,7 @@ function kyselyTarget(db: Kysely<any>, owned: boolean): RawTarget {
   return {
     method: 'insert',
     query: session.query,
-    async createSchema() {
-      // PGlite runs a parameterised (prepared) statement, which holds one command: run them one by one.
-      for (const statement of rawSchemaSql.split(/;\s*$/m)) {
-        if (statement.replace(/--.*$/gm, '').trim()) await sql.raw(statement).execute(db);
-      }
-    },
+    createSchema: () => createRawSchema(db),
     transaction: (fn) => db.transaction().execute((trx) => fn(sessionOf(trx))),
     close: async () => {
       if (owned) await db.destroy();
