@@ -77,7 +77,8 @@ const v2 = createRoute({
 export function temperatureRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
-  // The hours of a sensor over some days, by instant; `dt` is formatted by PostgreSQL.
+  // The hours of a sensor over some days, by instant; `dt` is formatted by PostgreSQL. The handlers
+  // serve the statistics as selected, in this order (the response's field order).
   const hours = (machineId: string, zone: string, sensor: string, from: string, to: string) =>
     deps.aggDb
       .selectFrom('agg_sensor_stats')
@@ -104,14 +105,7 @@ export function temperatureRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
       throw new ApiError(404, `No temperature data found for ${sensor} on ${q.target_date}`);
     }
     return c.json(
-      rows.map((r) => ({
-        dt: trimZeroFraction(r.dt),
-        min_value: r.min_value,
-        avg_value: r.avg_value,
-        max_value: r.max_value,
-        std_dev: r.std_dev,
-        readings_count: r.readings_count,
-      })),
+      rows.map((r) => ({ ...r, dt: trimZeroFraction(r.dt) })),
       200,
     );
   });
@@ -122,14 +116,10 @@ export function temperatureRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
     const sensor = resolveSensor(machine, q.sensor_name);
     const rows = await hours(machine.id, machine.timezone, sensor, q.from, q.to).select('hour_ts').execute();
     return c.json(
-      rows.map((r) => ({
-        dt: trimZeroFraction(r.dt),
-        ts: formatAware(r.hour_ts, machine.timezone),
-        min_value: r.min_value,
-        avg_value: r.avg_value,
-        max_value: r.max_value,
-        std_dev: r.std_dev,
-        readings_count: r.readings_count,
+      rows.map(({ dt, hour_ts, ...stats }) => ({
+        dt: trimZeroFraction(dt),
+        ts: formatAware(hour_ts, machine.timezone),
+        ...stats,
       })),
       200,
     );
