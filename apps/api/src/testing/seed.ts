@@ -1,4 +1,5 @@
 import type { AggDatabase, RawDatabase } from '@mm/db';
+import { etlIds } from '@mm/etl';
 import type { Kysely } from 'kysely';
 
 /** Epoch ms of a UTC instant written `YYYY-MM-DDTHH:MM:SS[.fff]`. */
@@ -187,7 +188,6 @@ export const ledgerNow = new Date('2024-11-05T12:00:00Z');
  * await seedLedger(agg.db);
  */
 export async function seedLedger(db: Kysely<AggDatabase>): Promise<void> {
-  const etls = ['sensor-stats', 'machine-activity', 'programs', 'alerts', 'energy'];
   const done = (day: string, etl: string, extra: Record<string, unknown> = {}) => ({
     machine_id: 'press-07',
     etl,
@@ -204,59 +204,55 @@ export async function seedLedger(db: Kysely<AggDatabase>): Promise<void> {
     finished_at: '2024-11-02T01:00:00Z',
     ...extra,
   });
+  // One row per ETL of the day, `done` unless overridden.
+  const slices = (
+    day: string,
+    overrides: Record<string, Record<string, unknown>> = {},
+    etls: readonly string[] = etlIds,
+  ) => etls.map((etl) => done(day, etl, overrides[etl]));
   await db
     .insertInto('etl_runs')
     .values([
-      ...etls.map((etl) => done('2024-11-01', etl)),
-      ...etls.map((etl) =>
-        etl === 'sensor-stats'
-          ? done('2024-11-02', etl, {
-              status: 'failed',
-              complete: false,
-              rows_written: 0,
-              error: 'boom: relation x does not exist\n    at run (sensor-stats.ts:10:5)',
-              attempts: 3,
-            })
-          : done('2024-11-02', etl),
-      ),
-      ...etls.map((etl) => {
-        if (etl === 'machine-activity') {
-          return done('2024-11-03', etl, {
-            status: 'running',
-            complete: false,
-            started_at: '2024-11-05T11:30:00Z',
-            finished_at: null,
-          });
-        }
-        if (etl === 'programs') {
-          return done('2024-11-03', etl, {
-            status: 'running',
-            complete: false,
-            started_at: '2024-11-05T10:00:00Z',
-            finished_at: null,
-          });
-        }
-        return done('2024-11-03', etl);
+      ...slices('2024-11-01'),
+      ...slices('2024-11-02', {
+        'sensor-stats': {
+          status: 'failed',
+          complete: false,
+          rows_written: 0,
+          error: 'boom: relation x does not exist\n    at run (sensor-stats.ts:10:5)',
+          attempts: 3,
+        },
       }),
-      ...etls
-        .filter((etl) => etl !== 'sensor-stats')
-        .map((etl) => {
-          if (etl === 'energy') {
-            return done('2024-11-04', etl, {
-              complete: false,
-              started_at: '2024-11-05T10:59:00Z',
-              finished_at: '2024-11-05T11:00:00Z',
-            });
-          }
-          if (etl === 'alerts') {
-            return done('2024-11-04', etl, {
-              complete: false,
-              started_at: '2024-11-05T08:59:00Z',
-              finished_at: '2024-11-05T09:00:00Z',
-            });
-          }
-          return done('2024-11-04', etl);
-        }),
+      ...slices('2024-11-03', {
+        'machine-activity': {
+          status: 'running',
+          complete: false,
+          started_at: '2024-11-05T11:30:00Z',
+          finished_at: null,
+        },
+        programs: {
+          status: 'running',
+          complete: false,
+          started_at: '2024-11-05T10:00:00Z',
+          finished_at: null,
+        },
+      }),
+      ...slices(
+        '2024-11-04',
+        {
+          energy: {
+            complete: false,
+            started_at: '2024-11-05T10:59:00Z',
+            finished_at: '2024-11-05T11:00:00Z',
+          },
+          alerts: {
+            complete: false,
+            started_at: '2024-11-05T08:59:00Z',
+            finished_at: '2024-11-05T09:00:00Z',
+          },
+        },
+        etlIds.filter((etl) => etl !== 'sensor-stats'),
+      ),
     ])
     .execute();
 }
