@@ -14,7 +14,12 @@ import { ShdrInputError } from './errors.ts';
 import { openRawTarget, type RawTarget, type SqlSession } from './raw-target.ts';
 import { readLineBatches } from './read-lines.ts';
 import { parseShdrFileName, type ShdrFileName } from './shdr-file-name.ts';
-import { type ShdrFileCounts, ShdrFileSequencer, type ShdrVariable } from './shdr-file-sequencer.ts';
+import {
+  emptyFileCounts,
+  type ShdrFileCounts,
+  ShdrFileSequencer,
+  type ShdrVariable,
+} from './shdr-file-sequencer.ts';
 import { type IsCondition, parseShdrLine } from './shdr-line.ts';
 
 export interface ImportShdrOptions {
@@ -341,19 +346,7 @@ async function loadLatest(session: SqlSession): Promise<Map<number, number>> {
 }
 
 function sumCounts(results: readonly ShdrFileResult[]): ShdrFileCounts & { written: number } {
-  const total = {
-    lines: 0,
-    blank: 0,
-    malformed: 0,
-    invalid: 0,
-    readings: 0,
-    staleLines: 0,
-    staleIgnored: 0,
-    restamped: 0,
-    duplicates: 0,
-    rows: 0,
-    written: 0,
-  };
+  const total = { ...emptyFileCounts(), written: 0 };
   for (const r of results)
     for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += r[key];
   return total;

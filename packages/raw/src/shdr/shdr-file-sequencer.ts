@@ -35,6 +35,22 @@ export interface ShdrFileCounts {
   rows: number;
 }
 
+/** Every count at zero: a file before its first line, and where a sum over files starts. */
+export function emptyFileCounts(): ShdrFileCounts {
+  return {
+    lines: 0,
+    blank: 0,
+    malformed: 0,
+    invalid: 0,
+    readings: 0,
+    staleLines: 0,
+    staleIgnored: 0,
+    restamped: 0,
+    duplicates: 0,
+    rows: 0,
+  };
+}
+
 export interface ShdrFileSequencerOptions {
   /** 00:00 UTC of the file's day (from its name). */
   dayStartMs: number;
@@ -62,18 +78,7 @@ export interface ShdrFileSequencerOptions {
  * seq.counts.restamped;
  */
 export class ShdrFileSequencer {
-  readonly counts: ShdrFileCounts = {
-    lines: 0,
-    blank: 0,
-    malformed: 0,
-    invalid: 0,
-    readings: 0,
-    staleLines: 0,
-    staleIgnored: 0,
-    restamped: 0,
-    duplicates: 0,
-    rows: 0,
-  };
+  readonly counts: ShdrFileCounts = emptyFileCounts();
   private inStaleBlock = true;
   private latestWritten = Number.NEGATIVE_INFINITY;
   // Milliseconds already given to each variable by this file (first wins).
