@@ -1,4 +1,5 @@
-import { type RawBuilder, sql } from 'kysely';
+import type { RawDatabase } from '@mm/db';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { ReadingClass } from './readings.ts';
 import type { LogTable } from './signal-catalog.ts';
 
@@ -52,11 +53,22 @@ export function intervalsCtes(input: IntervalsInput): RawBuilder<unknown> {
     )`;
 }
 
-/** Counts the rows of the given variables inside [start, end), and how many of them are invalid. */
-export function readingCountsSql(input: IntervalsInput): RawBuilder<{ rows_read: number; invalid: number }> {
-  return sql<{ rows_read: number; invalid: number }>`
+/**
+ * How many rows of the given variables lie inside [start, end), and how many of them are invalid:
+ * an ETL's `rowsRead` and `invalidSkipped` (DOMAIN §6).
+ *
+ * @example
+ * const counts = await readingCounts(raw, { ...input, end: window.end });
+ * counts.rowsRead; // 1440
+ */
+export async function readingCounts(
+  raw: Kysely<RawDatabase>,
+  input: IntervalsInput,
+): Promise<{ rowsRead: number; invalidSkipped: number }> {
+  const { rows } = await sql<{ rows_read: number; invalid: number }>`
     select count(*)::int as rows_read, count(*) filter (where ${input.reading.invalid})::int as invalid
     from ${sql.table(input.table)}
     where id_var = any(${input.variableIds}::int[])
-      and date >= ${input.start}::bigint and date < ${input.end}::bigint`;
+      and date >= ${input.start}::bigint and date < ${input.end}::bigint`.execute(raw);
+  return { rowsRead: rows[0]?.rows_read ?? 0, invalidSkipped: rows[0]?.invalid ?? 0 };
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { EtlDefinition } from '../etl.ts';
-import { readingCountsSql } from '../intervals.ts';
+import { readingCounts } from '../intervals.ts';
 import { floatReading } from '../readings.ts';
 import type { SliceRow } from '../slice-tables.ts';
 
@@ -45,13 +45,13 @@ export const energy: EtlDefinition = {
     const ids = [...ratedKw.keys()];
     const reading = floatReading;
 
-    const counts = await readingCountsSql({
+    const counts = await readingCounts(raw, {
       table: 'variable_log_float',
       variableIds: ids,
       reading,
       start: window.start,
       end: window.end,
-    }).execute(raw);
+    });
 
     const start = sql`${window.start}::bigint`;
     const end = sql`${until}::bigint`;
@@ -107,10 +107,6 @@ export const energy: EtlDefinition = {
       order by k`.execute(raw);
 
     const rows: SliceRow[] = hours.map((h) => ({ hour_ts: h.hour_ts, energy_kwh: h.energy_kwh }));
-    return {
-      rows: { energy_consumption_hourly: rows },
-      rowsRead: counts.rows[0]?.rows_read ?? 0,
-      invalidSkipped: counts.rows[0]?.invalid ?? 0,
-    };
+    return { rows: { energy_consumption_hourly: rows }, ...counts };
   },
 };

@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { EtlDefinition, ExtractContext, ExtractResult } from '../etl.ts';
-import { intervalsCtes, readingCountsSql } from '../intervals.ts';
+import { intervalsCtes, readingCounts } from '../intervals.ts';
 import type { ResolvedRoles } from '../roles.ts';
 import { gapSessions } from './gap-sessions.ts';
 
@@ -53,10 +53,8 @@ async function stateMethod(
   const { raw, window, until } = ctx;
   const { variable, reading } = state;
   const span = { table: variable.table, variableIds: [variable.id], reading, start: window.start };
-  const counts = await readingCountsSql({ ...span, end: window.end }).execute(raw);
-  const rowsRead = counts.rows[0]?.rows_read ?? 0;
-  const invalidSkipped = counts.rows[0]?.invalid ?? 0;
-  if (!observed(ctx)) return { rows: { agg_machine_activity_daily: [] }, rowsRead, invalidSkipped };
+  const counts = await readingCounts(raw, { ...span, end: window.end });
+  if (!observed(ctx)) return { rows: { agg_machine_activity_daily: [] }, ...counts };
 
   const running = runningPredicate(variable.table === 'variable_log_float', state.runningValues);
   const { rows } = await sql<{ running_ms: number; unplanned_ms: number }>`
@@ -67,8 +65,7 @@ async function stateMethod(
   const { running_ms = 0, unplanned_ms = 0 } = rows[0] ?? {};
   return {
     rows: { agg_machine_activity_daily: [activityRow(ctx, running_ms, unplanned_ms)] },
-    rowsRead,
-    invalidSkipped,
+    ...counts,
   };
 }
 

@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { EtlDefinition } from '../etl.ts';
-import { intervalsCtes, readingCountsSql } from '../intervals.ts';
+import { intervalsCtes, readingCounts } from '../intervals.ts';
 
 /**
  * Daily program durations (DOMAIN §5.3): per program value, the time it held during the day with
@@ -24,7 +24,7 @@ export const programs: EtlDefinition = {
     }
     const { variable, reading } = roles.program;
     const span = { table: variable.table, variableIds: [variable.id], reading, start: window.start };
-    const counts = await readingCountsSql({ ...span, end: window.end }).execute(raw);
+    const counts = await readingCounts(raw, { ...span, end: window.end });
     const program = variable.table === 'variable_log_float' ? floatProgram : stringProgram;
     const { rows } = await sql<{ program: string; duration_seconds: number }>`
       with ${intervalsCtes({ ...span, end: until })}
@@ -33,11 +33,7 @@ export const programs: EtlDefinition = {
       group by program
       having sum(ms) >= 500
       order by program`.execute(raw);
-    return {
-      rows: { machine_program_data: rows },
-      rowsRead: counts.rows[0]?.rows_read ?? 0,
-      invalidSkipped: counts.rows[0]?.invalid ?? 0,
-    };
+    return { rows: { machine_program_data: rows }, ...counts };
   },
 };
 
