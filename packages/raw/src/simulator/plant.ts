@@ -157,8 +157,8 @@ function buildSignals(options: ResolvedPlantOptions, seed: number, notable: Nota
   const rng = (name: string) => rngFor(seed, 'signal', name);
   const v = loggerVariables;
   return [
-    new SegmentSignal(v.state.name, v.state.datatype, (s) => s.state, true),
-    new SegmentSignal(v.program.name, v.program.datatype, (s) => s.program, true),
+    new SegmentSignal(v.state.name, v.state.datatype, (s) => s.state),
+    new SegmentSignal(v.program.name, v.program.datatype, (s) => s.program),
     new TemperatureSignal(v.temperature.name, rng(v.temperature.name), notable, options.temperaturePeriodMs),
     new AlarmSignal(v.alarms.name),
     ...MOTORS.map((m) => new MotorSignal(v[m.role].name, m, rng(v[m.role].name), notable, options.volume)),
@@ -254,7 +254,7 @@ export class Plant {
   *#steps(): Generator<DayBatch | undefined, void, undefined> {
     if (this.#started) throw new Error('a Plant generates its days once; create another for a second run');
     this.#started = true;
-    const tracks = this.#signals.map((s) => new Track(s.isFloat));
+    const tracks = this.#signals.map((s) => new Track(logTableOf(s.datatype) === 'variable_log_float'));
     for (let index = 0; index < this.options.days; index++) {
       const start = this.#start.plus({ days: index }).startOf('day');
       const from = start.toMillis();

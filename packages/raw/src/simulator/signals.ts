@@ -94,7 +94,6 @@ export interface NotableCounts {
 export interface Signal {
   readonly name: string;
   readonly datatype: string;
-  readonly isFloat: boolean;
   generate(day: DayContext, track: Track): void;
 }
 
@@ -116,15 +115,11 @@ function forEachSample(segment: Segment, periodMs: number, sample: (t: number) =
 
 /** A value read off the machine's segments: state, program, door, mode, program name. */
 export class SegmentSignal implements Signal {
-  readonly isFloat: boolean;
   constructor(
     readonly name: string,
     readonly datatype: string,
     private readonly read: (segment: Segment) => Cell,
-    isFloat: boolean,
-  ) {
-    this.isFloat = isFloat;
-  }
+  ) {}
 
   generate(day: DayContext, track: Track): void {
     for (const segment of day.segments) {
@@ -140,7 +135,6 @@ export class SegmentSignal implements Signal {
  * discretisation, so the statistics do not depend on the sampling period (the volume knob).
  */
 export class AnalogSignal implements Signal {
-  readonly isFloat = true;
   #x: number | null = null;
   #lastT = 0;
   readonly #periodMs: number;
@@ -195,7 +189,6 @@ export class AnalogSignal implements Signal {
  * sometimes slightly negative from the drive's offset), with rare overload spikes above 100 %.
  */
 export class MotorSignal implements Signal {
-  readonly isFloat = true;
   readonly datatype = 'java.lang.Double';
   #x = 0;
   readonly #periodMs: number;
@@ -241,7 +234,6 @@ export class MotorSignal implements Signal {
  * sensor reads 0, which the logger profile treats as missing.
  */
 export class TemperatureSignal implements Signal {
-  readonly isFloat = true;
   readonly datatype = 'java.lang.Integer';
   #heat = 0;
   #drift = 0;
@@ -289,7 +281,6 @@ export class TemperatureSignal implements Signal {
 
 /** An axis position (mm): moves while cutting, holds still otherwise. */
 export class PositionSignal implements Signal {
-  readonly isFloat = true;
   readonly datatype = 'java.lang.Double';
   #x: number;
   readonly #periodMs: number;
@@ -327,7 +318,6 @@ export class PositionSignal implements Signal {
 
 /** A setting an operator changes now and then (overrides, PLC words): held for random times. */
 export class HeldSignal implements Signal {
-  readonly isFloat = true;
   #value: number;
   #nextChange = Number.NaN;
 
@@ -363,14 +353,11 @@ export class HeldSignal implements Signal {
 
 /** A value logged at every power-on and never changed (versions, serial numbers). */
 export class ConstantSignal implements Signal {
-  readonly isFloat: boolean;
   constructor(
     readonly name: string,
     readonly datatype: string,
     private readonly value: number | string,
-  ) {
-    this.isFloat = typeof value === 'number';
-  }
+  ) {}
 
   generate(day: DayContext, track: Track): void {
     for (const segment of day.segments) {
@@ -382,7 +369,6 @@ export class ConstantSignal implements Signal {
 
 /** Pieces made in the current job: +1 at the end of each finished cycle, 0 at a new job. */
 export class CounterSignal implements Signal {
-  readonly isFloat = true;
   readonly datatype = 'java.lang.Long';
   #count = 0;
   #job: unknown = null;
@@ -412,7 +398,6 @@ export class CounterSignal implements Signal {
 
 /** The tool in the spindle: steps through the job's tools while cutting. */
 export class ToolSignal implements Signal {
-  readonly isFloat = true;
   readonly datatype = 'java.lang.Integer';
   #tool = 1;
   #index = 0;
@@ -444,7 +429,6 @@ export class ToolSignal implements Signal {
 
 /** The NC block being executed, as text: the liveliest string signal of a real logger. */
 export class BlockSignal implements Signal {
-  readonly isFloat = false;
   readonly datatype = 'java.lang.String';
   #n = 10;
   #block = 'N10 G90 G54';
@@ -487,7 +471,6 @@ export class BlockSignal implements Signal {
  * none; `UNAVAILABLE` when the machine goes off.
  */
 export class AlarmSignal implements Signal {
-  readonly isFloat = false;
   readonly datatype = 'java.lang.String';
   #active: AlarmInterval[] = [];
 
@@ -549,15 +532,14 @@ export function noiseSignal(spec: NoiseSpec, rng: Rng, volume: number): Signal {
     case 'constant':
       return new ConstantSignal(spec.name, spec.datatype, spec.value);
     case 'door':
-      return new SegmentSignal(spec.name, 'java.lang.Boolean', (s) => (s.door ? 1 : 0), true);
+      return new SegmentSignal(spec.name, 'java.lang.Boolean', (s) => (s.door ? 1 : 0));
     case 'mode':
-      return new SegmentSignal(spec.name, 'java.lang.String', (s) => s.mode, false);
+      return new SegmentSignal(spec.name, 'java.lang.String', (s) => s.mode);
     case 'program-name':
       return new SegmentSignal(
         spec.name,
         'java.lang.String',
         (s) => `O${String(s.program).padStart(4, '0')}.NC`,
-        false,
       );
     case 'counter':
       return new CounterSignal(spec.name);
