@@ -20,11 +20,16 @@ const TWO_32 = 4294967296;
 const FLOAT_ROW_BYTES = 2 + (4 + 4) + (4 + 8) + (4 + 4);
 const STRING_ROW_FIXED_BYTES = 2 + (4 + 4) + (4 + 8) + 4;
 
-function writeInt8(view: DataView, offset: number, value: number): void {
+/** A row's field count and its id_var and date fields; the value's length goes at offset + 22. */
+function writeRowKey(view: DataView, offset: number, id: number, date: number): void {
+  view.setInt16(offset, 3);
+  view.setInt32(offset + 2, 4);
+  view.setInt32(offset + 6, id);
+  view.setInt32(offset + 10, 8);
   // Epoch ms fit in 53 bits; split into two 32-bit halves (floor keeps negatives right).
-  const high = Math.floor(value / TWO_32);
-  view.setInt32(offset, high);
-  view.setUint32(offset + 4, value - high * TWO_32);
+  const high = Math.floor(date / TWO_32);
+  view.setInt32(offset + 14, high);
+  view.setUint32(offset + 18, date - high * TWO_32);
 }
 
 /**
@@ -38,11 +43,7 @@ export function encodeFloatRows(rows: FloatRows, from: number, to: number): Buff
   const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   let o = 0;
   for (let i = from; i < to; i++) {
-    view.setInt16(o, 3);
-    view.setInt32(o + 2, 4);
-    view.setInt32(o + 6, rows.ids[i] as number);
-    view.setInt32(o + 10, 8);
-    writeInt8(view, o + 14, rows.dates[i] as number);
+    writeRowKey(view, o, rows.ids[i] as number, rows.dates[i] as number);
     if (rows.isNull[i]) {
       view.setInt32(o + 22, -1);
       o += 26;
@@ -66,11 +67,7 @@ export function encodeStringRows(rows: StringRows, from: number, to: number): Bu
   const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   let o = 0;
   for (let i = from; i < to; i++) {
-    view.setInt16(o, 3);
-    view.setInt32(o + 2, 4);
-    view.setInt32(o + 6, rows.ids[i] as number);
-    view.setInt32(o + 10, 8);
-    writeInt8(view, o + 14, rows.dates[i] as number);
+    writeRowKey(view, o, rows.ids[i] as number, rows.dates[i] as number);
     const value = rows.values[i];
     if (typeof value === 'string') {
       const length = buffer.write(value, o + 26, 'utf8');
