@@ -67,26 +67,26 @@ export function resolveRoles(machine: Machine, catalog: SignalCatalog): Resolved
       program = { variable, role, reading: classify(variable, floatRangeReading(role.min, role.max)) };
   }
 
+  // Sensors and motors are numbers: a variable that logs strings is ignored, with a warning.
+  const lookupFloat = (role: string, name: string): RawVariable | undefined => {
+    const variable = lookup(role, name);
+    if (variable?.table !== 'variable_log_string') return variable;
+    warnings.push(`${role}: variable '${name}' logs strings, not numbers; ignored`);
+    return undefined;
+  };
+
   const temperature: ResolvedRoles['temperature'] = [];
   for (const sensor of profile.temperature) {
-    const variable = lookup('temperature', sensor.variable);
-    if (variable?.table === 'variable_log_string') {
-      warnings.push(`temperature: variable '${sensor.variable}' logs strings, not numbers; ignored`);
-    } else if (variable) {
-      temperature.push({ variable, sensor, reading: sensorReading(sensor.zeroIsMissing) });
-    }
+    const variable = lookupFloat('temperature', sensor.variable);
+    if (variable) temperature.push({ variable, sensor, reading: sensorReading(sensor.zeroIsMissing) });
   }
 
   const alarms = resolveAlarms(profile.alarms, catalog, lookup, warnings);
 
   const motors: ResolvedRoles['motors'] = [];
   for (const motor of profile.motors) {
-    const variable = lookup('motors', motor.variable);
-    if (variable?.table === 'variable_log_string') {
-      warnings.push(`motors: variable '${motor.variable}' logs strings, not numbers; ignored`);
-    } else if (variable) {
-      motors.push({ variable, motor, reading: floatReading });
-    }
+    const variable = lookupFloat('motors', motor.variable);
+    if (variable) motors.push({ variable, motor, reading: floatReading });
   }
 
   return { state, gapSeconds, program, temperature, alarms, motors, warnings };
