@@ -4,7 +4,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { insertLogRows } from '../log-rows.ts';
 import { COPY_HEADER, COPY_TRAILER, encodeFloatRows, encodeStringRows } from './binary-copy.ts';
-import type { DayBatch } from './plant.ts';
+import type { DayBatch, FloatRows, StringRows } from './plant.ts';
 
 /** Writes simulated days to a raw database. */
 export interface DayWriter {
@@ -64,16 +64,8 @@ export async function copyWriter(url: string, connections = 2): Promise<DayWrite
         await Promise.all(
           clients.map((client, i) => {
             const [from, to] = [bounds[i] ?? 0, bounds[i + 1] ?? 0];
-            const parts = [
-              () => copyRows(client, 'variable_log_float', from, to, (a, b) => encodeFloatRows(float, a, b)),
-            ];
-            if (i === 0) {
-              parts.push(() =>
-                copyRows(client, 'variable_log_string', 0, day.string.length, (a, b) =>
-                  encodeStringRows(day.string, a, b),
-                ),
-              );
-            }
+            const parts = [() => copyFloatRows(client, float, from, to)];
+            if (i === 0) parts.push(() => copyStringRows(client, day.string, 0, day.string.length));
             return load(client, parts);
           }),
         );
@@ -131,22 +123,8 @@ export async function bulkCopyWriter(url: string): Promise<DayWriter> {
     method: 'bulk-copy',
     async write(day) {
       try {
-        await copyRows(
-          client,
-          'variable_log_float',
-          0,
-          day.float.length,
-          (a, b) => encodeFloatRows(day.float, a, b),
-          true,
-        );
-        await copyRows(
-          client,
-          'variable_log_string',
-          0,
-          day.string.length,
-          (a, b) => encodeStringRows(day.string, a, b),
-          true,
-        );
+        await copyFloatRows(client, day.float, 0, day.float.length, true);
+        await copyStringRows(client, day.string, 0, day.string.length, true);
       } catch (error) {
         throw new Error(`writing ${day.day} failed: ${(error as Error).message}`, { cause: error });
       }
@@ -176,6 +154,12 @@ export function splitAtIdChanges(ids: Int32Array, parts: number): number[] {
   bounds.push(ids.length);
   return bounds;
 }
+
+const copyFloatRows = (client: pg.Client, rows: FloatRows, from: number, to: number, freeze = false) =>
+  copyRows(client, 'variable_log_float', from, to, (a, b) => encodeFloatRows(rows, a, b), freeze);
+
+const copyStringRows = (client: pg.Client, rows: StringRows, from: number, to: number, freeze = false) =>
+  copyRows(client, 'variable_log_string', from, to, (a, b) => encodeStringRows(rows, a, b), freeze);
 
 async function copyRows(
   client: pg.Client,
