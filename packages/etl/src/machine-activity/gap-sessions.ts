@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
-import { floatReading, stringReading } from '../readings.ts';
+import { floatReading, type ReadingClass, stringReading } from '../readings.ts';
+import type { LogTable } from '../signal-catalog.ts';
 
 export interface GapSessionsInput {
   /** Window start (epoch ms, inclusive). */
@@ -43,25 +44,13 @@ export interface GapSessionsRow {
  * rows[0].running_ms; // 3_600_000
  */
 export function gapSessions(input: GapSessionsInput): RawBuilder<GapSessionsRow> {
-  const start = sql`${input.start}::bigint`;
-  const end = sql`${input.end}::bigint`;
+  const start = sql<number>`${input.start}::bigint`;
+  const end = sql<number>`${input.end}::bigint`;
   return sql<GapSessionsRow>`
     with day_rows as (
-      select logged.date, logged.invalid
-      from variable
-      cross join lateral (
-        select date, ${floatReading.invalid} as invalid from variable_log_float
-        where id_var = variable.id and date >= ${start} and date < ${end}
-        offset 0
-      ) as logged
+      ${logRows('variable_log_float', floatReading, start, end)}
       union all
-      select logged.date, logged.invalid
-      from variable
-      cross join lateral (
-        select date, ${stringReading.invalid} as invalid from variable_log_string
-        where id_var = variable.id and date >= ${start} and date < ${end}
-        offset 0
-      ) as logged
+      ${logRows('variable_log_string', stringReading, start, end)}
     ),
     gaps as (
       select date - lag(date) over (order by date) as gap
@@ -75,4 +64,17 @@ export function gapSessions(input: GapSessionsInput): RawBuilder<GapSessionsRow>
     cross join (
       select coalesce(sum(gap) filter (where gap <= ${input.gapMs}::float8), 0)::float8 as running_ms from gaps
     ) as sessions`;
+}
+
+// Every row of one log table in [start, end), of every variable, by one index range scan per
+// variable (`offset 0` keeps the lateral from being flattened: see gapSessions).
+function logRows(table: LogTable, reading: ReadingClass, start: RawBuilder<number>, end: RawBuilder<number>) {
+  return sql`
+      select logged.date, logged.invalid
+      from variable
+      cross join lateral (
+        select date, ${reading.invalid} as invalid from ${sql.table(table)}
+        where id_var = variable.id and date >= ${start} and date < ${end}
+        offset 0
+      ) as logged`;
 }
