@@ -231,8 +231,11 @@ async function scanKeys(
             order.push(token.key);
           }
           if (!needsShape(token.key)) continue;
-          const shape = shapes.get(token.key) ?? emptyKeyShape();
-          shapes.set(token.key, shape);
+          let shape = shapes.get(token.key);
+          if (!shape) {
+            shape = emptyKeyShape();
+            shapes.set(token.key, shape);
+          }
           addToKeyShape(shape, token);
         }
       }

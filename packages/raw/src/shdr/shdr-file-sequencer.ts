@@ -125,8 +125,11 @@ export class ShdrFileSequencer {
         counts.invalid++;
         continue;
       }
-      const taken = this.taken.get(variable.id) ?? new Set<number>();
-      this.taken.set(variable.id, taken);
+      let taken = this.taken.get(variable.id);
+      if (!taken) {
+        taken = new Set();
+        this.taken.set(variable.id, taken);
+      }
       if (taken.has(date)) {
         counts.duplicates++;
         continue;
