@@ -8,6 +8,7 @@ import {
   emptyKeyShape,
   type KeyShape,
   SHDR_DATATYPES,
+  type ShdrDatatype,
 } from './classify.ts';
 import { type DeviceModel, listDevices, parseDevicesXml } from './devices-xml.ts';
 import { ShdrInputError } from './errors.ts';
@@ -92,16 +93,15 @@ export async function importShdr(options: ImportShdrOptions): Promise<ShdrImport
     await target.createSchema();
     const known = await loadVariables(target);
     const isCondition = conditionKeys(model, known);
-    const described = (key: string) => {
-      const item = model?.items.get(key);
-      return item !== undefined && datatypeOfCategory(item) !== undefined;
-    };
-    const seen = await scanKeys(files, isCondition, (key) => !known.has(key) && !described(key));
+    const seen = await scanKeys(
+      files,
+      isCondition,
+      (key) => !known.has(key) && devicesDatatype(model, key) === undefined,
+    );
     const created = await createVariables(target, seen, model, warnings);
     const variables = await loadVariables(target);
     for (const name of seen.order) {
-      const item = model?.items.get(name);
-      const expected = item && datatypeOfCategory(item);
+      const expected = devicesDatatype(model, name);
       const variable = variables.get(name);
       if (variable && expected && expected !== variable.datatype) {
         warnings.push(
@@ -188,6 +188,12 @@ async function loadVariables(db: Pick<SqlSession, 'query'>): Promise<Map<string,
   return out;
 }
 
+/** The datatype Devices.xml gives a key; `undefined` when it lacks the key or its category is unknown. */
+function devicesDatatype(model: DeviceModel | undefined, key: string): ShdrDatatype | undefined {
+  const item = model?.items.get(key);
+  return item && datatypeOfCategory(item);
+}
+
 /** Condition keys take five fields on a line: known from Devices.xml or the database, else by shape. */
 function conditionKeys(
   model: DeviceModel | undefined,
@@ -260,10 +266,10 @@ async function createVariables(
     const created: ShdrVariableCreated[] = [];
     for (const name of seen.order) {
       if (existing.has(name)) continue;
-      const item = model?.items.get(name);
-      const fromDevices = item && datatypeOfCategory(item);
+      const fromDevices = devicesDatatype(model, name);
       const shape = seen.shapes.get(name) ?? emptyKeyShape();
       const datatype = fromDevices ?? classifyKeyShape(shape);
+      const item = model?.items.get(name);
       if (item && !fromDevices)
         warnings.push(`${name}: Devices.xml category ${item.category} is unknown; classified by shape`);
       created.push({ id: next++, name, datatype, from: fromDevices ? 'devices' : 'shape' });
