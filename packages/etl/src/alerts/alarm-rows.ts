@@ -1,6 +1,7 @@
 import type { RawDatabase } from '@mm/db';
 import { type Kysely, sql } from 'kysely';
 import type { DayWindow } from '../day-window.ts';
+import { stringReading } from '../readings.ts';
 import { parseJsonSnapshot } from './json-snapshot.ts';
 import { parseCondition } from './mtconnect-condition.ts';
 
@@ -90,7 +91,7 @@ export async function conditionRows(raw: Raw, ids: number[], window: DayWindow):
       left join lateral (
         select date from variable_log_string
         where id_var = vars.id and date < ${window.start}::bigint
-          and (value is null or btrim(value) in ('', 'UNAVAILABLE') or ${level} = 'unavailable'
+          and (${stringReading.off} or ${level} = 'unavailable'
                or (${level} = 'normal' and btrim(split_part(value, '|', 2)) = ''))
         order by date desc
         limit 1
