@@ -223,8 +223,8 @@ async function scanKeys(
   isCondition: IsCondition,
   needsShape: (key: string) => boolean,
 ): Promise<ScannedKeys> {
-  const order: string[] = [];
-  const seen = new Set<string>();
+  // Every key in the order first read, with whether it needs its shape (decided once per key).
+  const seen = new Map<string, boolean>();
   const shapes = new Map<string, KeyShape>();
   for (const file of files) {
     for await (const batch of readLineBatches(file.path)) {
@@ -232,11 +232,12 @@ async function scanKeys(
         const parsed = parseShdrLine(line, isCondition);
         if (parsed.kind !== 'data') continue;
         for (const token of parsed.tokens) {
-          if (!seen.has(token.key)) {
-            seen.add(token.key);
-            order.push(token.key);
+          let shaped = seen.get(token.key);
+          if (shaped === undefined) {
+            shaped = needsShape(token.key);
+            seen.set(token.key, shaped);
           }
-          if (!needsShape(token.key)) continue;
+          if (!shaped) continue;
           let shape = shapes.get(token.key);
           if (!shape) {
             shape = emptyKeyShape();
@@ -247,7 +248,7 @@ async function scanKeys(
       }
     }
   }
-  return { order, shapes };
+  return { order: [...seen.keys()], shapes };
 }
 
 /** Adds the keys the database lacks as variables, ids max(id) + 1… in the order the keys were first read. */
