@@ -20,6 +20,7 @@ export async function markRunning(db: Db, key: SliceKey): Promise<void> {
 }
 
 export interface SliceOutcome {
+  /** The horizon reached the end of the day: the slice is final until raw data changes. */
   complete: boolean;
   horizon: number | null;
   rowsRead: number;

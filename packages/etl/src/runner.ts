@@ -23,17 +23,11 @@ export interface RunEtlInput {
   logger?: Logger;
 }
 
-export interface RunEtlResult {
+/** What the ledger recorded for the slice (`complete`: the horizon reached the day's end, so the slice is final until raw data changes), with the slice's identity and duration. */
+export interface RunEtlResult extends SliceOutcome {
   machineId: string;
   etl: EtlId;
   day: string;
-  /** The horizon reached the end of the day: the slice is final until raw data changes. */
-  complete: boolean;
-  horizon: number | null;
-  rowsRead: number;
-  invalidSkipped: number;
-  rowsWritten: number;
-  warnings: string[];
   durationMs: number;
 }
 
