@@ -103,7 +103,11 @@ export async function simulatePlant(options: SimulatePlantOptions): Promise<Simu
     let writing: Promise<void> = Promise.resolve();
     let last = performance.now();
     const write = async (w: DayWriter, day: DayBatch) => {
-      await w.write(day);
+      try {
+        await w.write(day);
+      } catch (error) {
+        throw new Error(`writing ${day.day} failed: ${(error as Error).message}`, { cause: error });
+      }
       const now = performance.now();
       const elapsedMs = now - last;
       last = now;

@@ -9,6 +9,7 @@ import type { DayBatch, FloatRows, StringRows } from './plant.ts';
 /** Writes simulated days to a raw database. */
 export interface DayWriter {
   readonly method: 'copy' | 'bulk-copy' | 'insert';
+  /** A failure is the driver's error as is: the caller says which day it was writing. */
   write(day: DayBatch): Promise<void>;
   /** After the last day: makes everything durable (a no-op where each day already committed). */
   finish(): Promise<void>;
@@ -60,18 +61,14 @@ export async function copyWriter(url: string, connections = 2): Promise<DayWrite
     async write(day) {
       const float = day.float;
       const bounds = splitAtIdChanges(float.ids, clients.length);
-      try {
-        await Promise.all(
-          clients.map((client, i) => {
-            const [from, to] = [bounds[i] ?? 0, bounds[i + 1] ?? 0];
-            const parts = [() => copyFloatRows(client, float, from, to)];
-            if (i === 0) parts.push(() => copyStringRows(client, day.string, 0, day.string.length));
-            return load(client, parts);
-          }),
-        );
-      } catch (error) {
-        throw new Error(`writing ${day.day} failed: ${(error as Error).message}`, { cause: error });
-      }
+      await Promise.all(
+        clients.map((client, i) => {
+          const [from, to] = [bounds[i] ?? 0, bounds[i + 1] ?? 0];
+          const parts = [() => copyFloatRows(client, float, from, to)];
+          if (i === 0) parts.push(() => copyStringRows(client, day.string, 0, day.string.length));
+          return load(client, parts);
+        }),
+      );
     },
     finish: async () => {},
     close: async () => {
@@ -122,12 +119,8 @@ export async function bulkCopyWriter(url: string): Promise<DayWriter> {
   return {
     method: 'bulk-copy',
     async write(day) {
-      try {
-        await copyFloatRows(client, day.float, 0, day.float.length, true);
-        await copyStringRows(client, day.string, 0, day.string.length, true);
-      } catch (error) {
-        throw new Error(`writing ${day.day} failed: ${(error as Error).message}`, { cause: error });
-      }
+      await copyFloatRows(client, day.float, 0, day.float.length, true);
+      await copyStringRows(client, day.string, 0, day.string.length, true);
     },
     async finish() {
       for (const key of keys) {
@@ -198,22 +191,18 @@ export function insertWriter(db: Kysely<any>): DayWriter {
       for (let i = 0; i < day.float.length; i++) {
         floatValues[i] = day.float.isNull[i] ? null : (day.float.values[i] as number);
       }
-      try {
-        await db.transaction().execute(async (trx) => {
-          await insertLogRows(trx, 'variable_log_float', {
-            ids: Array.from(day.float.ids),
-            dates: Array.from(day.float.dates),
-            values: floatValues,
-          });
-          await insertLogRows(trx, 'variable_log_string', {
-            ids: Array.from(day.string.ids),
-            dates: Array.from(day.string.dates),
-            values: day.string.values,
-          });
+      await db.transaction().execute(async (trx) => {
+        await insertLogRows(trx, 'variable_log_float', {
+          ids: Array.from(day.float.ids),
+          dates: Array.from(day.float.dates),
+          values: floatValues,
         });
-      } catch (error) {
-        throw new Error(`writing ${day.day} failed: ${(error as Error).message}`, { cause: error });
-      }
+        await insertLogRows(trx, 'variable_log_string', {
+          ids: Array.from(day.string.ids),
+          dates: Array.from(day.string.dates),
+          values: day.string.values,
+        });
+      });
     },
     finish: async () => {},
     close: async () => {},
