@@ -1,6 +1,6 @@
 import type { Logger, Machine } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
-import { dataSpan, daysBetween, etlIds, localDay, resolveRoles, runEtls, SignalCatalog } from '@mm/etl';
+import { backfill, etlIds, type MachinePlan } from '@mm/etl';
 import type { Kysely } from 'kysely';
 
 export interface BackfillDemoResult {
@@ -14,9 +14,9 @@ export interface BackfillDemoResult {
 }
 
 /**
- * Runs all five ETLs (`runEtls`, one raw snapshot per day) for every local day of each machine's
- * raw data, one day at a time (PGlite has one connection), with a report line per day: days done
- * of the total, rows, elapsed.
+ * Runs all five ETLs for every local day of each machine's raw data through `@mm/etl`'s
+ * `backfill` (the command line's run loop: `runEtls`, one raw snapshot per day), one day at a time
+ * (PGlite has one connection), with a report line per day: days done of the total, rows, elapsed.
  *
  * @example
  * const result = await backfillDemo({ aggDb, machines, rawDb: (m) => dbs.rawDb(m), report: console.log });
@@ -29,68 +29,52 @@ export async function backfillDemo(input: {
   report: (line: string) => void;
   logger?: Logger;
 }): Promise<BackfillDemoResult> {
-  const started = performance.now();
-  const plan: Array<{ machine: Machine; days: string[] }> = [];
-  for (const machine of input.machines) {
-    const raw = input.rawDb(machine);
-    const catalog = await SignalCatalog.load(raw);
-    const span = await dataSpan(raw, resolveRoles(machine, catalog), catalog);
-    const days =
-      span === null
-        ? []
-        : daysBetween(localDay(span.first, machine.timezone), localDay(span.last, machine.timezone));
-    plan.push({ machine, days });
-    input.report(
-      days.length === 0
-        ? `  ${machine.id}: no raw data`
-        : `  ${machine.id}: ${days.length} days, ${days[0]} .. ${days.at(-1)} (${machine.timezone})`,
-    );
-  }
-
-  const total = plan.reduce((n, p) => n + p.days.length, 0);
-  const width = String(total).length;
-  let done = 0;
-  let rowsRead = 0;
-  let rowsWritten = 0;
-  const failures: string[] = [];
-  for (const { machine, days } of plan) {
-    for (const day of days) {
-      const runs = await runEtls({
-        aggDb: input.aggDb,
-        rawDb: input.rawDb(machine),
-        machine,
-        etls: etlIds,
-        day,
-        ...(input.logger ? { logger: input.logger } : {}),
-      });
-      let written = 0;
-      let read = 0;
-      for (const run of runs) {
-        if (run.ok) {
-          written += run.result.rowsWritten;
-          read += run.result.rowsRead;
-        } else {
-          failures.push(`${machine.id} ${run.etl} ${day}: ${run.error.message}`);
-        }
-      }
-      done++;
-      rowsRead += read;
-      rowsWritten += written;
-      const failed = runs.filter((r) => !r.ok).length;
-      input.report(
-        `  [${String(done).padStart(width)}/${total}] ${machine.id} ${day}  ` +
-          `${count(written, 'row')} written from ${count(read, 'raw row')}` +
-          `${failed > 0 ? `, ${failed} ETL(s) FAILED` : ''}  ` +
-          `(total ${count(rowsWritten, 'row')}, ${seconds(performance.now() - started)})`,
-      );
-    }
-  }
+  const zones = new Map(input.machines.map((m) => [m.id, m.timezone]));
+  let plan: MachinePlan[] = [];
+  let width = 1;
+  const summary = await backfill(
+    { machines: input.machines, etls: etlIds, from: null, to: null, concurrency: 1 },
+    {
+      aggDb: input.aggDb,
+      rawDb: input.rawDb,
+      ...(input.logger ? { logger: input.logger } : {}),
+      progress: {
+        planned(machines, totalDays) {
+          plan = machines;
+          width = String(totalDays).length;
+          for (const { machineId, days } of machines) {
+            input.report(
+              days.length === 0
+                ? `  ${machineId}: no raw data`
+                : `  ${machineId}: ${days.length} days, ${days[0]} .. ${days.at(-1)} (${zones.get(machineId)})`,
+            );
+          }
+        },
+        dayDone(day, progress) {
+          let read = 0;
+          let written = 0;
+          for (const slice of day.slices) {
+            if (!slice.ok) continue;
+            read += slice.rowsRead;
+            written += slice.rowsWritten;
+          }
+          const failed = day.slices.filter((slice) => !slice.ok).length;
+          input.report(
+            `  [${String(progress.doneDays).padStart(width)}/${progress.totalDays}] ${day.machineId} ${day.day}  ` +
+              `${count(written, 'row')} written from ${count(read, 'raw row')}` +
+              `${failed > 0 ? `, ${failed} ETL(s) FAILED` : ''}  ` +
+              `(total ${count(progress.rowsWritten, 'row')}, ${seconds(progress.elapsedMs)})`,
+          );
+        },
+      },
+    },
+  );
   return {
-    machines: plan.map((p) => ({ id: p.machine.id, days: p.days })),
-    rowsRead,
-    rowsWritten,
-    failures,
-    ms: performance.now() - started,
+    machines: plan.map((p) => ({ id: p.machineId, days: p.days })),
+    rowsRead: summary.rowsRead,
+    rowsWritten: summary.rowsWritten,
+    failures: summary.failures.map((f) => `${f.machineId} ${f.etl ?? '-'} ${f.day ?? '-'}: ${f.error}`),
+    ms: summary.elapsedMs,
   };
 }
 

@@ -1,4 +1,13 @@
-export { type BackfillDeps, type BackfillRequest, type BackfillSummary, backfill } from './cli/backfill.ts';
+export {
+  type BackfillDeps,
+  type BackfillRequest,
+  type BackfillSummary,
+  backfill,
+  type DayOutcome,
+  type MachinePlan,
+  type Progress,
+  type ProgressSink,
+} from './cli/backfill.ts';
 export { dataSpan } from './data-span.ts';
 export { type DayWindow, daysBetween, dayWindow, InvalidDayError, localDay, parseDay } from './day-window.ts';
 export { describeError, EtlRunError, PermanentEtlError } from './errors.ts';
