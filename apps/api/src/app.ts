@@ -64,7 +64,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   ]) {
     app.route('/', routes(deps));
   }
-  app.route('/admin', adminRoutes(deps.config.admin));
+  app.route(
+    '/admin',
+    adminRoutes({ admin: deps.config.admin, logger: deps.logger, throttle: deps.adminThrottle }),
+  );
 
   let openApiDocument: ReturnType<typeof app.getOpenAPIDocument> | undefined;
   let docsPage: string | undefined;

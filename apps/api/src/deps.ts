@@ -2,6 +2,7 @@ import type { Config, Logger, Machine } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import type { Kysely } from 'kysely';
 import type { StaleRules } from './ledger/classify.ts';
+import type { LoginThrottleOptions } from './middleware/admin-auth/index.ts';
 
 /** What a connection pool reports (a `pg.Pool` has exactly these). */
 export interface PoolUsage {
@@ -35,6 +36,8 @@ export interface AppDeps {
   staleRules?: StaleRules;
   /** How long `/api/status` waits for each dependency before calling it down. */
   checkTimeoutMs?: number;
+  /** Failed admin logins per client address before a 429 (defaults: 5 in 15 minutes). */
+  adminThrottle?: LoginThrottleOptions;
   /** Add Node's process metrics (CPU, memory, event loop) to `/metrics`; `main.ts` turns it on. */
   processMetrics?: boolean;
 }

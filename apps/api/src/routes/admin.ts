@@ -1,19 +1,28 @@
-import type { Config } from '@mm/config';
+import type { Config, Logger } from '@mm/config';
 import { Hono } from 'hono';
-import { basicAuth } from 'hono/basic-auth';
 import type { AppEnv } from '../app-env.ts';
+import { adminAuth, createLoginThrottle, type LoginThrottleOptions } from '../middleware/admin-auth/index.ts';
+
+export interface AdminRoutesOptions {
+  /** `null` (ADMIN_USER / ADMIN_PASSWORD unset) closes the whole prefix. */
+  admin: Config['admin'];
+  logger: Logger;
+  /** Failed-login throttling per client address (defaults: 5 failures in 15 minutes). */
+  throttle?: LoginThrottleOptions;
+}
 
 /**
- * The reserved `/admin` prefix. The operations surface (the Bull Board queue UI, re-queueing a range
- * of days) will live here, behind HTTP basic auth with `config.admin`'s credentials; without them
- * (ADMIN_USER / ADMIN_PASSWORD unset) the prefix is closed. Nothing is served under it yet.
+ * The `/admin` prefix, behind HTTP basic auth with `admin`'s credentials (failed logins logged and
+ * throttled per client address, see `adminAuth`). Without credentials the prefix is closed (404) and
+ * a warning says so once.
  *
  * @example
- * app.route('/admin', adminRoutes(config.admin));
+ * app.route('/admin', adminRoutes({ admin: config.admin, logger }));
  */
-export function adminRoutes(admin: Config['admin']): Hono<AppEnv> {
+export function adminRoutes(options: AdminRoutesOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  if (!admin) {
+  if (!options.admin) {
+    options.logger.warn('the admin surface is disabled: set ADMIN_USER and ADMIN_PASSWORD to enable it');
     app.all('*', (c) =>
       c.json(
         { detail: 'The admin surface is disabled: set ADMIN_USER and ADMIN_PASSWORD to enable it' },
@@ -22,13 +31,14 @@ export function adminRoutes(admin: Config['admin']): Hono<AppEnv> {
     );
     return app;
   }
-  const auth = basicAuth({
-    username: admin.user,
-    password: admin.password,
+  const auth = adminAuth({
+    user: options.admin.user,
+    password: options.admin.password,
     realm: 'machine-monitoring admin',
+    throttle: createLoginThrottle(options.throttle),
   });
   app.use('/', auth);
   app.use('/*', auth);
-  app.all('*', (c) => c.json({ detail: 'Not Found: the admin operations are not built yet' }, 404));
+  app.all('*', (c) => c.json({ detail: 'Not Found' }, 404));
   return app;
 }
