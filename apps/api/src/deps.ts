@@ -3,6 +3,7 @@ import type { AggDatabase, RawDatabase } from '@mm/db';
 import type { Kysely } from 'kysely';
 import type { StaleRules } from './ledger/classify.ts';
 import type { LoginThrottleOptions } from './middleware/admin-auth/index.ts';
+import type { ApiQueues } from './queues/api-queues.ts';
 
 /** What a connection pool reports (a `pg.Pool` has exactly these). */
 export interface PoolUsage {
@@ -11,7 +12,7 @@ export interface PoolUsage {
   readonly waitingCount: number;
 }
 
-/** Something that answers a liveness ping (an ioredis client does; see `redisPinger`). */
+/** Something that answers a liveness ping (an ioredis client, or `ApiQueues`). */
 export interface Pingable {
   ping(): Promise<unknown>;
 }
@@ -28,6 +29,11 @@ export interface AppDeps {
   pools?: Record<string, PoolUsage>;
   /** Redis, when the API is configured to use it: then `/api/status` checks it too. */
   redis?: Pingable | null;
+  /**
+   * The ETL queues (Bull Board, `POST /admin/requeue`, queue gauges in `/metrics`); `null` when the
+   * API runs without Redis.
+   */
+  queues?: ApiQueues | null;
   /** Reported by `/api/status` and the OpenAPI document. */
   version?: string;
   /** The clock of the run-ledger freshness rules (tests pin it). */

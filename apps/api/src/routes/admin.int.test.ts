@@ -61,7 +61,11 @@ describe('admin logins', () => {
     expect(res.status).toBe(404);
     expect(((await res.json()) as { detail: string }).detail).toContain('ADMIN_USER');
     expect(
-      logs.lines().filter((l) => l.level === 40 && String(l.msg).includes('admin surface is disabled')),
+      logs
+        .lines()
+        .filter(
+          (l) => l.level === 40 && String(l.msg).includes('is disabled: set ADMIN_USER and ADMIN_PASSWORD'),
+        ),
     ).toHaveLength(1);
   });
 });
