@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '@mm/config';
-import { createEtlQueues, createRedis, type EtlQueues, type SliceJobPolicy } from '@mm/queue';
+import { createEtlQueues, createRedis, type EtlQueues, redisReady, type SliceJobPolicy } from '@mm/queue';
 import type { Redis } from 'ioredis';
 
 /** The ETL queues as the API uses them: Bull Board, re-queueing, queue metrics. */
@@ -11,6 +11,8 @@ export interface ApiQueues {
    * otherwise wait for Redis (BullMQ holds commands until its first connection is ready).
    */
   ready(): boolean;
+  /** Waits up to `timeoutMs` for the connection; true once it is up (tests, the demo's choice). */
+  untilReady(timeoutMs: number): Promise<boolean>;
   /** Pings Redis (`/api/status`). */
   ping(): Promise<unknown>;
   close(): Promise<void>;
@@ -65,6 +67,11 @@ export function openApiQueues(options: OpenApiQueuesOptions): ApiQueues {
   return {
     etl,
     ready: () => redis.status === 'ready',
+    untilReady: (timeoutMs) =>
+      redisReady(redis, timeoutMs).then(
+        () => true,
+        () => false,
+      ),
     ping: () => redis.ping(),
     async close() {
       // A queue that never reached Redis waits for it on close: give up on it after a moment.
