@@ -1,9 +1,8 @@
 import { type ServerType, serve } from '@hono/node-server';
 import { createLogger, loadQueueAppConfigOrExit } from '@mm/config';
-import { type AggDatabase, openDb } from '@mm/db';
+import { type AggDatabase, openDb, RawPools } from '@mm/db';
 import packageJson from '../package.json' with { type: 'json' };
 import { createApp } from './app.ts';
-import { rawDbCache } from './db/raw-db-cache.ts';
 import type { PoolUsage } from './deps.ts';
 import { openApiQueues } from './queues/api-queues.ts';
 
@@ -16,9 +15,19 @@ const { config, queue } = loadQueueAppConfigOrExit(process.env, { app: 'api' });
 
 const logger = createLogger({ app: 'api', level: config.logLevel });
 const pools: Record<string, PoolUsage> = {};
-const agg = openDb<AggDatabase>(config.aggDatabaseUrl, { applicationName: 'machine-monitoring-api' });
+const agg = openDb<AggDatabase>(config.aggDatabaseUrl, {
+  applicationName: 'machine-monitoring-api',
+  onConnectionError: (err) => logger.warn({ err }, 'aggregation database connection error'),
+});
 if (agg.pool) pools.agg = agg.pool;
-const raw = rawDbCache({ pools });
+const raw = new RawPools({
+  applicationName: 'machine-monitoring-api',
+  max: 4,
+  onConnectionError: (err, machine) => logger.warn({ err, machine }, 'raw database connection error'),
+  onOpen: (machine, pool) => {
+    if (pool) pools[`raw:${machine}`] = pool;
+  },
+});
 // The API uses Redis (Bull Board, re-queueing, queue metrics, the Redis check of /api/status) only
 // when REDIS_URL is set for it: an API serving an aggregation database needs no Redis.
 const queues = process.env.REDIS_URL?.trim()
@@ -39,7 +48,7 @@ if (!queues) logger.info('REDIS_URL is not set: Bull Board, re-queueing and queu
 const app = createApp({
   config,
   aggDb: agg.db,
-  rawDbFor: raw.rawDbFor,
+  rawDbFor: (machine) => raw.rawDb(machine),
   logger,
   pools,
   redis: queues,
