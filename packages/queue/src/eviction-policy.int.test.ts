@@ -63,7 +63,9 @@ describe('eviction policy', () => {
     const redis = new Redis(port, '127.0.0.1');
     try {
       await expect(assertNoEviction(redis)).rejects.toThrow(RedisEvictionPolicyError);
-      await expect(assertNoEviction(redis)).rejects.toThrow(/'allkeys-lru', but the queues need 'noeviction'/);
+      await expect(assertNoEviction(redis)).rejects.toThrow(
+        /'allkeys-lru', but the queues need 'noeviction'/,
+      );
     } finally {
       await redis.quit();
     }
