@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { type Config, createLogger, type Logger, machinesFileSchema, resolveMachines } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
-import { defaultSliceJobPolicy } from '@mm/queue';
+import { defaultSliceJobPolicy, type SliceJobPolicy } from '@mm/queue';
 import type { Kysely } from 'kysely';
 import { createApp } from '../app.ts';
 import type { AppDeps } from '../deps.ts';
@@ -108,11 +108,12 @@ export function testApp(options: {
  */
 export async function testQueues(
   redisUrl: string,
-  options: { logger?: Logger; awaitConnection?: boolean } = {},
+  options: { logger?: Logger; awaitConnection?: boolean; policy?: SliceJobPolicy } = {},
 ) {
   const logger = options.logger ?? captureLogs().logger;
   const prefix = `mm_t_${randomUUID().slice(0, 8)}`;
-  const queues = openApiQueues({ redisUrl, prefix, policy: defaultSliceJobPolicy, logger });
+  const policy = options.policy ?? defaultSliceJobPolicy;
+  const queues = openApiQueues({ redisUrl, prefix, policy, logger });
   // Connected before the test starts (unless the URL is meant to be unreachable).
   if (options.awaitConnection !== false && !(await queues.untilReady(5000))) {
     throw new Error(`Redis at ${redisUrl} did not answer`);
