@@ -15,6 +15,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type AggDatabase, createDb, migrateToLatest } from '@mm/db';
+import { NIST_MAZAK01_DIR, parseShdrFileName } from '@mm/raw';
 import { type Kysely, sql } from 'kysely';
 import { type ChartDay, dayChartSvg } from './day-chart.ts';
 
@@ -22,7 +23,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const { values } = parseArgs({
   options: {
-    data: { type: 'string', default: '/work/shared/data/nist-mazak01' },
+    data: { type: 'string', default: NIST_MAZAK01_DIR },
     out: { type: 'string', default: join(root, 'docs/nist-mazak01.md') },
   },
 });
@@ -41,11 +42,10 @@ const withDatabase = (url: string, name: string) => {
   return u.toString();
 };
 
-// The days are those named by the files: Mazak01-20190617-20190618.txt is 2019-06-17 (UTC).
+// The days are those named by the files: Mazak01-20190617-20190618.txt.gz is 2019-06-17 (UTC).
 const days = readdirSync(dataDir)
-  .map((f) => /^.+-(\d{4})(\d{2})(\d{2})-\d{8}\.txt$/.exec(f))
-  .filter((m) => m !== null)
-  .map((m) => `${m[1]}-${m[2]}-${m[3]}`)
+  .map((f) => parseShdrFileName(f)?.day)
+  .filter((day) => day !== undefined)
   .sort();
 if (days.length === 0) throw new Error(`no SHDR files (<device>-YYYYMMDD-YYYYMMDD.txt) in ${dataDir}`);
 const [first, last] = [days[0]!, days.at(-1)!];

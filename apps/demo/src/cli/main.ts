@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, EX_CONFIG, formatConfigError, redactUrl } from '@mm/config';
 import { seconds } from '../backfill-demo.ts';
-import { DEFAULT_NIST_DIR, DemoSettingsError, demoSettingsFromEnv } from '../demo-settings.ts';
+import { DemoSettingsError, demoSettingsFromEnv } from '../demo-settings.ts';
 import { type DemoRuntime, ForeignDataDirError, prepareDemo } from '../prepare-demo.ts';
 import { assertPortFree, type DemoServer, PortUnavailableError, serveDemo } from '../serve-demo.ts';
 import { tryThese } from '../try-these.ts';
@@ -16,7 +16,7 @@ Environment (all optional): PORT (8000), HOST (127.0.0.1), AGG_DATABASE_URL, DEM
 (with {machine}), NIST_DIR, DEMO_DATA_DIR, DEMO_DAYS (14), DEMO_VOLUME (0.1), DEMO_SEED, DEMO_LAST_DAY,
 LOG_LEVEL (warn), CORS_ORIGINS. See apps/demo/README.md.`;
 
-// Relative paths (.data/demo, ../shared/data/nist-mazak01, pglite:./… URLs) are the repository root's,
+// Relative paths (.data/demo, NIST_DIR, pglite:./… URLs) are the repository root's,
 // wherever pnpm started us from.
 process.chdir(fileURLToPath(new URL('../../../../', import.meta.url)));
 
@@ -70,11 +70,6 @@ try {
     `Machine monitoring demo: ${embedded ? 'embedded PGlite databases, no PostgreSQL or Redis needed' : 'no Redis needed'}.\n` +
       `  data ${settings.dataDir}; aggregation database ${where(urls[0]!)}; raw databases ${where(urls[1]!)}`,
   );
-  if (settings.nistDir === null) {
-    console.log(
-      `NIST logs not found at ${DEFAULT_NIST_DIR}: only the simulated machine (set NIST_DIR to add mazak01).`,
-    );
-  }
   demo = await prepareDemo(settings, { reset: values.reset ?? false, report: (line) => console.log(line) });
   server = await serveDemo(demo, { port: settings.port, host: settings.host });
   console.log(
