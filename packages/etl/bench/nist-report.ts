@@ -220,7 +220,8 @@ async function render(
 
 Sixteen days (${first} to ${last}, UTC) of real MTConnect SHDR logs of a Mazak Integrex 100-IV
 mill-turn from the **NIST Smart Manufacturing Systems (SMS) Test Bed** (credit: National Institute
-of Standards and Technology; see \`NIST-README.md\` beside the data for NIST's notice), run through the
+of Standards and Technology; the logs and NIST's notice are in
+[\`packages/raw/data/nist-mazak01\`](../packages/raw/data/nist-mazak01/README.md)), run through the
 product end to end: \`pnpm raw import-shdr\` into a raw database, then \`pnpm etl run all ${first} ${last}\`
 with the machines file [\`examples/nist-mazak01.machines.json\`](../examples/nist-mazak01.machines.json)
 (profile \`mtconnect\`, time zone UTC, one motor: \`Sload\` rated 11 kW).
@@ -235,16 +236,17 @@ ${lines.join('\n')}
 ${total}
 
 - *Running* is \`execution = ACTIVE\`; *unplanned down* is powered but idle (any other execution
-  value); *planned down* is \`UNAVAILABLE\` (adapter or machine off) or no reading yet (DOMAIN §5.2).
-  The three add up to the day's length except on a partial day, where time after the last reading
-  (the horizon) is in none of them.
+  value); *planned down* is \`UNAVAILABLE\` (adapter or machine off) or no reading yet
+  ([machine activity](domain.md#machine-activity-daily)). The three add up to the day's length except
+  on a partial day, where time after the last reading (the horizon) is in none of them.
 - *Top programs*: the three programs that held longest that day (interval semantics: a program
   stays loaded while the machine idles, so it can hold far longer than the machine runs).
-- *Alerts*: activations of MTConnect conditions per severity class (DOMAIN §5.4): a \`Fault\` is an
-  error, a \`Warning\` a warning, unless a word of the message says otherwise, first match wins:
-  an emergency (\`emerg…\`), or an error (\`err…\`: the Warnings reading
-  \`START ERROR(SET UP SWITCH)\` count as errors).
-- *kWh*: ∫ clamp(Sload, 0, 100) / 100 × 11 kW dt (DOMAIN §5.5); \`-\` means no hour with a valid load.
+- *Alerts*: activations of MTConnect conditions per severity class ([alerts](domain.md#alerts)):
+  the condition's level decides, a \`Fault\` is an error and a \`Warning\` a warning, whatever else
+  its message says (the Warnings reading \`START ERROR(SET UP SWITCH)\` count as warnings); only a
+  word starting with \`emerg\` would lift either to an emergency.
+- *kWh*: ∫ clamp(Sload, 0, 100) / 100 × 11 kW dt ([energy](domain.md#energy-hourly)); \`-\` means no
+  hour with a valid load.
 - Days whose file holds only the agent's stale block (no new readings) are all planned down.
   The stale blocks also carry readings dated before ${first} (back to the agent's start); a full
   backfill (\`pnpm etl run all\` without dates) therefore starts on the first of those days.
