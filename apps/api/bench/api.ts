@@ -18,6 +18,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDb, migrateToLatest } from '@mm/db';
+import { etlIds } from '@mm/etl';
 import { type Kysely, sql } from 'kysely';
 
 const { values: args } = parseArgs({
@@ -90,9 +91,7 @@ async function seed(db: Kysely<any>): Promise<void> {
       insert into etl_runs (machine_id, etl, day, status, complete, horizon, rows_read, rows_written, started_at, finished_at)
       select ${m.id}, etl, day, 'succeeded', true, now(), 300000, 24, now() - interval '1 minute', now()
       from (${days}) days,
-           unnest(array['sensor-stats', 'machine-activity', 'programs', 'alerts', 'energy']) as etl`.execute(
-      db,
-    );
+           unnest(${[...etlIds]}::text[]) as etl`.execute(db);
   }
   await sql`analyze`.execute(db);
 }

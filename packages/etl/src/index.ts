@@ -12,15 +12,18 @@ export { dataSpan } from './data-span.ts';
 export { type DayWindow, daysBetween, dayWindow, InvalidDayError, localDay, parseDay } from './day-window.ts';
 export { describeError, EtlRunError, PermanentEtlError } from './errors.ts';
 export {
+  defineEtl,
   type EtlDefinition,
+  type EtlDefinitionOf,
   type EtlId,
   type ExtractContext,
   type ExtractResult,
+  type ExtractResultOf,
   etlIds,
   isEtlId,
 } from './etl.ts';
 export { computeHorizon } from './horizon.ts';
-export { getEtl, registry } from './registry.ts';
+export { etlTables, getEtl, registry } from './registry.ts';
 export { resolveRoles } from './roles.ts';
 export {
   type RunEtlInput,
@@ -31,3 +34,4 @@ export {
   type SliceRun,
 } from './runner.ts';
 export { SignalCatalog } from './signal-catalog.ts';
+export type { SliceRow, SliceTableName } from './slice-tables.ts';

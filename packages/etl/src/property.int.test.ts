@@ -34,7 +34,7 @@ import {
   referenceHorizon,
   sensorStatsOf,
 } from './reference/index.ts';
-import { registry } from './registry.ts';
+import { etlTables, registry } from './registry.ts';
 import { runEtl } from './runner.ts';
 import { testDatabases, testMachine } from './test-fixtures.ts';
 
@@ -249,8 +249,7 @@ const floatText = (v: number | string | null) =>
 
 async function load(scenario: Scenario): Promise<void> {
   await sql`truncate variable, variable_log_float, variable_log_string`.execute(raw.db);
-  await sql`truncate agg_sensor_stats, agg_machine_activity_daily, machine_program_data,
-                     energy_consumption_hourly, etl_runs`.execute(agg.db);
+  await sql`truncate ${sql.join([...etlTables, 'etl_runs'].map((t) => sql.table(t)))}`.execute(agg.db);
   if (scenario.series.length === 0) return;
   await raw.db
     .insertInto('variable')
