@@ -8,5 +8,5 @@ export {
   logTableOf,
   type StringDatatype,
 } from './raw-datatypes.ts';
-export { createRawSchema, rawSchemaSql } from './raw-schema.ts';
+export { createRawSchema, RAW_SCHEMA_FILE, rawSchemaSql } from './raw-schema.ts';
 export * from './types.ts';

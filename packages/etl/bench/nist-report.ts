@@ -66,7 +66,7 @@ function run(what: string, command: string, args: string[], env: Record<string, 
   return result.stdout;
 }
 
-const admin = createDb<any>(adminUrl, { max: 1 });
+const admin = createDb<object>(adminUrl, { max: 1 });
 for (const name of [RAW_DB, AGG_DB]) {
   await sql.raw(`drop database if exists ${name} with (force)`).execute(admin);
   await sql.raw(`create database ${name}`).execute(admin);
@@ -77,7 +77,7 @@ const rawUrl = withDatabase(adminUrl, RAW_DB);
 const aggUrl = withDatabase(adminUrl, AGG_DB);
 run('import', 'pnpm', ['--silent', 'raw', 'import-shdr', '--db', rawUrl, dataDir]);
 // What was imported, from the database itself (the importer's own summary carries timings).
-const rawDb = createDb<any>(rawUrl, { max: 1 });
+const rawDb = createDb<object>(rawUrl, { max: 1 });
 const imported = (
   await sql<{ variables: number; float: number; string: number }>`
     select (select count(*) from variable)::int as variables,
