@@ -8,12 +8,16 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 describe('repository configuration', () => {
   it('type-checks every TypeScript file in the repository (benches included)', () => {
-    const config = ts.getParsedCommandLineOfConfigFile(`${root}tsconfig.json`, {}, {
-      ...ts.sys,
-      onUnRecoverableConfigFileDiagnostic: (d) => {
-        throw new Error(String(d.messageText));
+    const config = ts.getParsedCommandLineOfConfigFile(
+      `${root}tsconfig.json`,
+      {},
+      {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: (d) => {
+          throw new Error(String(d.messageText));
+        },
       },
-    });
+    );
     const checked = new Set(config!.fileNames.map((f) => f.slice(root.length)));
     const tracked = execFileSync('git', ['ls-files', '*.ts'], { cwd: root, encoding: 'utf8' })
       .split('\n')
@@ -28,6 +32,8 @@ describe('repository configuration', () => {
       (o: { linter?: { rules?: { suspicious?: { noExplicitAny?: string } } } }) =>
         o.linter?.rules?.suspicious?.noExplicitAny === 'off',
     );
-    expect(allowing.map((o: { includes: string[] }) => o.includes)).toEqual([['packages/db/src/migrations/**']]);
+    expect(allowing.map((o: { includes: string[] }) => o.includes)).toEqual([
+      ['packages/db/src/migrations/**'],
+    ]);
   });
 });

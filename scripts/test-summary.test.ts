@@ -9,7 +9,7 @@ const cannotLoad = {
   assertionResults: [],
   status: 'failed',
   message:
-    "ENOENT: no such file or directory, scandir '/home/user/shared/data/nist-mazak01/'\n    at readdirSync (node:fs:1507:3)",
+    "ENOENT: no such file or directory, scandir '/home/user/elsewhere/nist-mazak01/'\n    at readdirSync (node:fs:1507:3)",
   name: `${ROOT}/packages/raw/src/shdr/import-shdr.int.test.ts`,
 };
 const passing = {
@@ -31,7 +31,7 @@ describe('summariseVitestReport', () => {
       passed: 2,
       failed: 1,
       problems: [
-        "failed to load: packages/raw/src/shdr/import-shdr.int.test.ts: ENOENT: no such file or directory, scandir '/home/user/shared/data/nist-mazak01/'",
+        "failed to load: packages/raw/src/shdr/import-shdr.int.test.ts: ENOENT: no such file or directory, scandir '/home/user/elsewhere/nist-mazak01/'",
       ],
       line: '2 passed, 1 failed',
     });

@@ -237,15 +237,15 @@ ${total}
 
 - *Running* is \`execution = ACTIVE\`; *unplanned down* is powered but idle (any other execution
   value); *planned down* is \`UNAVAILABLE\` (adapter or machine off) or no reading yet
-  ([machine activity](domain.md#machine-activity-daily)). The three add up to the day's length except
+  ([machine activity](domain.md#52-machine-activity-daily)). The three add up to the day's length except
   on a partial day, where time after the last reading (the horizon) is in none of them.
 - *Top programs*: the three programs that held longest that day (interval semantics: a program
   stays loaded while the machine idles, so it can hold far longer than the machine runs).
-- *Alerts*: activations of MTConnect conditions per severity class ([alerts](domain.md#alerts)):
+- *Alerts*: activations of MTConnect conditions per severity class ([alerts](domain.md#54-alerts)):
   the condition's level decides, a \`Fault\` is an error and a \`Warning\` a warning, whatever else
   its message says (the Warnings reading \`START ERROR(SET UP SWITCH)\` count as warnings); only a
   word starting with \`emerg\` would lift either to an emergency.
-- *kWh*: ∫ clamp(Sload, 0, 100) / 100 × 11 kW dt ([energy](domain.md#energy-hourly)); \`-\` means no
+- *kWh*: ∫ clamp(Sload, 0, 100) / 100 × 11 kW dt ([energy](domain.md#55-energy-hourly)); \`-\` means no
   hour with a valid load.
 - Days whose file holds only the agent's stale block (no new readings) are all planned down.
   The stale blocks also carry readings dated before ${first} (back to the agent's start); a full

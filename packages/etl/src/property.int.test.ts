@@ -1,5 +1,5 @@
 /**
- * Property test: the SQL ETLs agree with a plain TypeScript reference written from DOMAIN.md
+ * Property test: the SQL ETLs agree with a plain TypeScript reference written from docs/domain.md
  * (`./reference/`, which shares no code with the SQL path) on random raw data.
  *
  * Each run draws a machine (logger or mtconnect profile, some variables missing, random sensor
@@ -369,7 +369,7 @@ const replay = process.env.FC_SEED
   ? { seed: Number(process.env.FC_SEED), ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}) }
   : {};
 
-describe('ETLs agree with the DOMAIN.md reference on random raw data', () => {
+describe('ETLs agree with the docs/domain.md reference on random raw data', () => {
   for (const [etl, check] of Object.entries(checks) as Array<[Exclude<EtlId, 'alerts'>, Check]>) {
     it(`${etl}`, { timeout: timeLimit + 90_000 }, async () => {
       // Not skipped when missing: every ETL of DOMAIN §5 must exist by release.

@@ -1,6 +1,6 @@
 import type { ConditionLevel } from './activation.ts';
 
-/** `alert_type`: exactly one of these, lowercase (API.md). */
+/** `alert_type`: exactly one of these, lowercase (docs/api.md). */
 export type AlertType = 'emergency' | 'error' | 'warning' | 'other';
 
 export const alertTypes: readonly AlertType[] = ['emergency', 'error', 'warning', 'other'];
