@@ -32,7 +32,7 @@ void everyTableOwned;
 export const registry: Record<EtlId, EtlDefinition> = { ...etls };
 
 /** The ETL ids in registry order. */
-export const etlIds = Object.keys(etls) as readonly EtlId[] as readonly EtlId[];
+export const etlIds: readonly EtlId[] = Object.keys(etls) as EtlId[];
 
 export function isEtlId(value: string): value is EtlId {
   return Object.hasOwn(etls, value);
