@@ -18,6 +18,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDb, migrateToLatest } from '@mm/db';
+import { etlIds } from '@mm/etl';
 import { type Kysely, sql } from 'kysely';
 
 const { values: args } = parseArgs({
@@ -46,7 +47,7 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-async function seed(db: Kysely<any>): Promise<void> {
+async function seed(db: Kysely<object>): Promise<void> {
   for (const m of machines) {
     const hours = sql`
       select h as hour_ts, (h at time zone ${m.timezone})::date as day, extract(epoch from h) as e
@@ -90,9 +91,7 @@ async function seed(db: Kysely<any>): Promise<void> {
       insert into etl_runs (machine_id, etl, day, status, complete, horizon, rows_read, rows_written, started_at, finished_at)
       select ${m.id}, etl, day, 'succeeded', true, now(), 300000, 24, now() - interval '1 minute', now()
       from (${days}) days,
-           unnest(array['sensor-stats', 'machine-activity', 'programs', 'alerts', 'energy']) as etl`.execute(
-      db,
-    );
+           unnest(${[...etlIds]}::text[]) as etl`.execute(db);
   }
   await sql`analyze`.execute(db);
 }
@@ -179,10 +178,10 @@ const machineOf = (i: number) => machines[i % machines.length]!.id;
 
 async function main(): Promise<void> {
   const dbName = `mm_bench_api_${process.pid}_${Date.now().toString(36)}`;
-  const admin = createDb<any>(adminUrl, { max: 1 });
+  const admin = createDb<object>(adminUrl, { max: 1 });
   const dir = mkdtempSync(join(tmpdir(), 'mm-bench-api-'));
   let child: ChildProcess | null = null;
-  let db: Kysely<any> | null = null;
+  let db: Kysely<object> | null = null;
   const cleanup = async () => {
     if (child && child.exitCode === null) {
       child.kill('SIGTERM');
@@ -199,7 +198,7 @@ async function main(): Promise<void> {
   try {
     await sql.raw(`create database ${dbName}`).execute(admin);
     const url = withDatabase(adminUrl, dbName);
-    db = createDb<any>(url, { max: 2 });
+    db = createDb<object>(url, { max: 2 });
     await migrateToLatest(db);
     let t = performance.now();
     await seed(db);

@@ -24,7 +24,7 @@ import { temperatureRoutes } from './routes/temperature.ts';
 import { validationHook } from './validation/hook.ts';
 
 /**
- * The HTTP API: API.md's v1 endpoints, the `/api/v2` range, machine and run-ledger endpoints,
+ * The HTTP API: docs/api.md's v1 endpoints, the `/api/v2` range, machine and run-ledger endpoints,
  * `/openapi.json`, `/docs`, `/metrics`, and the admin surface under `/admin` (Bull Board,
  * re-queueing). Opens nothing itself: databases, queues, logger and pools come in `deps`.
  *
@@ -88,7 +88,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
         title: 'Machine monitoring API',
         version,
         description:
-          'Aggregated machine data for dashboards. `/api/v1` keeps the original API’s contract (API.md); `/api/v2` adds ranges, the machine list and the run ledger. Every endpoint takes an optional `machine`.',
+          'Aggregated machine data for dashboards. `/api/v1` keeps the original API’s contract (docs/api.md); `/api/v2` adds ranges, the machine list and the run ledger. Every endpoint takes an optional `machine`.',
       },
     });
     return openApiDocument;

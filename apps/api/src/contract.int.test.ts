@@ -109,6 +109,7 @@ afterAll(async () => {
   await Promise.all([aggDb?.drop(), pressRaw?.drop(), mazakRaw?.drop()]);
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: a JSON document the test explores field by field
 async function get(path: string): Promise<{ status: number; body: any }> {
   const res = await app.request(path);
   return { status: res.status, body: await res.json() };

@@ -68,7 +68,7 @@ export function isConnectionError(error: unknown, depth = 0): boolean {
   return isConnectionError(error.cause, depth + 1);
 }
 
-/** One entry of API.md's 422 body. */
+/** One entry of docs/api.md's 422 body. */
 export interface ValidationIssue {
   loc: [string, ...(string | number)[]];
   msg: string;

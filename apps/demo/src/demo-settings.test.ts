@@ -1,3 +1,4 @@
+import { NIST_MAZAK01_DIR, shdrFolder } from '@mm/raw';
 import { describe, expect, it } from 'vitest';
 import { DemoSettingsError, demoSettingsFromEnv } from './demo-settings.ts';
 
@@ -14,6 +15,14 @@ describe('demoSettingsFromEnv', () => {
       lastDay: null,
     });
     expect(s.rawDatabaseUrl('press-07')).toBe('pglite:./.data/demo/raw-press-07');
+  });
+
+  it('demos the real mazak01 from the logs shipped in the repository, whatever the working directory', () => {
+    const s = demoSettingsFromEnv({});
+    expect(s.nistDir).toBe(NIST_MAZAK01_DIR);
+    const folder = shdrFolder(s.nistDir!);
+    expect(folder.files).toHaveLength(16);
+    expect(folder.devicesXml).toBeDefined();
   });
 
   it('takes PostgreSQL URLs: one raw database per machine from the {machine} template', () => {

@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { NIST_MAZAK01_DIR } from '@mm/raw';
 
 /** What the demo builds and where, resolved from the environment. */
 export interface DemoSettings {
@@ -8,7 +9,7 @@ export interface DemoSettings {
   aggDatabaseUrl: string;
   /** The raw database of a demo machine. */
   rawDatabaseUrl(machineId: string): string;
-  /** The NIST Mazak01 SHDR logs, when present; `null` leaves `mazak01` out. */
+  /** The NIST Mazak01 SHDR logs (the repository's copy unless `NIST_DIR`); `null` leaves `mazak01` out. */
   nistDir: string | null;
   port: number;
   host: string;
@@ -31,8 +32,8 @@ export class DemoSettingsError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-/** Where the NIST logs sit in a checkout next to the shared data folder (DOMAIN §7). */
-export const DEFAULT_NIST_DIR = '../shared/data/nist-mazak01';
+/** The NIST logs shipped with the repository (`packages/raw/data/nist-mazak01`), absolute. */
+export const DEFAULT_NIST_DIR = NIST_MAZAK01_DIR;
 export const DEFAULT_DATA_DIR = './.data/demo';
 
 /**
@@ -73,12 +74,16 @@ export function demoSettingsFromEnv(env: Env): DemoSettings {
     problems.push('DEMO_RAW_DATABASE_URL must contain {machine} (one raw database per machine)');
   }
 
+  // The repository ships the logs: a checkout without them is damaged, said rather than silently
+  // demoing one machine fewer.
   let nistDir: string | null = null;
   const nist = value('NIST_DIR');
   if (nist !== undefined) {
     if (!isDirectory(nist)) problems.push(`NIST_DIR: no such directory '${nist}'`);
     else nistDir = nist;
-  } else if (isDirectory(DEFAULT_NIST_DIR)) {
+  } else if (!isDirectory(DEFAULT_NIST_DIR)) {
+    problems.push(`the NIST sample logs are missing from this checkout (${DEFAULT_NIST_DIR})`);
+  } else {
     nistDir = DEFAULT_NIST_DIR;
   }
 

@@ -72,6 +72,7 @@ async function start(): Promise<{ demo: DemoRuntime; lines: string[] }> {
   return { demo, lines };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: a JSON document the test explores field by field
 async function getJson(url: string): Promise<{ status: number; body: any }> {
   const res = await fetch(url);
   return { status: res.status, body: await res.json() };

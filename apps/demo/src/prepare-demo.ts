@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { type Config, createLogger, type Logger, loadConfig, type Machine } from '@mm/config';
 import { type AggDatabase, migrateToLatest, parseDbUrl } from '@mm/db';
-import { daysBetween, localDay } from '@mm/etl';
+import { daysBetween, etlTables, localDay } from '@mm/etl';
 import type { Kysely } from 'kysely';
 import { type BackfillDemoResult, backfillDemo, seconds } from './backfill-demo.ts';
 import { DemoDatabases } from './demo-databases.ts';
@@ -284,17 +284,10 @@ async function seedMachine(
 // On a PostgreSQL aggregation database, rows of an earlier demo seed would outlive this one (the ETLs
 // replace only the days they run). The demo's machine ids are its own: clear them.
 async function forgetDemoAggregates(agg: Kysely<AggDatabase>, machineIds: string[]): Promise<void> {
-  const tables = [
-    'agg_sensor_stats',
-    'agg_machine_activity_daily',
-    'machine_program_data',
-    'alerts_daily_count',
-    'alerts_detail',
-    'energy_consumption_hourly',
-    'etl_runs',
-  ] as const;
   await agg.transaction().execute(async (trx) => {
-    for (const table of tables) await trx.deleteFrom(table).where('machine_id', 'in', machineIds).execute();
+    for (const table of [...etlTables, 'etl_runs'] as const) {
+      await trx.deleteFrom(table).where('machine_id', 'in', machineIds).execute();
+    }
   });
 }
 

@@ -1,7 +1,5 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { createDb, createRawSchema, type RawDatabase } from '@mm/db';
-import { importShdr, parseShdrFileName, simulatePlant } from '@mm/raw';
+import { importShdr, shdrFolder, simulatePlant } from '@mm/raw';
 import { sql } from 'kysely';
 import type { RawWriteTarget } from './demo-databases.ts';
 
@@ -60,26 +58,23 @@ export async function seedSimulatedMachine(
 }
 
 /**
- * Imports the NIST Mazak01 SHDR logs of `dir` (its `<device>-<YYYYMMDD>….txt` files and
- * `Devices.xml`) with the SHDR importer (DOMAIN §7), one report line per file.
+ * Imports the NIST Mazak01 SHDR logs of `dir` (its `<device>-<YYYYMMDD>….txt[.gz]` files and
+ * `Devices.xml`) with the SHDR importer, one report line per file.
  *
  * @example
- * await seedNistMachine(target, '../shared/data/nist-mazak01', console.log);
+ * await seedNistMachine(target, NIST_MAZAK01_DIR, console.log);
  */
 export async function seedNistMachine(
   target: RawWriteTarget,
   dir: string,
   report: (line: string) => void,
 ): Promise<RawSeedResult> {
-  const names = readdirSync(dir).sort();
-  const files = names
-    .filter((n) => n.toLowerCase().endsWith('.txt') && parseShdrFileName(n))
-    .map((n) => join(dir, n));
+  const { files, devicesXml } = shdrFolder(dir);
   if (files.length === 0) throw new Error(`no <device>-<YYYYMMDD>….txt SHDR logs in ${dir}`);
   const result = await importShdr({
     target: target.kind === 'pglite' ? target.db : target.url,
     files,
-    ...(names.includes('Devices.xml') ? { devicesXml: join(dir, 'Devices.xml') } : {}),
+    ...(devicesXml ? { devicesXml } : {}),
     onFile: (f) =>
       report(
         `  imported ${f.day}  ${f.written.toLocaleString('en')} rows from ${f.lines.toLocaleString('en')} lines`,

@@ -7,6 +7,7 @@ function lines() {
   return {
     written,
     destination: { write: (line: string) => void written.push(line) },
+    // biome-ignore lint/suspicious/noExplicitAny: a JSON document the test explores field by field
     parsed: () => written.map((line) => JSON.parse(line) as Record<string, any>),
   };
 }

@@ -9,5 +9,5 @@ export {
   type StringDatatype,
 } from './raw-datatypes.ts';
 export { type PoolStats, RawPools, type RawPoolsOptions } from './raw-pools.ts';
-export { createRawSchema, rawSchemaSql } from './raw-schema.ts';
+export { createRawSchema, RAW_SCHEMA_FILE, rawSchemaSql } from './raw-schema.ts';
 export * from './types.ts';

@@ -1,5 +1,6 @@
 import { type Kysely, type MigrationResultSet, Migrator } from 'kysely';
 import { migrations } from './migrations/index.ts';
+import type { AggDatabase } from './types.ts';
 
 /**
  * Brings the aggregation database to the latest schema. Idempotent: applied migrations are skipped,
@@ -8,7 +9,7 @@ import { migrations } from './migrations/index.ts';
  * @example
  * const { applied } = await migrateToLatest(db);
  */
-export async function migrateToLatest(db: Kysely<any>): Promise<{ applied: string[] }> {
+export async function migrateToLatest(db: Kysely<AggDatabase>): Promise<{ applied: string[] }> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {

@@ -1,12 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createDb } from './create-db.ts';
-import { createRawSchema, rawSchemaStatements } from './raw-schema.ts';
+import { createRawSchema, RAW_SCHEMA_FILE, rawSchemaStatements } from './raw-schema.ts';
 import type { RawDatabase } from './types.ts';
 
 describe('createRawSchema', () => {
-  it('splits the schema file into its three tables', () => {
-    expect(rawSchemaStatements).toHaveLength(3);
-    expect(rawSchemaStatements.every((s) => s.startsWith('create table if not exists'))).toBe(true);
+  it('reads the schema from inside the package, and splits it into its three tables', () => {
+    const packageDir = fileURLToPath(new URL('..', import.meta.url));
+    expect(fileURLToPath(RAW_SCHEMA_FILE).startsWith(packageDir)).toBe(true);
+    const statements = rawSchemaStatements();
+    expect(statements).toHaveLength(3);
+    expect(statements.every((s) => s.startsWith('create table if not exists'))).toBe(true);
   });
 
   it('creates the raw schema on PGlite, idempotently', async () => {

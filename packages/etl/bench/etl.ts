@@ -109,7 +109,7 @@ await sql`select count(*) from (select id_var, date from variable_log_float orde
 type Baseline = Awaited<ReturnType<typeof runSqlBaseline>>;
 const total = (b: Baseline) => b.timings.reduce((sum, t) => sum + t.ms, 0);
 async function timedBaseline(): Promise<Baseline> {
-  const db = createDb<any>(plant.url, { max: 1, applicationName: 'bench-etl-baseline' });
+  const db = createDb<object>(plant.url, { max: 1, applicationName: 'bench-etl-baseline' });
   try {
     return await db.transaction().execute((trx) => runSqlBaseline(trx, machine, catalog, days, span!.last));
   } finally {
@@ -121,7 +121,7 @@ async function timedBaseline(): Promise<Baseline> {
 const aggDatabases: string[] = [];
 async function freshAgg(tag: string): Promise<Kysely<AggDatabase>> {
   const name = `mm_bench_agg_${process.pid}_${tag}`;
-  const admin = createDb<any>(adminUrl, { max: 1 });
+  const admin = createDb<object>(adminUrl, { max: 1 });
   await sql.raw(`drop database if exists ${name} with (force)`).execute(admin);
   await sql.raw(`create database ${name}`).execute(admin);
   await admin.destroy();
@@ -259,7 +259,7 @@ say('cross-check, etl vs sql baseline over the whole range:');
 await crossCheck(c1.agg, baseline!.totals, c1.summary);
 
 await Promise.all([c1.agg.destroy(), c2.agg.destroy(), raw.destroy()]);
-const admin = createDb<any>(adminUrl, { max: 1 });
+const admin = createDb<object>(adminUrl, { max: 1 });
 for (const name of aggDatabases) await sql.raw(`drop database if exists ${name} with (force)`).execute(admin);
 await admin.destroy();
 

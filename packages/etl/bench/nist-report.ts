@@ -15,6 +15,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type AggDatabase, createDb, migrateToLatest } from '@mm/db';
+import { NIST_MAZAK01_DIR, parseShdrFileName } from '@mm/raw';
 import { type Kysely, sql } from 'kysely';
 import { type ChartDay, dayChartSvg } from './day-chart.ts';
 
@@ -22,7 +23,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const { values } = parseArgs({
   options: {
-    data: { type: 'string', default: '/work/shared/data/nist-mazak01' },
+    data: { type: 'string', default: NIST_MAZAK01_DIR },
     out: { type: 'string', default: join(root, 'docs/nist-mazak01.md') },
   },
 });
@@ -41,11 +42,10 @@ const withDatabase = (url: string, name: string) => {
   return u.toString();
 };
 
-// The days are those named by the files: Mazak01-20190617-20190618.txt is 2019-06-17 (UTC).
+// The days are those named by the files: Mazak01-20190617-20190618.txt.gz is 2019-06-17 (UTC).
 const days = readdirSync(dataDir)
-  .map((f) => /^.+-(\d{4})(\d{2})(\d{2})-\d{8}\.txt$/.exec(f))
-  .filter((m) => m !== null)
-  .map((m) => `${m[1]}-${m[2]}-${m[3]}`)
+  .map((f) => parseShdrFileName(f)?.day)
+  .filter((day) => day !== undefined)
   .sort();
 if (days.length === 0) throw new Error(`no SHDR files (<device>-YYYYMMDD-YYYYMMDD.txt) in ${dataDir}`);
 const [first, last] = [days[0]!, days.at(-1)!];
@@ -66,7 +66,7 @@ function run(what: string, command: string, args: string[], env: Record<string, 
   return result.stdout;
 }
 
-const admin = createDb<any>(adminUrl, { max: 1 });
+const admin = createDb<object>(adminUrl, { max: 1 });
 for (const name of [RAW_DB, AGG_DB]) {
   await sql.raw(`drop database if exists ${name} with (force)`).execute(admin);
   await sql.raw(`create database ${name}`).execute(admin);
@@ -77,7 +77,7 @@ const rawUrl = withDatabase(adminUrl, RAW_DB);
 const aggUrl = withDatabase(adminUrl, AGG_DB);
 run('import', 'pnpm', ['--silent', 'raw', 'import-shdr', '--db', rawUrl, dataDir]);
 // What was imported, from the database itself (the importer's own summary carries timings).
-const rawDb = createDb<any>(rawUrl, { max: 1 });
+const rawDb = createDb<object>(rawUrl, { max: 1 });
 const imported = (
   await sql<{ variables: number; float: number; string: number }>`
     select (select count(*) from variable)::int as variables,
@@ -220,7 +220,8 @@ async function render(
 
 Sixteen days (${first} to ${last}, UTC) of real MTConnect SHDR logs of a Mazak Integrex 100-IV
 mill-turn from the **NIST Smart Manufacturing Systems (SMS) Test Bed** (credit: National Institute
-of Standards and Technology; see \`NIST-README.md\` beside the data for NIST's notice), run through the
+of Standards and Technology; the logs and NIST's notice are in
+[\`packages/raw/data/nist-mazak01\`](../packages/raw/data/nist-mazak01/README.md)), run through the
 product end to end: \`pnpm raw import-shdr\` into a raw database, then \`pnpm etl run all ${first} ${last}\`
 with the machines file [\`examples/nist-mazak01.machines.json\`](../examples/nist-mazak01.machines.json)
 (profile \`mtconnect\`, time zone UTC, one motor: \`Sload\` rated 11 kW).
@@ -235,16 +236,17 @@ ${lines.join('\n')}
 ${total}
 
 - *Running* is \`execution = ACTIVE\`; *unplanned down* is powered but idle (any other execution
-  value); *planned down* is \`UNAVAILABLE\` (adapter or machine off) or no reading yet (DOMAIN §5.2).
-  The three add up to the day's length except on a partial day, where time after the last reading
-  (the horizon) is in none of them.
+  value); *planned down* is \`UNAVAILABLE\` (adapter or machine off) or no reading yet
+  ([machine activity](domain.md#52-machine-activity-daily)). The three add up to the day's length except
+  on a partial day, where time after the last reading (the horizon) is in none of them.
 - *Top programs*: the three programs that held longest that day (interval semantics: a program
   stays loaded while the machine idles, so it can hold far longer than the machine runs).
-- *Alerts*: activations of MTConnect conditions per severity class (DOMAIN §5.4): a \`Fault\` is an
-  error, a \`Warning\` a warning, unless a word of the message says otherwise, first match wins:
-  an emergency (\`emerg…\`), or an error (\`err…\`: the Warnings reading
-  \`START ERROR(SET UP SWITCH)\` count as errors).
-- *kWh*: ∫ clamp(Sload, 0, 100) / 100 × 11 kW dt (DOMAIN §5.5); \`-\` means no hour with a valid load.
+- *Alerts*: activations of MTConnect conditions per severity class ([alerts](domain.md#54-alerts)):
+  the condition's level decides, a \`Fault\` is an error and a \`Warning\` a warning, whatever else
+  its message says (the Warnings reading \`START ERROR(SET UP SWITCH)\` count as warnings); only a
+  word starting with \`emerg\` would lift either to an emergency.
+- *kWh*: ∫ clamp(Sload, 0, 100) / 100 × 11 kW dt ([energy](domain.md#55-energy-hourly)); \`-\` means no
+  hour with a valid load.
 - Days whose file holds only the agent's stale block (no new readings) are all planned down.
   The stale blocks also carry readings dated before ${first} (back to the agent's start); a full
   backfill (\`pnpm etl run all\` without dates) therefore starts on the first of those days.

@@ -37,7 +37,7 @@ export async function ensurePlantDb(
 ): Promise<PlantDb> {
   const name = `mm_bench_raw_${spec.seed}_${spec.days}`;
   const url = withDatabase(adminUrl, name);
-  const admin = createDb<any>(adminUrl, { max: 1 });
+  const admin = createDb<object>(adminUrl, { max: 1 });
   try {
     const { rows } = await sql<{ n: number }>`
       select count(*)::int as n from pg_database where datname = ${name}`.execute(admin);
@@ -70,7 +70,7 @@ export async function ensurePlantDb(
         );
     },
   });
-  const db = createDb<any>(url, { max: 1 });
+  const db = createDb<object>(url, { max: 1 });
   try {
     // A logger's database is autovacuumed: the visibility map (index-only scans) and planner
     // statistics are what a real one has.

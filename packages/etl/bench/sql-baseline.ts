@@ -34,7 +34,7 @@ export interface BaselineTotals {
  * their timings and the totals of what they computed.
  */
 export async function runSqlBaseline(
-  trx: Transaction<any>,
+  trx: Transaction<object>,
   machine: Machine,
   catalog: SignalCatalog,
   days: string[],

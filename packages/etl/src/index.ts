@@ -28,10 +28,13 @@ export {
 } from './due-slices.ts';
 export { describeError, EtlRunError, PermanentEtlError } from './errors.ts';
 export {
+  defineEtl,
   type EtlDefinition,
+  type EtlDefinitionOf,
   type EtlId,
   type ExtractContext,
   type ExtractResult,
+  type ExtractResultOf,
   etlIds,
   isEtlId,
 } from './etl.ts';
@@ -42,7 +45,7 @@ export {
   type RawFingerprint,
   rawFingerprints,
 } from './raw-fingerprint.ts';
-export { getEtl, registry } from './registry.ts';
+export { etlTables, getEtl, registry } from './registry.ts';
 export { resolveRoles } from './roles.ts';
 export {
   type RunEtlInput,
@@ -53,3 +56,4 @@ export {
   type SliceRun,
 } from './runner.ts';
 export { SignalCatalog } from './signal-catalog.ts';
+export type { SliceRow, SliceTableName } from './slice-tables.ts';

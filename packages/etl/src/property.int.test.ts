@@ -1,5 +1,5 @@
 /**
- * Property test: the SQL ETLs agree with a plain TypeScript reference written from DOMAIN.md
+ * Property test: the SQL ETLs agree with a plain TypeScript reference written from docs/domain.md
  * (`./reference/`, which shares no code with the SQL path) on random raw data.
  *
  * Each run draws a machine (logger or mtconnect profile, some variables missing, random sensor
@@ -34,7 +34,7 @@ import {
   referenceHorizon,
   sensorStatsOf,
 } from './reference/index.ts';
-import { registry } from './registry.ts';
+import { etlTables, registry } from './registry.ts';
 import { runEtl } from './runner.ts';
 import { testDatabases, testMachine } from './test-fixtures.ts';
 
@@ -249,8 +249,7 @@ const floatText = (v: number | string | null) =>
 
 async function load(scenario: Scenario): Promise<void> {
   await sql`truncate variable, variable_log_float, variable_log_string`.execute(raw.db);
-  await sql`truncate agg_sensor_stats, agg_machine_activity_daily, machine_program_data,
-                     energy_consumption_hourly, etl_runs`.execute(agg.db);
+  await sql`truncate ${sql.join([...etlTables, 'etl_runs'].map((t) => sql.table(t)))}`.execute(agg.db);
   if (scenario.series.length === 0) return;
   await raw.db
     .insertInto('variable')
@@ -370,7 +369,7 @@ const replay = process.env.FC_SEED
   ? { seed: Number(process.env.FC_SEED), ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}) }
   : {};
 
-describe('ETLs agree with the DOMAIN.md reference on random raw data', () => {
+describe('ETLs agree with the docs/domain.md reference on random raw data', () => {
   for (const [etl, check] of Object.entries(checks) as Array<[Exclude<EtlId, 'alerts'>, Check]>) {
     it(`${etl}`, { timeout: timeLimit + 90_000 }, async () => {
       // Not skipped when missing: every ETL of DOMAIN §5 must exist by release.

@@ -3,7 +3,7 @@ import { simulatePlant } from '@mm/raw';
 import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type EtlId, etlIds } from './etl.ts';
-import { registry } from './registry.ts';
+import { etlTables, registry } from './registry.ts';
 import { runEtl, runEtls } from './runner.ts';
 import { testDatabases, testMachine } from './test-fixtures.ts';
 
@@ -26,19 +26,10 @@ beforeAll(async () => {
   });
 });
 
-const tables = [
-  'agg_sensor_stats',
-  'agg_machine_activity_daily',
-  'machine_program_data',
-  'alerts_daily_count',
-  'alerts_detail',
-  'energy_consumption_hourly',
-] as const;
-
 /** Every aggregate row of the machine, as text, table by table, in a stable order. */
 async function snapshot(db: Kysely<AggDatabase>): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
-  for (const table of tables) {
+  for (const table of etlTables) {
     const { rows } = await sql<{ row: string }>`
       select (t.*)::text as row from ${sql.table(table)} as t order by (t.*)::text`.execute(db);
     out[table] = rows.map((r) => r.row);
@@ -47,8 +38,7 @@ async function snapshot(db: Kysely<AggDatabase>): Promise<Record<string, string[
 }
 
 async function clearAggregates() {
-  await sql`truncate agg_sensor_stats, agg_machine_activity_daily, machine_program_data, alerts_daily_count,
-    alerts_detail, energy_consumption_hourly, etl_runs`.execute(agg.db);
+  await sql`truncate ${sql.join([...etlTables, 'etl_runs'].map((t) => sql.table(t)))}`.execute(agg.db);
 }
 
 const originalEnergy = registry.energy!;

@@ -1,9 +1,24 @@
 import type { AggDatabase } from '@mm/db';
-import { sql, type Transaction } from 'kysely';
+import { type Insertable, type Selectable, sql, type Transaction } from 'kysely';
+
+/** The aggregation database's tables that ETLs fill per (machine, day): all but the bookkeeping. */
+type AggregateTable = Exclude<keyof AggDatabase, 'etl_runs' | 'v_data_status'>;
+
+/** The columns an ETL writes into a table: the insertable ones but machine_id and day (the runner's). */
+type WrittenColumn<T extends AggregateTable> = Exclude<
+  keyof Insertable<AggDatabase[T]>,
+  'machine_id' | 'day'
+>;
+
+/** An instant as an ETL computes it: epoch ms (or an ISO string); anything else as the table reads it. */
+type Written<V> = V extends Date ? number | string : V;
+
+type SqlType = 'text' | 'integer' | 'bigint' | 'double precision' | 'timestamptz' | 'jsonb';
 
 /**
  * The aggregate tables that ETLs replace per (machine, day), with the SQL type of each column an
- * ETL writes (machine_id and day are added by the runner).
+ * ETL writes (machine_id and day are added by the runner). Checked against `@mm/db`'s table types:
+ * a table or column missing here, or one too many, does not compile.
  */
 export const sliceTables = {
   agg_sensor_stats: {
@@ -33,25 +48,35 @@ export const sliceTables = {
     raw: 'jsonb',
   },
   energy_consumption_hourly: { hour_ts: 'timestamptz', energy_kwh: 'double precision' },
-} as const satisfies Record<string, Record<string, string>>;
+} as const satisfies { [T in AggregateTable]: { [C in WrittenColumn<T>]-?: SqlType } };
 
 export type SliceTableName = keyof typeof sliceTables;
 
-/** A row of a slice table as an ETL produces it: timestamptz columns as epoch ms or ISO strings. */
-export type SliceRow = Record<string, string | number | boolean | null | object>;
-export type SliceRows = Partial<Record<SliceTableName, SliceRow[]>>;
+/**
+ * A row of table `T` as an ETL produces it: every column the ETL writes, typed as `@mm/db` reads it,
+ * timestamptz columns as epoch ms or ISO strings, jsonb columns as any JSON value.
+ */
+export type SliceRow<T extends SliceTableName> = {
+  [C in WrittenColumn<T>]-?: Written<Selectable<AggDatabase[T]>[C & keyof Selectable<AggDatabase[T]>]>;
+};
+
+/** The rows of each table in `Tables`: what an ETL owning those tables returns for one slice. */
+export type SliceRowsOf<Tables extends SliceTableName> = { [T in Tables]: SliceRow<T>[] };
+
+/** The rows of any tables (the runner's view of an ETL, whatever it owns). */
+export type SliceRows = { [T in SliceTableName]?: SliceRow<T>[] };
 
 /**
  * Replaces the (machine, day) slice of one table with `rows`: a delete and one set-based insert
  * (all rows travel as one jsonb parameter), inside the caller's transaction.
  * Returns the number of rows written.
  */
-export async function replaceSlice(
+export async function replaceSlice<T extends SliceTableName>(
   trx: Transaction<AggDatabase>,
-  table: SliceTableName,
+  table: T,
   machineId: string,
   day: string,
-  rows: SliceRow[],
+  rows: readonly SliceRow<T>[],
 ): Promise<number> {
   await sql`delete from ${sql.table(table)} where machine_id = ${machineId} and day = ${day}::date`.execute(
     trx,
@@ -69,10 +94,11 @@ export async function replaceSlice(
 }
 
 // Epoch-ms instants become ISO strings for timestamptz columns; everything else passes through.
-function normaliseRow(table: SliceTableName, row: SliceRow): SliceRow {
-  const out: SliceRow = {};
+// Checked again at run time: rows built by JavaScript callers or casts get a clear error.
+function normaliseRow(table: SliceTableName, row: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
   for (const [name, type] of Object.entries(sliceTables[table])) {
-    const value = row[name];
+    const value = (row as Record<string, unknown>)[name];
     if (value === undefined) throw new Error(`${table}: row lacks column ${name}`);
     out[name] = type === 'timestamptz' && typeof value === 'number' ? new Date(value).toISOString() : value;
   }

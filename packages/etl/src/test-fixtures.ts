@@ -70,9 +70,11 @@ export type FileDatabase<DB> = Pick<TestDatabase<DB>, 'name' | 'url' | 'db'>;
 export function testDatabases<const K extends Kind[]>(
   ...kinds: K
 ): { [I in keyof K]: FileDatabase<Schema<K[I]>> } {
-  let made: Array<TestDatabase<any>> = [];
+  let made: Array<TestDatabase<AggDatabase> | TestDatabase<RawDatabase>> = [];
   beforeAll(async () => {
-    made = await Promise.all(kinds.map((kind) => createTestDatabase(kind as any)));
+    made = await Promise.all(
+      kinds.map((kind) => (kind === 'agg' ? createTestDatabase('agg') : createTestDatabase('raw'))),
+    );
   });
   afterAll(async () => {
     await Promise.all(made.map((d) => d.drop()));

@@ -1,4 +1,4 @@
-import type { LogTable } from '@mm/db';
+import type { LogTable, RawDatabase } from '@mm/db';
 import { type Kysely, sql } from 'kysely';
 
 /** Rows of one raw log table, column by column (cheap to build and to send as arrays). */
@@ -23,7 +23,7 @@ const CHUNK = 20_000;
  * await insertLogRows(db, 'variable_log_float', { ids: [1, 1], dates: [0, 1000], values: [255, Number.NaN] });
  */
 export async function insertLogRows(
-  db: Kysely<any>,
+  db: Kysely<RawDatabase>,
   table: LogTable,
   rows: LogColumns<number | string | null>,
 ): Promise<number> {

@@ -23,13 +23,15 @@ export interface TestDatabase<DB> {
  */
 export async function createTestDatabase(kind: 'agg'): Promise<TestDatabase<AggDatabase>>;
 export async function createTestDatabase(kind: 'raw'): Promise<TestDatabase<RawDatabase>>;
-export async function createTestDatabase(kind: 'agg' | 'raw'): Promise<TestDatabase<any>> {
+export async function createTestDatabase(
+  kind: 'agg' | 'raw',
+): Promise<TestDatabase<AggDatabase> | TestDatabase<RawDatabase>> {
   const pgUrl = inject('pgUrl');
   const template = inject(kind === 'agg' ? 'aggTemplate' : 'rawTemplate');
   const name = `mm_t_${inject('runId')}_${kind}_${randomBytes(4).toString('hex')}`;
   await adminQuery(pgUrl, `create database ${name} template ${template}`);
   const url = withDatabase(pgUrl, name);
-  const db = createDb<any>(url, { max: 4 });
+  const db = createDb<AggDatabase & RawDatabase>(url, { max: 4 });
   return {
     name,
     url,

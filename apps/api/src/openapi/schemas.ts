@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { ZodType } from 'zod';
 
-// Shared pieces of the OpenAPI route definitions: error bodies and the string formats of API.md.
+// Shared pieces of the OpenAPI route definitions: error bodies and the string formats of docs/api.md.
 
 export const detailSchema = z
   .object({ detail: z.string().openapi({ example: "Unknown machine 'x'" }) })
@@ -41,7 +41,7 @@ export function json<T extends ZodType>(schema: T, description: string) {
 
 /** The error responses every data route can give. */
 export const errorResponses = {
-  404: json(detailSchema, 'Unknown machine (or sensor), or no data where API.md says 404.'),
+  404: json(detailSchema, 'Unknown machine (or sensor), or no data where docs/api.md says 404.'),
   422: json(validationErrorSchema, 'A parameter is missing, repeated or malformed.'),
   500: json(detailSchema, 'Unexpected failure (never with exception text).'),
   503: json(detailSchema, 'A database is unreachable.'),

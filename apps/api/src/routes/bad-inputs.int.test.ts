@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../testing/harness.ts';
 
-// Bad inputs: every one is a 4xx with a clear message in API.md's shape, never a 5xx, and never an
+// Bad inputs: every one is a 4xx with a clear message in docs/api.md's shape, never a 5xx, and never an
 // echo of a huge input. Runs against real (empty) databases, so anything that slipped past
 // validation would reach PostgreSQL.
 

@@ -26,7 +26,7 @@ const route = createRoute({
 export function rootRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.openapi(route, (c) => {
-    // API.md: every endpoint takes `machine`; an unknown one is a 404 here too.
+    // docs/api.md: every endpoint takes `machine`; an unknown one is a 404 here too.
     resolveMachine(deps.config.machines, c.req.valid('query').machine);
     return c.json({ message: 'Machine monitoring API. Documentation: /docs' }, 200);
   });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../testing/harness.ts';
 import { seedFallBackDay, seedRawStates, utc } from '../testing/seed.ts';
 
-// API.md's v1 contract over HTTP: field names, JSON types, string formats, order, empty-day status,
+// docs/api.md's v1 contract over HTTP: field names, JSON types, string formats, order, empty-day status,
 // the machine parameter, CORS. Aggregates are inserted directly; the fall-back day 2024-10-27 in
 // Europe/Madrid has the local hour 02:00 twice.
 

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 
-// API.md formats: `YYYY-MM-DD HH:MM:SS`, with `.ffffff` only when the fraction is not zero, and for
+// docs/api.md formats: `YYYY-MM-DD HH:MM:SS`, with `.ffffff` only when the fraction is not zero, and for
 // aware timestamps the offset `+HH:MM`.
 
 /**

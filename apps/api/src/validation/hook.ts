@@ -14,7 +14,7 @@ const typeByCode: Record<string, string> = {
 };
 
 /**
- * Turns a zod error on a request part into API.md's `detail` list. A parameter that is absent is
+ * Turns a zod error on a request part into docs/api.md's `detail` list. A parameter that is absent is
  * `missing` and one given more than once is `repeated`, whatever zod said about the resulting
  * `undefined` or array; other issues keep their message and the `type` the schema attached.
  *
@@ -52,7 +52,7 @@ export function validationDetail(
   return detail;
 }
 
-/** The `defaultHook` of every route: a failed validation answers 422 in API.md's shape. */
+/** The `defaultHook` of every route: a failed validation answers 422 in docs/api.md's shape. */
 export const validationHook: Hook<unknown, AppEnv, string, Response | undefined> = (result, c) => {
   if (result.success) return undefined;
   const context = c as Context<AppEnv>;

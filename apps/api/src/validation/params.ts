@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { daysInclusive, isCalendarDate } from '../time/local-date.ts';
 
 // Query parameter schemas shared by the routes. Each issue carries a `type` (in `params`) that the
-// validation hook reports in API.md's 422 body; messages never repeat the (possibly huge) input.
+// validation hook reports in docs/api.md's 422 body; messages never repeat the (possibly huge) input.
 
 /** Longest machine id or sensor name looked up (longer is a 422, not a 10 kB echo in a 404). */
 export const maxNameLength = 100;

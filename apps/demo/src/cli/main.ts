@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, EX_CONFIG, formatConfigError, redactUrl } from '@mm/config';
 import { seconds } from '../backfill-demo.ts';
-import { DEFAULT_NIST_DIR, DemoSettingsError, demoSettingsFromEnv } from '../demo-settings.ts';
+import { DemoSettingsError, demoSettingsFromEnv } from '../demo-settings.ts';
 import { type DemoRuntime, ForeignDataDirError, prepareDemo } from '../prepare-demo.ts';
 import type { DemoQueues } from '../queue-demo.ts';
 import { assertPortFree, type DemoServer, PortUnavailableError, serveDemo } from '../serve-demo.ts';
@@ -18,7 +18,7 @@ Environment (all optional): PORT (8000), HOST (127.0.0.1), AGG_DATABASE_URL, DEM
 LOG_LEVEL (warn), CORS_ORIGINS, ADMIN_USER/ADMIN_PASSWORD, REDIS_URL (redis://127.0.0.1:6379: through
 the queues when it answers, else in process). See apps/demo/README.md.`;
 
-// Relative paths (.data/demo, ../shared/data/nist-mazak01, pglite:./… URLs) are the repository root's,
+// Relative paths (.data/demo, NIST_DIR, pglite:./… URLs) are the repository root's,
 // wherever pnpm started us from.
 process.chdir(fileURLToPath(new URL('../../../../', import.meta.url)));
 
@@ -75,11 +75,6 @@ try {
     `Machine monitoring demo: ${embedded ? 'embedded PGlite databases, no PostgreSQL needed' : 'PostgreSQL databases'}; Redis optional.\n` +
       `  data ${settings.dataDir}; aggregation database ${where(urls[0]!)}; raw databases ${where(urls[1]!)}`,
   );
-  if (settings.nistDir === null) {
-    console.log(
-      `NIST logs not found at ${DEFAULT_NIST_DIR}: only the simulated machine (set NIST_DIR to add mazak01).`,
-    );
-  }
   demo = await prepareDemo(settings, {
     reset: values.reset ?? false,
     report: (line) => console.log(line),

@@ -1,4 +1,4 @@
-import type { SliceRow } from '../slice-tables.ts';
+import type { SliceRow, SliceRowsOf } from '../slice-tables.ts';
 import type { Activation } from './activation.ts';
 import { type AlertType, alertType, alertTypes } from './severity.ts';
 
@@ -33,15 +33,14 @@ export class AlertIdOverflowError extends Error {
  * // { alerts_daily_count: [{ alert_type: 'error', amount: 1 }],
  * //   alerts_detail: [{ id: 1000000, alert_ts: 1000, alert_type: 'error', ... }] }
  */
-export function buildAlertSlice(activations: readonly TimedActivation[]): {
-  alerts_daily_count: SliceRow[];
-  alerts_detail: SliceRow[];
-} {
+export function buildAlertSlice(
+  activations: readonly TimedActivation[],
+): SliceRowsOf<'alerts_daily_count' | 'alerts_detail'> {
   const sorted = [...activations].sort(
     (a, b) => a.at - b.at || a.variableId - b.variableId || a.order - b.order,
   );
   const amounts = new Map<AlertType, number>();
-  const detail: SliceRow[] = [];
+  const detail: SliceRow<'alerts_detail'>[] = [];
   let previousAt = Number.NaN;
   let ordinal = 0;
   for (const activation of sorted) {

@@ -236,12 +236,13 @@ describe('alerts, mtconnect-condition (mtconnect profile)', () => {
         [10, '2024-06-18T09:10:00Z', 'Warning|371|50||COND.MISSING(SET UP SWITCH)'], // activation: warning
         // system_cond: never cleared, so it replays from its first row; 1101 active since 06-10.
         [11, '2024-06-10T09:00:00Z', 'Warning|1101|25||INTERFERE'],
-        // the day (5 rows)
+        // the day (6 rows)
         [11, '2024-06-18T08:20:00Z', 'Fault|1102|90||INTERFERE'], // error, same ms as logic_cond's: ordinal 1
         [11, '2024-06-18T09:00:00Z', 'Warning|1101|25||INTERFERE'], // still active: nothing
         [11, '2024-06-18T09:05:00Z', 'Fault|1101|90||INTERFERE'], // Warning → Fault: activation, error
-        [11, '2024-06-18T09:06:00Z', 'Warning|345|50||START ERROR(DOOR OPEN)'], // a Warning, but "ERROR": error
+        [11, '2024-06-18T09:06:00Z', 'Warning|345|50||START ERROR(DOOR OPEN)'], // the level decides: warning
         [11, '2024-06-18T09:07:00Z', 'Warning|406|25||MEMORY PROTECT'], // warning
+        [11, '2024-06-18T09:08:00Z', 'Warning|500|50||EMERGENCY STOP'], // an emerg… word lifts it: emergency
         // S3temp_cond: only clearing rows (3 rows), no activation.
         [12, '2024-06-18T10:00:00Z', 'Normal||||'],
         [12, '2024-06-18T10:01:00Z', 'UNAVAILABLE'],
@@ -259,11 +260,11 @@ describe('alerts, mtconnect-condition (mtconnect profile)', () => {
 
   it('replays conditions: re-sends, Normal per code and for all, level changes, carry-in', async () => {
     const result = await run(raw, m, '2024-06-18');
-    // rows: logic 8 + system 5 + S3temp 3 + path 1 = 17; written: 2 counts + 5 details.
-    expect(result).toMatchObject({ rowsRead: 17, invalidSkipped: 1, rowsWritten: 7, complete: true });
-    // error: 270 @08:05, 270 @08:20, 1102 @08:20, 1101 Fault @09:05, 345 @09:06;
-    // warning: 406 @09:07, 371 @09:10.
-    expect(await counts(m.id, '2024-06-18')).toEqual({ error: 5, warning: 2 });
+    // rows: logic 8 + system 6 + S3temp 3 + path 1 = 18; written: 3 counts + 5 details.
+    expect(result).toMatchObject({ rowsRead: 18, invalidSkipped: 1, rowsWritten: 8, complete: true });
+    // error: 270 @08:05, 270 @08:20, 1102 @08:20, 1101 Fault @09:05;
+    // warning: 345 @09:06 (a Warning saying ERROR), 406 @09:07, 371 @09:10; emergency: 500 @09:08.
+    expect(await counts(m.id, '2024-06-18')).toEqual({ error: 4, warning: 3, emergency: 1 });
     const at = (iso: string) => T(iso) * 1000;
     expect(await detail(m.id, '2024-06-18')).toEqual([
       {
@@ -303,13 +304,13 @@ describe('alerts, mtconnect-condition (mtconnect profile)', () => {
         raw: 'Fault|1101|90||INTERFERE',
       },
       {
-        id: at('2024-06-18T09:06:00Z'),
-        at: '2024-06-18T09:06:00.000Z',
-        type: 'error',
-        code: '345',
-        description: 'START ERROR(DOOR OPEN)',
+        id: at('2024-06-18T09:08:00Z'),
+        at: '2024-06-18T09:08:00.000Z',
+        type: 'emergency',
+        code: '500',
+        description: 'EMERGENCY STOP',
         variable: 'system_cond',
-        raw: 'Warning|345|50||START ERROR(DOOR OPEN)',
+        raw: 'Warning|500|50||EMERGENCY STOP',
       },
     ]);
   });

@@ -1,5 +1,5 @@
 import type { AlarmFormat } from '../alarm-values.ts';
-import type { EtlDefinition, ExtractResult } from '../etl.ts';
+import { defineEtl, type ExtractResultOf } from '../etl.ts';
 import type { AlarmTracker } from './activation.ts';
 import { type AlarmRow, conditionRows, jsonSnapshotRows } from './alarm-rows.ts';
 import { buildAlertSlice, type TimedActivation } from './alert-slice.ts';
@@ -16,7 +16,7 @@ import { ConditionTracker } from './mtconnect-condition.ts';
  * `rowsRead` counts the day's alarm rows and `invalidSkipped` the invalid ones among them (rows
  * read only to rebuild the day's starting state are not counted: they belong to earlier days).
  */
-export const alerts: EtlDefinition = {
+export const alerts = defineEtl({
   id: 'alerts',
   tables: ['alerts_daily_count', 'alerts_detail'],
   async extract({ raw, window, roles, machine }) {
@@ -65,7 +65,7 @@ export const alerts: EtlDefinition = {
     }
     return { rows: buildAlertSlice(activations), rowsRead, invalidSkipped, warnings };
   },
-};
+});
 
 function tracker(trackers: Map<number, AlarmTracker>, row: AlarmRow, format: AlarmFormat): AlarmTracker {
   let found = trackers.get(row.idVar);
@@ -76,6 +76,6 @@ function tracker(trackers: Map<number, AlarmTracker>, row: AlarmRow, format: Ala
   return found;
 }
 
-function empty(warnings: string[]): ExtractResult {
+function empty(warnings: string[]): ExtractResultOf<'alerts_daily_count' | 'alerts_detail'> {
   return { rows: { alerts_daily_count: [], alerts_detail: [] }, rowsRead: 0, invalidSkipped: 0, warnings };
 }

@@ -52,13 +52,19 @@ describe('alertType (DOMAIN §5.4)', () => {
     expect(alertType('EMERGENCY', 'Fault')).toBe('emergency');
   });
 
-  it('uses the MTConnect level: Fault is an error, Warning a warning, unless a word says more', () => {
+  it('lets an MTConnect level decide, whatever other words the message holds', () => {
     expect(alertType('INTERFERE', 'Fault')).toBe('error');
     expect(alertType('INTERFERE', 'Warning')).toBe('warning');
     expect(alertType(null, 'Fault')).toBe('error');
     expect(alertType(null, 'Warning')).toBe('warning');
-    // Real NIST line `Warning|345|50||START ERROR(DOOR OPEN)`: "error" is matched before "warning".
-    expect(alertType('START ERROR(DOOR OPEN)', 'Warning')).toBe('error');
+    // Real NIST lines `Warning|…|START ERROR(SET UP SWITCH)`: the level says warning, the word "error" does not count.
+    expect(alertType('START ERROR(SET UP SWITCH)', 'Warning')).toBe('warning');
+    expect(alertType('START ERROR(DOOR OPEN)', 'Warning')).toBe('warning');
+    expect(alertType('Door warning', 'Fault')).toBe('error');
+    expect(alertType('Aviso', 'Fault')).toBe('error');
+    // Only an emerg… word lifts either level.
+    expect(alertType('Emergency stop pressed', 'Warning')).toBe('emergency');
+    expect(alertType('EMERGENCIA', 'Fault')).toBe('emergency');
   });
 
   it('reads only the description, never the code', () => {

@@ -1,6 +1,6 @@
 import type { ConditionLevel } from './activation.ts';
 
-/** `alert_type`: exactly one of these, lowercase (API.md). */
+/** `alert_type`: exactly one of these, lowercase (docs/api.md). */
 export type AlertType = 'emergency' | 'error' | 'warning' | 'other';
 
 export const alertTypes: readonly AlertType[] = ['emergency', 'error', 'warning', 'other'];
@@ -26,23 +26,25 @@ export function words(text: string): string[] {
 
 /**
  * The severity class of an activation (DOMAIN §5.4), first match wins: `emergency` if a word of
- * the description starts with `emerg`; `error` for an MTConnect `Fault` or a word starting with
- * `err`, `fallo` or `fault`; `warning` for an MTConnect `Warning` or a word starting with `alert`,
- * `alarm`, `warn`, `aviso`, `atten` or `atenc`; else `other`. Only the description is read, never
- * the code (DOMAIN: "a word of the description"), and whole words only: `CERRAR` and `Terror` are
- * not errors. Because the order is fixed, an MTConnect `Warning` whose message says `START ERROR`
- * is an `error`.
+ * the description starts with `emerg`; else an MTConnect condition's level decides (the machine's
+ * own classification): `Fault` is `error` and `Warning` is `warning`, whatever other words its
+ * message holds; else (a `json-snapshot` element, which has no level) the words decide: `error` for
+ * a word starting with `err`, `fallo` or `fault`, `warning` for one starting with `alert`, `alarm`,
+ * `warn`, `aviso`, `atten` or `atenc`, else `other`. Only the description is read, never the code,
+ * and whole words only: `CERRAR` and `Terror` are not errors.
  *
  * @example
  * alertType('Parada de EMERGENCIA', null); // 'emergency'
  * alertType('CERRAR PUERTA', null); // 'other'
- * alertType('INTERFERE', 'Fault'); // 'error'
+ * alertType('START ERROR(SET UP SWITCH)', 'Warning'); // 'warning'
  */
 export function alertType(description: string | null, level: ConditionLevel | null): AlertType {
   const found = words(description ?? '');
   const startsWithAny = (prefixes: string[]) => found.some((w) => prefixes.some((p) => w.startsWith(p)));
   if (startsWithAny(EMERGENCY)) return 'emergency';
-  if (level === 'Fault' || startsWithAny(ERROR)) return 'error';
-  if (level === 'Warning' || startsWithAny(WARNING)) return 'warning';
+  if (level === 'Fault') return 'error';
+  if (level === 'Warning') return 'warning';
+  if (startsWithAny(ERROR)) return 'error';
+  if (startsWithAny(WARNING)) return 'warning';
   return 'other';
 }

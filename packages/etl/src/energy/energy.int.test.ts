@@ -1,6 +1,6 @@
 /**
  * Golden tests for the energy ETL (DOMAIN §5.5): every expectation is worked out by hand from
- * DOMAIN.md, with the arithmetic beside it. Ratings (DOMAIN §2): X and Y 15.1 kW, Z 15.71 kW,
+ * docs/domain.md, with the arithmetic beside it. Ratings (DOMAIN §2): X and Y 15.1 kW, Z 15.71 kW,
  * spindle 37 kW; an mtconnect `Sload` gets its rating from the machine's signals.
  */
 import { builtInProfiles, type Machine, machinesFileSchema, resolveMachines } from '@mm/config';

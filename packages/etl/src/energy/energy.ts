@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { EtlDefinition } from '../etl.ts';
+import { defineEtl } from '../etl.ts';
 import { readingCounts } from '../intervals.ts';
 import { floatReading } from '../readings.ts';
 import type { SliceRow } from '../slice-tables.ts';
@@ -25,7 +25,7 @@ const MS_PER_HOUR = 3_600_000;
  *   all of them: loads change every few seconds while a machine works) go straight to their hour.
  *   Cutting every interval costs a function call per reading.
  */
-export const energy: EtlDefinition = {
+export const energy = defineEtl({
   id: 'energy',
   tables: ['energy_consumption_hourly'],
   async extract({ raw, window, until, roles }) {
@@ -106,7 +106,10 @@ export const energy: EtlDefinition = {
       having bool_or(valid)
       order by k`.execute(raw);
 
-    const rows: SliceRow[] = hours.map((h) => ({ hour_ts: h.hour_ts, energy_kwh: h.energy_kwh }));
+    const rows: SliceRow<'energy_consumption_hourly'>[] = hours.map((h) => ({
+      hour_ts: h.hour_ts,
+      energy_kwh: h.energy_kwh,
+    }));
     return { rows: { energy_consumption_hourly: rows }, ...counts };
   },
-};
+});

@@ -60,6 +60,7 @@ describe('machine-activity, state method (logger float signal)', () => {
         [2, '2024-03-31T01:15:00Z', 255], // 03:15 CEST (02:00-03:00 local never happened)
         [2, '2024-03-31T05:00:00Z', Number.NaN], // off
         [2, '2024-03-31T06:00:00Z', Number.POSITIVE_INFINITY], // invalid: skipped, NaN stands
+        [2, '2024-03-31T06:30:00Z', Number.NEGATIVE_INFINITY], // invalid too, not off and not idle
         [2, '2024-03-31T07:00:00Z', 255],
         [2, '2024-03-31T08:00:00Z', 3], // any other finite value is idle
         [2, '2024-03-31T20:00:00Z', null], // NULL is off, like NaN
@@ -68,8 +69,8 @@ describe('machine-activity, state method (logger float signal)', () => {
     });
     const m = logger('spring');
     const result = await run(raw, m, '2024-03-31');
-    // Day rows of the state signal: 00:59:59.5, 01:15, 05:00, 06:00, 07:00, 08:00, 20:00 -> 7, one invalid.
-    expect(result).toMatchObject({ complete: true, rowsRead: 7, invalidSkipped: 1, rowsWritten: 1 });
+    // Day rows of the state signal: 00:59:59.5, 01:15, 05:00, 06:00, 06:30, 07:00, 08:00, 20:00 -> 8, two invalid.
+    expect(result).toMatchObject({ complete: true, rowsRead: 8, invalidSkipped: 2, rowsWritten: 1 });
     expect(await activity('spring')).toEqual([
       {
         machine_id: 'spring',

@@ -1,5 +1,8 @@
 import { type RawBuilder, sql } from 'kysely';
-import type { EtlDefinition, ExtractContext, ExtractResult } from '../etl.ts';
+import { defineEtl, type ExtractContext, type ExtractResultOf } from '../etl.ts';
+
+type ActivityResult = ExtractResultOf<'agg_machine_activity_daily'>;
+
 import { intervalsCtes, readingCounts } from '../intervals.ts';
 import type { ResolvedRoles } from '../roles.ts';
 import { gapSessions } from './gap-sessions.ts';
@@ -16,7 +19,7 @@ import { gapSessions } from './gap-sessions.ts';
  * Seconds are stored unrounded (ms / 1000); the table's generated columns round hours and
  * percentages.
  */
-export const machineActivity: EtlDefinition = {
+export const machineActivity = defineEtl({
   id: 'machine-activity',
   tables: ['agg_machine_activity_daily'],
   async extract(ctx) {
@@ -27,7 +30,7 @@ export const machineActivity: EtlDefinition = {
     const warnings = ctx.machine.profile.state ? [] : ['machine-activity: the profile has no state role'];
     return { rows: { agg_machine_activity_daily: [] }, rowsRead: 0, invalidSkipped: 0, warnings };
   },
-};
+});
 
 /** Whether the day gets a row: only when its window starts before the horizon (DOMAIN §5.2). */
 function observed({ horizon, window }: ExtractContext): boolean {
@@ -49,7 +52,7 @@ function activityRow(ctx: ExtractContext, runningMs: number, unplannedMs: number
 async function stateMethod(
   ctx: ExtractContext,
   state: NonNullable<ResolvedRoles['state']>,
-): Promise<ExtractResult> {
+): Promise<ActivityResult> {
   const { raw, window, until } = ctx;
   const { variable, reading } = state;
   const span = { table: variable.table, variableIds: [variable.id], reading, start: window.start };
@@ -85,7 +88,7 @@ function runningPredicate(isFloat: boolean, runningValues: Array<number | string
   return sql<boolean>`(btrim(value) = any(${strings}::text[]))`;
 }
 
-async function gapMethod(ctx: ExtractContext, gapSeconds: number): Promise<ExtractResult> {
+async function gapMethod(ctx: ExtractContext, gapSeconds: number): Promise<ActivityResult> {
   const { raw, window, horizon, until } = ctx;
   const result = await gapSessions({
     start: window.start,

@@ -44,6 +44,7 @@ describe('programs', () => {
         [3, '2024-03-31T00:30:00Z', 12.5], // 01:30 CET; half away from zero -> 13 (half-even would say 12)
         [3, '2024-03-31T01:30:00Z', 6.5], // 03:30 CEST, one real hour later -> 7 (half-even: 6)
         [3, '2024-03-31T02:00:00Z', Number.POSITIVE_INFINITY], // invalid: 7 stands
+        [3, '2024-03-31T02:15:00Z', Number.NEGATIVE_INFINITY], // invalid: 7 stands
         [3, '2024-03-31T02:30:00Z', 1000], // out of [0, 1000): invalid, 7 stands
         [3, '2024-03-31T03:00:00Z', -1], // out of range: invalid, 7 stands
         [3, '2024-03-31T04:00:00Z', Number.NaN], // off: no program
@@ -58,15 +59,15 @@ describe('programs', () => {
       ],
     });
     const result = await run(raw, machine('press', 'logger'), '2024-03-31');
-    // 13 rows in the day (00:30 ... 08:00), 3 of them invalid (Infinity, 1000, -1).
-    expect(result).toMatchObject({ complete: true, rowsRead: 13, invalidSkipped: 3, rowsWritten: 7 });
+    // 14 rows in the day (00:30 ... 08:00), 4 of them invalid (Infinity, -Infinity, 1000, -1).
+    expect(result).toMatchObject({ complete: true, rowsRead: 14, invalidSkipped: 4, rowsWritten: 7 });
     expect(await programRows('press', '2024-03-31')).toEqual([
       ['0', 3598], // [06:00:02.499Z, 07:00Z) = 3597.501 s -> 3598
       ['12', 9000], // carried in [23:00Z, 00:30Z) 5400 + [05:00Z, 06:00Z) 3600
       ['13', 3600], // [00:30Z, 01:30Z): across the local 02:00-03:00 that never happened
       ['22', 2], // [06:00:00.499Z, 06:00:01.999Z) = 1.5 s
       ['23', 1], // [06:00:01.999Z, 06:00:02.499Z) = 0.5 s
-      ['7', 9000], // [01:30Z, 04:00Z), through the three invalid readings
+      ['7', 9000], // [01:30Z, 04:00Z), through the four invalid readings
       ['999', 3600], // [07:00Z, 08:00Z)
       // 21 held 0.499 s: rounds to 0, no row. Off [04:00Z, 05:00Z) and [08:00Z, 22:00Z): no program.
     ]);
@@ -75,7 +76,7 @@ describe('programs', () => {
       .selectAll()
       .where('machine_id', '=', 'press')
       .executeTakeFirstOrThrow();
-    expect(ledger).toMatchObject({ etl: 'programs', complete: true, invalid_skipped: 3, rows_written: 7 });
+    expect(ledger).toMatchObject({ etl: 'programs', complete: true, invalid_skipped: 4, rows_written: 7 });
   });
 
   it('mtconnect string program on the fall-back day, partial at the horizon; re-runs replace the slice', async () => {

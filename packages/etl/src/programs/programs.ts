@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
-import type { EtlDefinition } from '../etl.ts';
+import { defineEtl } from '../etl.ts';
 import { intervalsCtes, readingCounts } from '../intervals.ts';
 
 /**
@@ -13,7 +13,7 @@ import { intervalsCtes, readingCounts } from '../intervals.ts';
  * `round(float8)` rounds halves to even, and `real::numeric` keeps only 6 significant digits
  * (999.49994 would become 999.5, then 1000).
  */
-export const programs: EtlDefinition = {
+export const programs = defineEtl({
   id: 'programs',
   tables: ['machine_program_data'],
   async extract({ raw, window, until, roles, machine }) {
@@ -35,7 +35,7 @@ export const programs: EtlDefinition = {
       order by program`.execute(raw);
     return { rows: { machine_program_data: rows }, ...counts };
   },
-};
+});
 
 // Half away from zero; `::bigint` before `::text` so that -0.4 gives '0', not '-0'.
 const floatProgram: RawBuilder<string> = sql<string>`

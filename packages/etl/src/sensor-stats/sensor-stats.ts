@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { EtlDefinition } from '../etl.ts';
+import { defineEtl } from '../etl.ts';
 import type { SliceRow } from '../slice-tables.ts';
 
 const HOUR_MS = 3_600_000;
@@ -13,11 +13,11 @@ const HOUR_MS = 3_600_000;
  * One scan per sensor: every row of the day is grouped by hour, and the same pass counts the rows
  * read and the invalid ones (a separate count was 12 % of a backfill).
  */
-export const sensorStats: EtlDefinition = {
+export const sensorStats = defineEtl({
   id: 'sensor-stats',
   tables: ['agg_sensor_stats'],
   async extract({ raw, window, roles }) {
-    const rows: SliceRow[] = [];
+    const rows: SliceRow<'agg_sensor_stats'>[] = [];
     let rowsRead = 0;
     let invalidSkipped = 0;
     // Local hours are whole hours of instants apart in every zone whose offsets differ by whole
@@ -53,12 +53,15 @@ export const sensorStats: EtlDefinition = {
           and date >= ${window.start}::bigint and date < ${window.end}::bigint
         group by 1
         order by 1`.execute(raw);
-      for (const { rows_read, invalid, ...hour } of hours) {
+      for (const { rows_read, invalid, min_value, max_value, avg_value, ...hour } of hours) {
         rowsRead += rows_read;
         invalidSkipped += invalid;
-        if (hour.readings_count > 0) rows.push({ sensor_name: variable.name, ...hour });
+        // An hour with a usable reading has all three (the aggregates are NULL only over none).
+        if (hour.readings_count > 0 && min_value !== null && max_value !== null && avg_value !== null) {
+          rows.push({ sensor_name: variable.name, ...hour, min_value, max_value, avg_value });
+        }
       }
     }
     return { rows: { agg_sensor_stats: rows }, rowsRead, invalidSkipped };
   },
-};
+});

@@ -1,15 +1,15 @@
 // `pnpm raw import-shdr`: the command-line face of importShdr (user-facing output, hence console).
-import { readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ShdrInputError } from './errors.ts';
 import { importShdr, type ShdrFileResult } from './import-shdr.ts';
-import { parseShdrFileName } from './shdr-file-name.ts';
+import { shdrFolder } from './shdr-folder.ts';
 
 const USAGE = `usage: pnpm raw import-shdr --db <raw-db-url> [--devices <Devices.xml>] <file|dir>...
   --db        postgres://… (written with COPY) or pglite:<dir>; the raw schema is created if missing
   --devices   the Devices.xml describing the device (default: the one in a directory given)
-  <dir>       imports its *.txt files and uses its Devices.xml`;
+  <dir>       imports its *.txt (and *.txt.gz) logs and uses its Devices.xml`;
 
 /**
  * Runs `import-shdr` with its arguments; resolves to the exit code: 0 done, 2 bad arguments or input,
@@ -113,15 +113,14 @@ async function expandInputs(
       files.push(path);
       continue;
     }
-    const entries = (await readdir(path)).sort();
-    const txt = entries.filter((e) => e.toLowerCase().endsWith('.txt'));
-    if (txt.length === 0) throw new ShdrInputError(`${path}: no *.txt files in it`);
-    // A data folder also holds notes (`SOURCE.txt`): only names with a device and a day are logs.
-    for (const name of txt) {
-      if (parseShdrFileName(name)) files.push(join(path, name));
-      else console.warn(`skipping ${join(path, name)}: not a <device>-<YYYYMMDD>….txt log`);
+    const folder = shdrFolder(path);
+    if (folder.files.length === 0 && folder.skipped.length === 0) {
+      throw new ShdrInputError(`${path}: no *.txt or *.txt.gz files in it`);
     }
-    if (entries.includes('Devices.xml')) devicesFound.add(join(path, 'Devices.xml'));
+    // A data folder also holds notes (`SOURCE.txt`): only names with a device and a day are logs.
+    for (const name of folder.skipped) console.warn(`skipping ${name}: not a <device>-<YYYYMMDD>….txt log`);
+    files.push(...folder.files);
+    if (folder.devicesXml) devicesFound.add(folder.devicesXml);
   }
   if (devices) {
     const info = await stat(devices).catch(() => undefined);

@@ -1,20 +1,15 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { createDb, type RawDatabase } from '@mm/db';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importShdr, type ShdrImportResult } from './import-shdr.ts';
 import { parseShdrFileName } from './shdr-file-name.ts';
+import { NIST_MAZAK01_DIR, shdrFolder } from './shdr-folder.ts';
 
-// The real NIST SMS Test Bed logs of Mazak01 (DOMAIN §7), read-only, beside the repository.
-const DATA = fileURLToPath(new URL('../../../../../shared/data/nist-mazak01/', import.meta.url));
-const FILES = readdirSync(DATA)
-  .filter((name) => parseShdrFileName(name))
-  .sort()
-  .map((name) => join(DATA, name));
-const DEVICES = join(DATA, 'Devices.xml');
+// The real NIST SMS Test Bed logs of Mazak01 kept (gzipped) in this package (docs/domain.md, SHDR import).
+const { files: FILES, devicesXml: DEVICES } = shdrFolder(NIST_MAZAK01_DIR);
 
 /** md5 of each raw table's rows in key order: equal digests mean identical tables. */
 async function digests(db: Kysely<RawDatabase>) {
@@ -146,7 +141,7 @@ describe('importShdr: the 16 NIST Mazak01 logs into PostgreSQL (COPY)', () => {
       // File order of each key's values after the stale block (every real line is `ts|key|value…`).
       const inFile = new Map<string, string[]>();
       let stale = true;
-      for (const line of readFileSync(path, 'utf8').split('\n')) {
+      for (const line of gunzipSync(readFileSync(path)).toString('utf8').split('\n')) {
         if (!line) continue;
         const [ts, key, ...value] = line.replace(/\r$/, '').split('|');
         if (stale && ts!.slice(0, 10) < day) continue;

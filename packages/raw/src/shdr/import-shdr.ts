@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
+import type { RawDatabase } from '@mm/db';
 import type { Kysely } from 'kysely';
 import {
   addToKeyShape,
@@ -25,7 +26,7 @@ import { type IsCondition, parseShdrLine } from './shdr-line.ts';
 
 export interface ImportShdrOptions {
   /** The raw database: a `postgres://` URL (written with COPY), a `pglite:` URL, or a Kysely instance. */
-  target: string | Kysely<any>;
+  target: string | Kysely<RawDatabase>;
   /** Daily SHDR logs named `<device>-<YYYYMMDD>[-<YYYYMMDD>].txt`, all of one device; read in name order. */
   files: readonly string[];
   /** Path of the Devices.xml that describes the device; without it every key is classified by shape. */

@@ -26,6 +26,7 @@ export {
   type ShdrRow,
   type ShdrVariable,
 } from './shdr-file-sequencer.ts';
+export { NIST_MAZAK01_DIR, type ShdrFolder, shdrFolder } from './shdr-folder.ts';
 export {
   conditionLevel,
   type IsCondition,

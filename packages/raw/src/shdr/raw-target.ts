@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import { createDb, createRawSchema, parseDbUrl, rawSchemaSql } from '@mm/db';
+import { createDb, createRawSchema, parseDbUrl, type RawDatabase, rawSchemaSql } from '@mm/db';
 import { CompiledQuery, type Kysely } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -50,10 +50,10 @@ export interface RawTarget extends Pick<SqlSession, 'query'> {
  * const target = await openRawTarget('postgres://postgres@127.0.0.1:5432/mazak01');
  * try { … } finally { await target.close(); }
  */
-export async function openRawTarget(target: string | Kysely<any>): Promise<RawTarget> {
+export async function openRawTarget(target: string | Kysely<RawDatabase>): Promise<RawTarget> {
   if (typeof target !== 'string') return kyselyTarget(target, false);
   const where = parseDbUrl(target);
-  if (where.kind === 'pglite') return kyselyTarget(createDb<any>(target), true);
+  if (where.kind === 'pglite') return kyselyTarget(createDb<RawDatabase>(target), true);
   // JIT off as in createDb: it costs more than it saves on these short statements (STACK.md).
   const client = new pg.Client({
     connectionString: where.url,
@@ -76,7 +76,7 @@ function pgClientTarget(client: pg.Client): RawTarget {
     method: 'copy',
     query: session.query,
     async createSchema() {
-      await client.query(rawSchemaSql);
+      await client.query(rawSchemaSql());
     },
     async transaction(fn) {
       await client.query('begin');
@@ -93,8 +93,8 @@ function pgClientTarget(client: pg.Client): RawTarget {
   };
 }
 
-function kyselyTarget(db: Kysely<any>, owned: boolean): RawTarget {
-  const sessionOf = (on: Kysely<any>): SqlSession => ({
+function kyselyTarget(db: Kysely<RawDatabase>, owned: boolean): RawTarget {
+  const sessionOf = (on: Kysely<RawDatabase>): SqlSession => ({
     async query<R>(text: string, params: readonly unknown[] = []) {
       const result = await on.executeQuery<R>(CompiledQuery.raw(text, [...params]));
       return { rows: [...result.rows], rowCount: Number(result.numAffectedRows ?? 0n) };

@@ -9,8 +9,9 @@ export interface ShdrFileName {
   dayStartMs: number;
 }
 
-// `Mazak01-20190618-20190619.txt`: the device, then the day (a log may also name the day after it).
-const NAME = /^(.+?)[-_](\d{4})(\d{2})(\d{2})(?:[-_]\d{8})?\.[A-Za-z]+$/;
+// `Mazak01-20190618-20190619.txt`: the device, then the day (a log may also name the day after it);
+// a gzipped log keeps its name with `.gz` after it.
+const NAME = /^(.+?)[-_](\d{4})(\d{2})(\d{2})(?:[-_]\d{8})?\.[A-Za-z]+(?:\.gz)?$/i;
 
 /**
  * Device and UTC day of an SHDR daily log from its file name; `undefined` when the name has no

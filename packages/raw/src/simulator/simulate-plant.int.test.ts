@@ -19,13 +19,13 @@ const options: PlantOptions = {
   volume: 0.05,
 };
 
-const one = async <T>(db: Kysely<any>, query: ReturnType<typeof sql<T>>): Promise<T> => {
+const one = async <T>(db: Kysely<RawDatabase>, query: ReturnType<typeof sql<T>>): Promise<T> => {
   const { rows } = await query.execute(db);
   return rows[0] as T;
 };
 
 /** A digest of every log row in key order: equal digests, equal databases. */
-async function digest(db: Kysely<any>): Promise<string> {
+async function digest(db: Kysely<RawDatabase>): Promise<string> {
   const row = await one<{ float: string; string: string }>(
     db,
     sql`select
@@ -38,7 +38,7 @@ async function digest(db: Kysely<any>): Promise<string> {
 }
 
 /** Like {@link digest} with variables by name, for databases whose ids differ. */
-async function digestByName(db: Kysely<any>): Promise<string> {
+async function digestByName(db: Kysely<RawDatabase>): Promise<string> {
   const row = await one<{ float: string; string: string }>(
     db,
     sql`select

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import type { RawDatabase } from '@mm/db';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -183,7 +184,7 @@ async function copyRows(
 }
 
 /** A writer using set-based inserts on a Kysely database (PGlite, or any `Kysely<RawDatabase>`). */
-export function insertWriter(db: Kysely<any>): DayWriter {
+export function insertWriter(db: Kysely<RawDatabase>): DayWriter {
   return {
     method: 'insert',
     async write(day) {

@@ -1,4 +1,4 @@
--- Raw ("production") schema of a machine's data logger (DOMAIN §1). The logger owns it; the product
+-- Raw ("production") schema of a machine's data logger (docs/domain.md). The logger owns it; the product
 -- only reads it. Tests, the demo seeder and the SHDR importer create it in databases they own.
 -- Idempotent: safe to run on a database that already has it.
 
