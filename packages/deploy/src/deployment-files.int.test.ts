@@ -53,6 +53,14 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('lists in .env.example every variable it reads from .env, and no other', () => {
+    const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+    const read = new Set([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!));
+    const example = readFileSync(join(root, '.env.example'), 'utf8');
+    const listed = new Set([...example.matchAll(/^([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]!));
+    expect([...listed].sort()).toEqual([...read].sort());
+  });
+
   it('keeps demo-only services behind the demo profile', () => {
     const demo = services.filter((s) => s.profiles.includes('demo')).map((s) => s.name);
     expect(demo.sort()).toEqual(['demo-seed', 'raw-demo']);
