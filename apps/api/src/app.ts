@@ -1,9 +1,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { defaultStaleRules } from '@mm/etl';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from './app-env.ts';
 import type { AppDeps } from './deps.ts';
 import { ApiError, DependencyUnavailableError, isConnectionError, RequestValidationError } from './errors.ts';
-import { defaultStaleRules } from './ledger/classify.ts';
 import { createApiMetrics } from './metrics/api-metrics.ts';
 import { cors } from './middleware/cors/index.ts';
 import { httpMetrics } from './middleware/http-metrics/index.ts';

@@ -1,7 +1,7 @@
 import type { Config, Logger, Machine } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
+import type { StaleRules } from '@mm/etl';
 import type { Kysely } from 'kysely';
-import type { StaleRules } from './ledger/classify.ts';
 
 /** What a connection pool reports (a `pg.Pool` has exactly these). */
 export interface PoolUsage {

@@ -1,9 +1,8 @@
 import { type ServerType, serve } from '@hono/node-server';
 import { createLogger, loadConfigOrExit } from '@mm/config';
-import { type AggDatabase, openDb } from '@mm/db';
+import { type AggDatabase, openDb, RawPools } from '@mm/db';
 import packageJson from '../package.json' with { type: 'json' };
 import { createApp } from './app.ts';
-import { rawDbCache } from './db/raw-db-cache.ts';
 import type { PoolUsage } from './deps.ts';
 import { redisPinger } from './health/redis-ping.ts';
 
@@ -15,16 +14,26 @@ const config = loadConfigOrExit(process.env, { app: 'api' });
 
 const logger = createLogger({ app: 'api', level: config.logLevel });
 const pools: Record<string, PoolUsage> = {};
-const agg = openDb<AggDatabase>(config.aggDatabaseUrl, { applicationName: 'machine-monitoring-api' });
+const agg = openDb<AggDatabase>(config.aggDatabaseUrl, {
+  applicationName: 'machine-monitoring-api',
+  onConnectionError: (err) => logger.warn({ err }, 'aggregation database connection error'),
+});
 if (agg.pool) pools.agg = agg.pool;
-const raw = rawDbCache({ pools });
+const raw = new RawPools({
+  applicationName: 'machine-monitoring-api',
+  max: 4,
+  onConnectionError: (err, machine) => logger.warn({ err, machine }, 'raw database connection error'),
+  onOpen: (machine, pool) => {
+    if (pool) pools[`raw:${machine}`] = pool;
+  },
+});
 // Redis is checked by /api/status only when the API is configured with it (REDIS_URL set for it).
 const redis = process.env.REDIS_URL?.trim() ? redisPinger(config.redisUrl) : null;
 
 const app = createApp({
   config,
   aggDb: agg.db,
-  rawDbFor: raw.rawDbFor,
+  rawDbFor: (machine) => raw.rawDb(machine),
   logger,
   pools,
   redis,

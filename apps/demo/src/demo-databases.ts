@@ -1,6 +1,6 @@
 import type { PoolUsage } from '@mm/api';
 import type { Machine } from '@mm/config';
-import { type AggDatabase, createDb, openDb, parseDbUrl, type RawDatabase } from '@mm/db';
+import { type AggDatabase, createDb, openDb, parseDbUrl, type RawDatabase, RawPools } from '@mm/db';
 import { type Kysely, sql } from 'kysely';
 
 /** How a seeder writes a machine's raw database. */
@@ -23,10 +23,20 @@ export type RawWriteTarget =
 export class DemoDatabases {
   /** Pool usage for `/metrics` (PostgreSQL only; PGlite has no pool). */
   readonly pools: Record<string, PoolUsage> = {};
-  private readonly raws = new Map<string, { url: string; db: Kysely<RawDatabase> }>();
+  private readonly raws: RawPools;
+  private readonly machines = new Map<string, Machine>();
   private destroyed = false;
 
-  private constructor(readonly agg: Kysely<AggDatabase>) {}
+  private constructor(readonly agg: Kysely<AggDatabase>) {
+    this.raws = new RawPools({
+      applicationName: 'mm-demo',
+      max: 4,
+      writablePglite: true,
+      onOpen: (machine, pool) => {
+        if (pool) this.pools[`raw:${machine}`] = pool;
+      },
+    });
+  }
 
   /** Opens (and, for PostgreSQL, creates when missing) the aggregation and raw databases. */
   static async open(aggDatabaseUrl: string, machines: readonly Machine[]): Promise<DemoDatabases> {
@@ -40,20 +50,11 @@ export class DemoDatabases {
     const agg = openDb<AggDatabase>(aggDatabaseUrl, { applicationName: 'mm-demo' });
     const dbs = new DemoDatabases(agg.db);
     if (agg.pool) dbs.pools.agg = agg.pool;
-    for (const machine of machines) {
-      const postgres = parseDbUrl(machine.rawDatabaseUrl).kind === 'postgres';
-      const raw = openDb<RawDatabase>(machine.rawDatabaseUrl, {
-        readOnly: postgres,
-        max: 4,
-        applicationName: 'mm-demo',
-      });
-      dbs.raws.set(machine.id, { url: machine.rawDatabaseUrl, db: raw.db });
-      if (raw.pool) dbs.pools[`raw:${machine.id}`] = raw.pool;
-    }
+    for (const machine of machines) dbs.machines.set(machine.id, machine);
     // PGlite instances start on their first statement; start them all now, side by side.
     try {
       await Promise.all(
-        [dbs.agg, ...[...dbs.raws.values()].map((r) => r.db)].map((db) => sql`select 1`.execute(db)),
+        [dbs.agg, ...machines.map((m) => dbs.raws.rawDb(m))].map((db) => sql`select 1`.execute(db)),
       );
     } catch (error) {
       await dbs.destroy().catch(() => {});
@@ -64,18 +65,21 @@ export class DemoDatabases {
 
   /** The machine's raw database, for the ETLs and the API (`rawDbFor`). */
   rawDb(machine: Pick<Machine, 'id'>): Kysely<RawDatabase> {
-    const raw = this.raws.get(machine.id);
-    if (!raw) throw new Error(`no raw database opened for machine '${machine.id}'`);
-    return raw.db;
+    return this.raws.rawDb(this.known(machine));
   }
 
   /** Where a seeder writes the machine's raw data. */
   writeTarget(machine: Pick<Machine, 'id'>): RawWriteTarget {
-    const raw = this.raws.get(machine.id);
-    if (!raw) throw new Error(`no raw database opened for machine '${machine.id}'`);
-    return parseDbUrl(raw.url).kind === 'pglite'
-      ? { kind: 'pglite', db: raw.db }
-      : { kind: 'postgres', url: raw.url };
+    const known = this.known(machine);
+    return parseDbUrl(known.rawDatabaseUrl).kind === 'pglite'
+      ? { kind: 'pglite', db: this.raws.rawDb(known) }
+      : { kind: 'postgres', url: known.rawDatabaseUrl };
+  }
+
+  private known(machine: Pick<Machine, 'id'>): Machine {
+    const known = this.machines.get(machine.id);
+    if (!known) throw new Error(`no raw database opened for machine '${machine.id}'`);
+    return known;
   }
 
   /**
@@ -83,8 +87,10 @@ export class DemoDatabases {
    * one session, so the session default holds for every later transaction.
    */
   async lockRawDatabases(): Promise<void> {
-    for (const { url, db } of this.raws.values()) {
-      if (parseDbUrl(url).kind === 'pglite') await sql`set default_transaction_read_only = on`.execute(db);
+    for (const machine of this.machines.values()) {
+      if (parseDbUrl(machine.rawDatabaseUrl).kind === 'pglite') {
+        await sql`set default_transaction_read_only = on`.execute(this.raws.rawDb(machine));
+      }
     }
   }
 
@@ -92,8 +98,7 @@ export class DemoDatabases {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    const all = [this.agg, ...[...this.raws.values()].map((r) => r.db)];
-    const results = await Promise.allSettled(all.map((db) => db.destroy()));
+    const results = await Promise.allSettled([this.agg.destroy(), this.raws.destroyAll()]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw new Error('could not close every demo database', { cause: failed.reason });
   }

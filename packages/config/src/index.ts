@@ -17,3 +17,10 @@ export {
   resolveMachines,
 } from './machines.ts';
 export * from './profiles.ts';
+export {
+  loadQueueAppConfigOrExit,
+  loadQueueConfig,
+  type QueueConfig,
+  type QueueEnv,
+  queueEnvSchema,
+} from './queue-env.ts';

@@ -10,6 +10,11 @@ export interface CreateDbOptions {
   /** Pool size for PostgreSQL (PGlite has exactly one connection). */
   max?: number;
   applicationName?: string;
+  /**
+   * Errors of idle or checked-out connections (server restart, network cut, terminated backend). They
+   * never crash the process; pass a handler to log them (the failing query rejects on its own).
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 // PostgreSQL types we read as plain JS values. bigint (epoch ms, counts) fits a double far beyond
@@ -88,8 +93,9 @@ export function openDb<DB>(
     // process: pg emits 'error' on the pool for idle clients and on the client itself for one that
     // is checked out. The failing query (now or next) rejects and the caller retries; the pool
     // drops the broken client and connects afresh.
-    pool.on('error', () => {});
-    pool.on('connect', (client) => client.on('error', () => {}));
+    const onError = options.onConnectionError ?? (() => {});
+    pool.on('error', (error) => onError(error));
+    pool.on('connect', (client) => client.on('error', (error) => onError(error)));
     return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), pool };
   }
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });

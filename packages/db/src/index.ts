@@ -8,5 +8,6 @@ export {
   logTableOf,
   type StringDatatype,
 } from './raw-datatypes.ts';
+export { type PoolStats, RawPools, type RawPoolsOptions } from './raw-pools.ts';
 export { createRawSchema, rawSchemaSql } from './raw-schema.ts';
 export * from './types.ts';

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDb } from './create-db.ts';
 import { migrateToLatest } from './migrate.ts';
+import { migrations } from './migrations/index.ts';
 import type { AggDatabase } from './types.ts';
 
 async function exerciseSchema(db: ReturnType<typeof createDb<AggDatabase>>) {
@@ -28,6 +29,7 @@ describe('migrations', () => {
     expect((await migrateToLatest(db)).applied).toEqual([
       '2026-11-27-create-aggregates',
       '2026-11-27-data-status-ledger',
+      '2026-12-03-ledger-raw-fingerprint',
     ]);
     expect((await migrateToLatest(db)).applied).toEqual([]);
     const row = await exerciseSchema(db);
@@ -50,7 +52,7 @@ describe('migrations', () => {
   it('run on PGlite with the same results', async () => {
     const db = createDb<AggDatabase>('pglite:memory');
     try {
-      expect((await migrateToLatest(db)).applied).toHaveLength(2);
+      expect((await migrateToLatest(db)).applied).toEqual(Object.keys(migrations));
       expect((await migrateToLatest(db)).applied).toEqual([]);
       const row = await exerciseSchema(db);
       expect(row).toMatchObject({

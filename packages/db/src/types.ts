@@ -86,6 +86,10 @@ export interface EtlRunsTable {
   attempts: Generated<number>;
   started_at: Instant;
   finished_at: Instant | null;
+  /** Raw rows in the day when the slice last succeeded (late-data fingerprint; null when not taken). */
+  raw_rows: number | null;
+  /** Epoch ms of the newest of those rows. */
+  raw_latest: number | null;
 }
 
 export interface DataStatusView {

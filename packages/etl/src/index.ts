@@ -8,8 +8,24 @@ export {
   type Progress,
   type ProgressSink,
 } from './cli/backfill.ts';
-export { dataSpan } from './data-span.ts';
+export { type DataSpan, dataSpan } from './data-span.ts';
 export { type DayWindow, daysBetween, dayWindow, InvalidDayError, localDay, parseDay } from './day-window.ts';
+export {
+  type CellStatus,
+  cellStatusesWorstFirst,
+  classifyRun,
+  type DuePolicy,
+  type DueReason,
+  type DueSlice,
+  defaultStaleRules,
+  dueSlices,
+  type LedgerRun,
+  type MachineDays,
+  machineDays,
+  type StaleRules,
+  sortNewestFirst,
+  worstStatus,
+} from './due-slices.ts';
 export { describeError, EtlRunError, PermanentEtlError } from './errors.ts';
 export {
   type EtlDefinition,
@@ -20,6 +36,12 @@ export {
   isEtlId,
 } from './etl.ts';
 export { computeHorizon } from './horizon.ts';
+export {
+  defaultLateDataLookbackDays,
+  lateWindowStart,
+  type RawFingerprint,
+  rawFingerprints,
+} from './raw-fingerprint.ts';
 export { getEtl, registry } from './registry.ts';
 export { resolveRoles } from './roles.ts';
 export {

@@ -1,5 +1,6 @@
 import type { AggDatabase } from '@mm/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import type { RawFingerprint } from './raw-fingerprint.ts';
 
 type Db = Kysely<AggDatabase> | Transaction<AggDatabase>;
 
@@ -29,14 +30,21 @@ export interface SliceOutcome {
   warnings: string[];
 }
 
-export async function markSucceeded(db: Db, key: SliceKey, outcome: SliceOutcome): Promise<void> {
+/** Records a successful run, with the fingerprint of the raw rows it saw (`null`: none taken). */
+export async function markSucceeded(
+  db: Db,
+  key: SliceKey,
+  outcome: SliceOutcome,
+  fingerprint: RawFingerprint | null,
+): Promise<void> {
   await sql`
     update etl_runs set
       status = 'succeeded', finished_at = now(), error = null,
       complete = ${outcome.complete},
       horizon = ${outcome.horizon === null ? null : new Date(outcome.horizon).toISOString()}::timestamptz,
       rows_read = ${outcome.rowsRead}, invalid_skipped = ${outcome.invalidSkipped},
-      rows_written = ${outcome.rowsWritten}, warnings = ${JSON.stringify(outcome.warnings)}::jsonb
+      rows_written = ${outcome.rowsWritten}, warnings = ${JSON.stringify(outcome.warnings)}::jsonb,
+      raw_rows = ${fingerprint?.rows ?? null}::bigint, raw_latest = ${fingerprint?.latest ?? null}::bigint
     where machine_id = ${key.machineId} and etl = ${key.etl} and day = ${key.day}::date`.execute(db);
 }
 

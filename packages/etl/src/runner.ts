@@ -7,6 +7,12 @@ import { describeError, EtlRunError, PermanentEtlError } from './errors.ts';
 import type { EtlDefinition, EtlId, ExtractContext, ExtractResult } from './etl.ts';
 import { computeHorizon } from './horizon.ts';
 import { markFailed, markRunning, markSucceeded, type SliceKey, type SliceOutcome } from './ledger.ts';
+import {
+  defaultLateDataLookbackDays,
+  lateWindowStart,
+  type RawFingerprint,
+  rawFingerprints,
+} from './raw-fingerprint.ts';
 import { getEtl } from './registry.ts';
 import { resolveRoles } from './roles.ts';
 import { SignalCatalog } from './signal-catalog.ts';
@@ -21,6 +27,13 @@ export interface RunEtlInput {
   /** Machine-local date `YYYY-MM-DD`. */
   day: string;
   logger?: Logger;
+  /**
+   * Completed days this close to the horizon get a fingerprint of their raw rows in the ledger, for
+   * late-data detection (`LATE_DATA_LOOKBACK_DAYS`; default {@link defaultLateDataLookbackDays}).
+   */
+  lateDataLookbackDays?: number;
+  /** Aborting stops between slices: slices not yet started fail as interrupted (and are retried). */
+  signal?: AbortSignal;
 }
 
 /** What the ledger recorded for the slice (`complete`: the horizon reached the day's end, so the slice is final until raw data changes), with the slice's identity and duration. */
@@ -99,8 +112,9 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
         cause: error,
       },
     );
-    baseLogger.debug(
-      { etl: etl.id, durationMs: Math.round(performance.now() - started), err: failure },
+    // The cause on one line, no stack: log lines are read by operators.
+    baseLogger.error(
+      { etl: etl.id, durationMs: Math.round(performance.now() - started), error: failure.message },
       'slice failed',
     );
     runs.push({ etl: etl.id, ok: false, error: failure });
@@ -118,12 +132,22 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
         const roles = resolveRoles(machine, catalog);
         const horizon = await computeHorizon(raw, roles, catalog);
         const until = horizon === null ? window.start : Math.min(window.end, horizon);
+        const lookback = input.lateDataLookbackDays ?? defaultLateDataLookbackDays;
+        // Only days the scheduler will check for late rows pay for the count.
+        const fingerprint: RawFingerprint | null =
+          horizon !== null && window.day >= lateWindowStart(horizon, machine.timezone, lookback)
+            ? ((await rawFingerprints(raw, catalog, [window])).get(window.day) ?? null)
+            : null;
         for (const etl of etls) {
           const sliceStarted = performance.now();
+          if (input.signal?.aborted) {
+            await fail(etl, new Error('interrupted before it started (shutting down)'), sliceStarted);
+            continue;
+          }
           const logger = baseLogger.child({ etl: etl.id });
           const context: ExtractContext = { raw, machine, window, horizon, until, roles, catalog, logger };
           try {
-            const outcome = await extractAndReplace(aggDb, etl, keyOf(etl), context);
+            const outcome = await extractAndReplace(aggDb, etl, keyOf(etl), context, fingerprint);
             const durationMs = Math.round(performance.now() - sliceStarted);
             for (const warning of outcome.warnings) logger.warn(warning);
             logger.debug({ ...outcome, durationMs }, 'slice replaced');
@@ -155,6 +179,7 @@ async function extractAndReplace(
   etl: EtlDefinition,
   key: SliceKey,
   context: ExtractContext,
+  fingerprint: RawFingerprint | null,
 ): Promise<SliceOutcome> {
   const { raw, horizon, window, roles, machine } = context;
   return aggDb.transaction().execute(async (trx) => {
@@ -184,7 +209,7 @@ async function extractAndReplace(
       rowsWritten,
       warnings: [...roles.warnings, ...(extracted.warnings ?? [])],
     };
-    await markSucceeded(trx, key, outcome);
+    await markSucceeded(trx, key, outcome, fingerprint);
     return outcome;
   });
 }

@@ -1,15 +1,15 @@
 import type { Machine } from '@mm/config';
-import { formatAware } from '../time/format.ts';
-import { eachDay } from '../time/local-date.ts';
 import {
   type CellStatus,
   cellStatusesWorstFirst,
   classifyRun,
   type LedgerRun,
   type StaleRules,
-  shortError,
   worstStatus,
-} from './classify.ts';
+} from '@mm/etl';
+import { formatAware } from '../time/format.ts';
+import { eachDay } from '../time/local-date.ts';
+import { shortError } from './short-error.ts';
 
 /** A row of `etl_runs` as the grid reads it. */
 export interface LedgerRow extends LedgerRun {

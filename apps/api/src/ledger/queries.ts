@@ -1,7 +1,6 @@
 import type { AggDatabase } from '@mm/db';
-import { etlIds } from '@mm/etl';
+import { classifyRun, etlIds, type StaleRules } from '@mm/etl';
 import { type Kysely, sql } from 'kysely';
-import { classifyRun, type StaleRules } from './classify.ts';
 import type { Freshness, LedgerRow } from './grid.ts';
 
 /**

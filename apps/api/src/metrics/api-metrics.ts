@@ -1,9 +1,9 @@
 import type { Logger } from '@mm/config';
 import type { AggDatabase } from '@mm/db';
+import type { StaleRules } from '@mm/etl';
 import type { Kysely } from 'kysely';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolUsage } from '../deps.ts';
-import type { StaleRules } from '../ledger/classify.ts';
 import { troubledDays } from '../ledger/queries.ts';
 
 export interface ApiMetrics {

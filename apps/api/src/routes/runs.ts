@@ -1,8 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { etlIds, isEtlId } from '@mm/etl';
+import { cellStatusesWorstFirst, defaultStaleRules, etlIds, isEtlId } from '@mm/etl';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
-import { cellStatusesWorstFirst, defaultStaleRules } from '../ledger/classify.ts';
 import { buildGrid } from '../ledger/grid.ts';
 import { ledgerFreshness, ledgerRows } from '../ledger/queries.ts';
 import { resolveMachine } from '../machines.ts';

@@ -1,12 +1,9 @@
 import type { Logger, Machine } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import type { Kysely } from 'kysely';
-import { dataSpan } from '../data-span.ts';
-import { daysBetween, localDay } from '../day-window.ts';
+import { machineDays } from '../due-slices.ts';
 import { describeError } from '../errors.ts';
-import { resolveRoles } from '../roles.ts';
 import { type RunEtlsInput, runEtls, type SliceRun } from '../runner.ts';
-import { SignalCatalog } from '../signal-catalog.ts';
 
 /** What to run: the ETLs, for every day of the range (or of each machine's data), on each machine. */
 export interface BackfillRequest {
@@ -123,7 +120,7 @@ export async function backfill(request: BackfillRequest, deps: BackfillDeps): Pr
   const plans: MachinePlan[] = [];
   for (const machine of request.machines) {
     try {
-      plans.push({ machineId: machine.id, ...(await planDays(machine, request, deps)) });
+      plans.push({ machineId: machine.id, ...(await machineDays(machine, deps.rawDb(machine), request)) });
     } catch (error) {
       const message = shortError(error);
       failures.push({ machineId: machine.id, etl: null, day: null, error: message });
@@ -223,21 +220,6 @@ export async function backfill(request: BackfillRequest, deps: BackfillDeps): Pr
     failures: failures.sort(compareFailures),
     warnings: [...warnings].map(([message, slices]) => ({ message, slices })),
     interrupted: doneDays < units.length,
-  };
-}
-
-async function planDays(
-  machine: Machine,
-  request: BackfillRequest,
-  deps: BackfillDeps,
-): Promise<Omit<MachinePlan, 'machineId'>> {
-  if (request.from !== null) return { days: daysBetween(request.from, request.to ?? request.from) };
-  const raw = deps.rawDb(machine);
-  const catalog = await SignalCatalog.load(raw);
-  const span = await dataSpan(raw, resolveRoles(machine, catalog), catalog);
-  if (span === null) return { days: [], note: 'no raw data on any mapped variable' };
-  return {
-    days: daysBetween(localDay(span.first, machine.timezone), localDay(span.last, machine.timezone)),
   };
 }
 

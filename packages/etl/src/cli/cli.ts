@@ -9,7 +9,7 @@ import {
   type Machine,
   redactUrl,
 } from '@mm/config';
-import { type AggDatabase, createDb, type RawDatabase } from '@mm/db';
+import { type AggDatabase, createDb, RawPools } from '@mm/db';
 import { type Kysely, sql } from 'kysely';
 import { etlIds } from '../etl.ts';
 import { registry } from '../registry.ts';
@@ -82,19 +82,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   });
   const pool = args.concurrency + 1;
   const aggDb = createDb<AggDatabase>(config.aggDatabaseUrl, { max: pool, applicationName: 'etl-cli' });
-  const raws = new Map<string, Kysely<RawDatabase>>();
-  const rawDb = (machine: Machine) => {
-    let db = raws.get(machine.id);
-    if (!db) {
-      db = createDb<RawDatabase>(machine.rawDatabaseUrl, {
-        readOnly: true,
-        max: pool,
-        applicationName: 'etl-cli',
-      });
-      raws.set(machine.id, db);
-    }
-    return db;
-  };
+  const raws = new RawPools({
+    applicationName: 'etl-cli',
+    max: pool,
+    onConnectionError: (err, machine) => logger.warn({ err, machine }, 'raw database connection error'),
+  });
+  const rawDb = (machine: Machine) => raws.rawDb(machine);
 
   try {
     const problem = await checkAggDatabase(aggDb, config.aggDatabaseUrl);
@@ -112,7 +105,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (summary.failures.length > 0) return EXIT_FAILED;
     return summary.interrupted ? EXIT_INTERRUPTED : EXIT_OK;
   } finally {
-    await Promise.allSettled([aggDb.destroy(), ...[...raws.values()].map((db) => db.destroy())]);
+    await Promise.allSettled([aggDb.destroy(), raws.destroyAll()]);
   }
 }
 

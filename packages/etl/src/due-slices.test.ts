@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRun, defaultStaleRules, type LedgerRun, shortError, worstStatus } from './classify.ts';
+import { classifyRun, defaultStaleRules, type LedgerRun, worstStatus } from './due-slices.ts';
 
 const now = new Date('2024-11-05T12:00:00Z');
 const ago = (minutes: number) => new Date(now.getTime() - minutes * 60_000);
@@ -46,15 +46,5 @@ describe('worstStatus', () => {
     expect(worstStatus(['missing', 'stale'])).toBe('stale');
     expect(worstStatus(['stale', 'failed', 'complete'])).toBe('failed');
     expect(worstStatus([])).toBe('complete');
-  });
-});
-
-describe('shortError', () => {
-  it('keeps the first line, at most 200 characters, never the stack', () => {
-    expect(shortError(null)).toBeNull();
-    expect(shortError('boom\n    at run (etl.ts:1:1)\n    at next')).toBe('boom');
-    const long = shortError('x'.repeat(500));
-    expect(long).toHaveLength(200);
-    expect(long?.endsWith('…')).toBe(true);
   });
 });

@@ -1,0 +1,59 @@
+import { etlIds } from '@mm/etl';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** How a job attempt ended. */
+export type JobOutcome = 'completed' | 'retrying' | 'failed' | 'deferred';
+
+export interface WorkerMetrics {
+  registry: Registry;
+  /** A job began running (it holds a machine slot). */
+  jobStarted(etl: string): void;
+  /** A running job ended. */
+  jobEnded(etl: string, outcome: Exclude<JobOutcome, 'deferred'>, seconds: number): void;
+  /** A job went back to the queue without running (no free slot on its machine). */
+  jobDeferred(etl: string): void;
+}
+
+/**
+ * The worker's Prometheus metrics, in a registry of its own: job durations and outcomes by ETL
+ * (`completed`; `retrying`: an attempt failed and BullMQ will retry it; `failed`: no attempt left or
+ * unrecoverable; `deferred`: its machine had no free slot, so it went back to the queue), and jobs
+ * running now by ETL.
+ *
+ * @example
+ * const metrics = createWorkerMetrics({ processMetrics: true });
+ */
+export function createWorkerMetrics(options: { processMetrics?: boolean } = {}): WorkerMetrics {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'mm_worker_' });
+  const duration = new Histogram({
+    name: 'mm_worker_job_duration_seconds',
+    help: 'ETL job duration by ETL and outcome',
+    labelNames: ['etl', 'outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [registry],
+  });
+  const outcomes = new Counter({
+    name: 'mm_worker_jobs_total',
+    help: 'ETL job attempts by ETL and outcome',
+    labelNames: ['etl', 'outcome'] as const,
+    registers: [registry],
+  });
+  const active = new Gauge({
+    name: 'mm_worker_active_jobs',
+    help: 'ETL jobs running in this worker now, by ETL',
+    labelNames: ['etl'] as const,
+    registers: [registry],
+  });
+  for (const etl of etlIds) active.set({ etl }, 0);
+  return {
+    registry,
+    jobStarted: (etl) => active.inc({ etl }),
+    jobEnded(etl, outcome, seconds) {
+      active.dec({ etl });
+      outcomes.inc({ etl, outcome });
+      duration.observe({ etl, outcome }, seconds);
+    },
+    jobDeferred: (etl) => outcomes.inc({ etl, outcome: 'deferred' }),
+  };
+}

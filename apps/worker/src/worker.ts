@@ -1,0 +1,131 @@
+import type { Logger, Machine } from '@mm/config';
+import type { AggDatabase, RawDatabase } from '@mm/db';
+import { describeError, PermanentEtlError, runEtls } from '@mm/etl';
+import { parseSliceJob, type SliceJob } from '@mm/queue';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { Kysely } from 'kysely';
+import type { JobGate } from './job-gate.ts';
+import type { MachineSlots } from './machine-slots.ts';
+import type { WorkerMetrics } from './worker-metrics.ts';
+
+export interface SliceProcessorDeps {
+  aggDb: Kysely<AggDatabase>;
+  rawDb(machine: Machine): Kysely<RawDatabase>;
+  machines: ReadonlyMap<string, Machine>;
+  gate: JobGate;
+  slots: MachineSlots;
+  metrics: WorkerMetrics;
+  logger: Logger;
+  lateDataLookbackDays: number;
+  /** How long a job whose machine has no free slot waits in the queue before it is tried again. */
+  slotRetryDelayMs: number;
+  /** Aborted when the drain deadline passes: the runner stops between slices. */
+  signal: AbortSignal;
+}
+
+/** What a completed job returns (kept in Redis with the job, shown in Bull Board). */
+export interface SliceJobResult {
+  complete: boolean;
+  rowsRead: number;
+  rowsWritten: number;
+  durationMs: number;
+}
+
+/**
+ * The processor of every ETL queue: validate the payload, find the machine, take a place in this
+ * process and a slot on the machine's raw database, run the slice with the runner, give both back.
+ * Control flow is by error class: `UnrecoverableError` (bad payload, unknown machine, a
+ * `PermanentEtlError`) fails the job at once; `DelayedError` puts it back without using an attempt
+ * (no free slot, or the worker is draining); anything else is retried with backoff.
+ *
+ * @example
+ * new Worker('energy', createSliceProcessor(deps), { connection, prefix });
+ */
+export function createSliceProcessor(deps: SliceProcessorDeps) {
+  return async (job: Job<SliceJob>, token?: string): Promise<SliceJobResult> => {
+    let slice: SliceJob;
+    try {
+      slice = parseSliceJob(job.data);
+    } catch (error) {
+      deps.logger.error({ jobId: job.id, error: describeError(error) }, 'invalid job payload');
+      throw new UnrecoverableError(describeError(error));
+    }
+    const logger = deps.logger.child({
+      jobId: job.id,
+      machine: slice.machine,
+      etl: slice.etl,
+      day: slice.day,
+    });
+    const machine = deps.machines.get(slice.machine);
+    if (!machine) {
+      const reason = `unknown machine '${slice.machine}': not in this worker's machines file`;
+      logger.error(reason);
+      throw new UnrecoverableError(reason);
+    }
+
+    const backLater = async (delayMs: number): Promise<never> => {
+      await job.moveToDelayed(Date.now() + delayMs, token);
+      throw new DelayedError();
+    };
+    if (!(await deps.gate.enter())) return backLater(0);
+    let slot: Awaited<ReturnType<MachineSlots['tryAcquire']>>;
+    try {
+      slot = await deps.slots.tryAcquire(machine.id);
+    } catch (error) {
+      deps.gate.leave();
+      throw error;
+    }
+    if (!slot) {
+      deps.gate.leave();
+      deps.metrics.jobDeferred(slice.etl);
+      logger.debug('no free slot on the machine: back to the queue');
+      // Jitter, so deferred jobs of one machine do not all come back at the same instant.
+      return backLater(deps.slotRetryDelayMs * (0.5 + Math.random()));
+    }
+
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    deps.metrics.jobStarted(slice.etl);
+    try {
+      const [run] = await runEtls({
+        aggDb: deps.aggDb,
+        rawDb: deps.rawDb(machine),
+        machine,
+        etls: [slice.etl],
+        day: slice.day,
+        logger,
+        lateDataLookbackDays: deps.lateDataLookbackDays,
+        signal: deps.signal,
+      });
+      if (!run) throw new Error('the runner returned no slice');
+      // The runner has logged the failure (at error, with its cause) and recorded it in the ledger.
+      if (!run.ok) throw run.error;
+      const { result } = run;
+      deps.metrics.jobEnded(slice.etl, 'completed', seconds());
+      logger.info(
+        { complete: result.complete, rowsRead: result.rowsRead, durationMs: result.durationMs },
+        'slice done',
+      );
+      return {
+        complete: result.complete,
+        rowsRead: result.rowsRead,
+        rowsWritten: result.rowsWritten,
+        durationMs: result.durationMs,
+      };
+    } catch (error) {
+      const permanent =
+        error instanceof PermanentEtlError ||
+        (error as Error | undefined)?.cause instanceof PermanentEtlError;
+      const lastAttempt = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      deps.metrics.jobEnded(slice.etl, lastAttempt ? 'failed' : 'retrying', seconds());
+      if (permanent) {
+        logger.error({ error: describeError(error) }, 'slice can never succeed: failed without retry');
+        throw new UnrecoverableError(describeError(error));
+      }
+      throw error;
+    } finally {
+      await slot.release();
+      deps.gate.leave();
+    }
+  };
+}

@@ -1,0 +1,14 @@
+export { type EnqueueOptions, type EnqueueOutcome, type EnqueueResult, enqueue } from './enqueue.ts';
+export { createEtlQueues, type EtlQueues, type EtlQueuesOptions } from './etl-queues.ts';
+export { assertNoEviction, RedisEvictionPolicyError, readEvictionPolicy } from './eviction-policy.ts';
+export { defaultSliceJobPolicy, type SliceJobPolicy, sliceJobOptions } from './job-options.ts';
+export { defaultQueuePrefix, etlQueueName, etlQueueNames, planQueueName } from './queue-names.ts';
+export { createRedis, type RedisRole, redisReady } from './redis-connection.ts';
+export {
+  InvalidSliceJobError,
+  parseSliceJob,
+  parseSliceJobId,
+  type SliceJob,
+  sliceJobId,
+  sliceJobSchema,
+} from './slice-job.ts';

@@ -1,0 +1,36 @@
+import type { DefaultJobOptions } from 'bullmq';
+
+/** How ETL jobs retry and how long finished ones stay in Redis. */
+export interface SliceJobPolicy {
+  /** Tries per job, the first included (`JOB_ATTEMPTS`). */
+  attempts: number;
+  /** First retry delay; doubles with every further attempt. */
+  backoffDelayMs: number;
+  /** Completed jobs are removed this long after they finish: Redis holds work, not history (the ledger does). */
+  keepCompletedSeconds: number;
+  /** Failed jobs stay this long, so operators can read and retry them in Bull Board. */
+  keepFailedSeconds: number;
+}
+
+export const defaultSliceJobPolicy: SliceJobPolicy = {
+  attempts: 5,
+  backoffDelayMs: 10_000,
+  keepCompletedSeconds: 24 * 3600,
+  keepFailedSeconds: 14 * 24 * 3600,
+};
+
+/**
+ * The options every ETL job is added with (the queues' `defaultJobOptions`): exponential backoff,
+ * completed jobs removed after a while, failed ones kept for operators.
+ *
+ * @example
+ * new Queue('energy', { connection, prefix, defaultJobOptions: sliceJobOptions(defaultSliceJobPolicy) });
+ */
+export function sliceJobOptions(policy: SliceJobPolicy): DefaultJobOptions {
+  return {
+    attempts: policy.attempts,
+    backoff: { type: 'exponential', delay: policy.backoffDelayMs },
+    removeOnComplete: { age: policy.keepCompletedSeconds },
+    removeOnFail: { age: policy.keepFailedSeconds },
+  };
+}
