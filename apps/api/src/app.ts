@@ -9,7 +9,7 @@ import { cors } from './middleware/cors/index.ts';
 import { httpMetrics } from './middleware/http-metrics/index.ts';
 import { requestContext } from './middleware/request-context/index.ts';
 import { renderDocsPage } from './openapi/docs-page.ts';
-import { adminRoutes } from './routes/admin.ts';
+import { adminPrefix, adminRoutes } from './routes/admin.ts';
 import { alertsRoutes } from './routes/alerts.ts';
 import { dataStatusRoutes } from './routes/data-status.ts';
 import { energyRoutes } from './routes/energy.ts';
@@ -25,8 +25,8 @@ import { validationHook } from './validation/hook.ts';
 
 /**
  * The HTTP API: API.md's v1 endpoints, the `/api/v2` range, machine and run-ledger endpoints,
- * `/openapi.json`, `/docs`, `/metrics`, and the reserved `/admin` prefix. Opens nothing itself:
- * databases, logger and pools come in `deps`.
+ * `/openapi.json`, `/docs`, `/metrics`, and the admin surface under `/admin` (Bull Board,
+ * re-queueing). Opens nothing itself: databases, queues, logger and pools come in `deps`.
  *
  * @example
  * const app = createApp({ config, aggDb, rawDbFor, logger });
@@ -34,13 +34,15 @@ import { validationHook } from './validation/hook.ts';
  */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const version = deps.version ?? '0.0.0';
+  const now = deps.now ?? (() => new Date());
   const metrics = createApiMetrics({
     aggDb: deps.aggDb,
     machineIds: deps.config.machines.map((m) => m.id),
     pools: deps.pools ?? {},
     logger: deps.logger,
-    now: deps.now ?? (() => new Date()),
+    now,
     rules: deps.staleRules ?? defaultStaleRules,
+    queues: deps.queues ?? null,
     processMetrics: deps.processMetrics ?? false,
   });
 
@@ -64,7 +66,18 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   ]) {
     app.route('/', routes(deps));
   }
-  app.route('/admin', adminRoutes(deps.config.admin));
+  app.openAPIRegistry.registerComponent('securitySchemes', 'adminBasic', { type: 'http', scheme: 'basic' });
+  app.route(
+    adminPrefix,
+    adminRoutes({
+      config: deps.config,
+      admin: deps.config.admin,
+      queues: deps.queues ?? null,
+      logger: deps.logger,
+      now,
+      throttle: deps.adminThrottle,
+    }),
+  );
 
   let openApiDocument: ReturnType<typeof app.getOpenAPIDocument> | undefined;
   let docsPage: string | undefined;
@@ -100,7 +113,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     const logger = c.get('logger') ?? deps.logger;
     if (error instanceof ApiError) return c.json({ detail: error.message }, error.status);
     if (error instanceof RequestValidationError) return c.json({ detail: error.detail }, 422);
-    if (error instanceof HTTPException) return error.getResponse();
+    if (error instanceof HTTPException) {
+      // Hono's own (e.g. a malformed JSON body): JSON like every other error, unless it built a response.
+      if (error.res) return error.getResponse();
+      return c.json({ detail: error.message || 'Bad Request' }, error.status);
+    }
     if (error instanceof DependencyUnavailableError) {
       logger.error({ err: error }, 'dependency unavailable');
       return c.json({ detail: `Service unavailable: ${error.dependency} is unreachable` }, 503);

@@ -2,6 +2,8 @@ import type { Config, Logger, Machine } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import type { StaleRules } from '@mm/etl';
 import type { Kysely } from 'kysely';
+import type { LoginThrottleOptions } from './middleware/admin-auth/index.ts';
+import type { ApiQueues } from './queues/api-queues.ts';
 
 /** What a connection pool reports (a `pg.Pool` has exactly these). */
 export interface PoolUsage {
@@ -10,7 +12,7 @@ export interface PoolUsage {
   readonly waitingCount: number;
 }
 
-/** Something that answers a liveness ping (an ioredis client does; see `redisPinger`). */
+/** Something that answers a liveness ping (an ioredis client, or `ApiQueues`). */
 export interface Pingable {
   ping(): Promise<unknown>;
 }
@@ -27,6 +29,11 @@ export interface AppDeps {
   pools?: Record<string, PoolUsage>;
   /** Redis, when the API is configured to use it: then `/api/status` checks it too. */
   redis?: Pingable | null;
+  /**
+   * The ETL queues (Bull Board, `POST /admin/requeue`, queue gauges in `/metrics`); `null` when the
+   * API runs without Redis.
+   */
+  queues?: ApiQueues | null;
   /** Reported by `/api/status` and the OpenAPI document. */
   version?: string;
   /** The clock of the run-ledger freshness rules (tests pin it). */
@@ -35,6 +42,8 @@ export interface AppDeps {
   staleRules?: StaleRules;
   /** How long `/api/status` waits for each dependency before calling it down. */
   checkTimeoutMs?: number;
+  /** Failed admin logins per client address before a 429 (defaults: 5 in 15 minutes). */
+  adminThrottle?: LoginThrottleOptions;
   /** Add Node's process metrics (CPU, memory, event loop) to `/metrics`; `main.ts` turns it on. */
   processMetrics?: boolean;
 }

@@ -1,4 +1,4 @@
 export { createApp } from './app.ts';
 export type { AppEnv } from './app-env.ts';
 export type { AppDeps, Pingable, PoolUsage } from './deps.ts';
-export { redisPinger } from './health/redis-ping.ts';
+export { type ApiQueues, type OpenApiQueuesOptions, openApiQueues } from './queues/api-queues.ts';

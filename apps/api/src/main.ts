@@ -1,16 +1,17 @@
 import { type ServerType, serve } from '@hono/node-server';
-import { createLogger, loadConfigOrExit } from '@mm/config';
+import { createLogger, loadQueueAppConfigOrExit } from '@mm/config';
 import { type AggDatabase, openDb, RawPools } from '@mm/db';
 import packageJson from '../package.json' with { type: 'json' };
 import { createApp } from './app.ts';
 import type { PoolUsage } from './deps.ts';
-import { redisPinger } from './health/redis-ping.ts';
+import { openApiQueues } from './queues/api-queues.ts';
 
 // The API process: read the environment, open the pools, serve, and close everything on SIGTERM or
 // SIGINT after in-flight requests finish. Migrations are a deploy step (`pnpm db:migrate`), not ours.
 
 // Bad configuration: one message listing every problem, exit 78 (EX_CONFIG), no stack trace.
-const config = loadConfigOrExit(process.env, { app: 'api' });
+// The queue settings too: re-queued jobs get the same attempts and retention as the scheduler's.
+const { config, queue } = loadQueueAppConfigOrExit(process.env, { app: 'api' });
 
 const logger = createLogger({ app: 'api', level: config.logLevel });
 const pools: Record<string, PoolUsage> = {};
@@ -27,8 +28,22 @@ const raw = new RawPools({
     if (pool) pools[`raw:${machine}`] = pool;
   },
 });
-// Redis is checked by /api/status only when the API is configured with it (REDIS_URL set for it).
-const redis = process.env.REDIS_URL?.trim() ? redisPinger(config.redisUrl) : null;
+// The API uses Redis (Bull Board, re-queueing, queue metrics, the Redis check of /api/status) only
+// when REDIS_URL is set for it: an API serving an aggregation database needs no Redis.
+const queues = process.env.REDIS_URL?.trim()
+  ? openApiQueues({
+      redisUrl: config.redisUrl,
+      prefix: queue.prefix,
+      policy: {
+        attempts: queue.jobAttempts,
+        backoffDelayMs: queue.jobBackoffMs,
+        keepCompletedSeconds: queue.keepCompletedSeconds,
+        keepFailedSeconds: queue.keepFailedSeconds,
+      },
+      logger,
+    })
+  : null;
+if (!queues) logger.info('REDIS_URL is not set: Bull Board, re-queueing and queue metrics are off');
 
 const app = createApp({
   config,
@@ -36,7 +51,8 @@ const app = createApp({
   rawDbFor: (machine) => raw.rawDb(machine),
   logger,
   pools,
-  redis,
+  redis: queues,
+  queues,
   version: packageJson.version,
   processMetrics: true,
 });
@@ -68,7 +84,7 @@ async function shutdown(signal: string): Promise<void> {
   force.unref();
   await closed;
   clearTimeout(force);
-  await Promise.allSettled([agg.db.destroy(), raw.destroyAll()]);
+  await Promise.allSettled([agg.db.destroy(), raw.destroyAll(), queues?.close()]);
   logger.info('stopped');
   logger.flush();
   process.exit(0);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { adminPasswordProblems } from './admin-password.ts';
 import { databaseUrlSchema } from './machines.ts';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -40,7 +41,8 @@ export const envSchema = z
         ),
       ),
     ADMIN_USER: z.string().trim().min(1).optional(),
-    ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+    // Checked against the user name below (adminPasswordProblems), so in the refinement.
+    ADMIN_PASSWORD: z.string().optional(),
     LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
   })
   .superRefine(
@@ -52,6 +54,12 @@ export const envSchema = z
           message:
             'ADMIN_USER and ADMIN_PASSWORD are set together (or neither, which disables the admin surface)',
         });
+      }
+      if (typeof env.ADMIN_PASSWORD === 'string') {
+        const user = typeof env.ADMIN_USER === 'string' ? env.ADMIN_USER : undefined;
+        for (const message of adminPasswordProblems(user, env.ADMIN_PASSWORD)) {
+          ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message });
+        }
       }
     },
     // Also when another variable is invalid (zod skips refinements after such a problem by default),

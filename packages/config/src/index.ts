@@ -1,3 +1,4 @@
+export { adminPasswordMinLength, adminPasswordProblems } from './admin-password.ts';
 export { type Env, envSchema } from './env.ts';
 export { ConfigError, type ConfigProblem, problemsFromZod } from './errors.ts';
 export { type Config, loadConfig, parseMachinesText } from './load-config.ts';

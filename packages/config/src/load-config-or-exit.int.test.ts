@@ -34,4 +34,18 @@ describe('loadConfigOrExit in a process', () => {
       ].join('\n'),
     );
   });
+
+  it('refuses a guessable admin password with exit status 78, without printing it', () => {
+    const run = start({
+      ADMIN_USER: 'plant-ops',
+      ADMIN_PASSWORD: 'PlantOps-Password-1',
+      MACHINES_FILE: '/nonexistent/machines.json',
+    });
+    expect(run.status).toBe(78);
+    expect(run.stderr).toContain(
+      '  - ADMIN_PASSWORD: is a common password (common words with digits or symbols around them)',
+    );
+    expect(run.stderr).toContain('  - ADMIN_PASSWORD: contains ADMIN_USER');
+    expect(run.stderr).not.toContain('PlantOps-Password-1');
+  });
 });

@@ -136,6 +136,32 @@ describe('loadConfig: environment', () => {
     expect(error.message).not.toContain('hunter2');
   });
 
+  it('refuses a blank or guessable admin password, every problem listed, the password never echoed', () => {
+    for (const [password, messages] of [
+      ['              ', ['must not be blank']],
+      ['Password2024!', ['is a common password (common words with digits or symbols around them)']],
+      ['plant-ops-2024-q3', ['contains ADMIN_USER']],
+      ['1111111111111111', ['uses too few different characters']],
+      [
+        'PlantOps1',
+        [
+          'must be at least 12 characters',
+          'is a common password (common words with digits or symbols around them)',
+          'contains ADMIN_USER',
+        ],
+      ],
+    ] as const) {
+      const error = configError(() =>
+        loadConfig({ ADMIN_USER: 'plant-ops', ADMIN_PASSWORD: password, PORT: 'x' }, exampleFile),
+      );
+      expect(error.problems).toEqual([
+        { path: 'PORT', message: 'must be a port number' },
+        ...messages.map((message) => ({ path: 'ADMIN_PASSWORD', message })),
+      ]);
+      if (password.trim()) expect(error.message).not.toContain(password);
+    }
+  });
+
   it('names ADMIN_USER when only the password is set', () => {
     const error = configError(() => loadConfig({ ADMIN_PASSWORD: 'long enough password' }, exampleFile));
     expect(error.problems.map((p) => p.path)).toEqual(['ADMIN_USER']);

@@ -5,6 +5,8 @@ import type { Kysely } from 'kysely';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolUsage } from '../deps.ts';
 import { troubledDays } from '../ledger/queries.ts';
+import type { ApiQueues } from '../queues/api-queues.ts';
+import { registerQueueMetrics } from './queue-metrics.ts';
 
 export interface ApiMetrics {
   /** This app's own registry (never prom-client's global one, so apps and tests do not collide). */
@@ -14,8 +16,9 @@ export interface ApiMetrics {
 
 /**
  * The API's Prometheus metrics: request duration by route pattern and status, responses by status,
- * connection pool usage, and the run ledger's failed and stale days per machine (computed from the
- * aggregation database at each scrape; a scrape with the database down omits them).
+ * connection pool usage, the run ledger's failed and stale days per machine (computed from the
+ * aggregation database at each scrape; a scrape with the database down omits them), and, when the
+ * API uses Redis, the ETL queues' job counts and oldest waiting job.
  *
  * @example
  * const metrics = createApiMetrics({ aggDb, machineIds: ['press-07'], pools: { agg: pool }, logger, now, rules });
@@ -28,6 +31,8 @@ export function createApiMetrics(options: {
   now: () => Date;
   rules: StaleRules;
   processMetrics?: boolean;
+  /** The ETL queues, when the API uses Redis: their gauges are added (see `registerQueueMetrics`). */
+  queues?: ApiQueues | null;
 }): ApiMetrics {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'mm_api_' });
@@ -102,6 +107,11 @@ export function createApiMetrics(options: {
       }
     },
   });
+
+  if (options.queues) {
+    // Job ages are real time, not the ledger rules' clock (which tests pin to a past day).
+    registerQueueMetrics(registry, { queues: options.queues, now: Date.now });
+  }
 
   return {
     registry,

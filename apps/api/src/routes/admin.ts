@@ -1,19 +1,43 @@
-import type { Config } from '@mm/config';
-import { Hono } from 'hono';
-import { basicAuth } from 'hono/basic-auth';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Config, Logger } from '@mm/config';
 import type { AppEnv } from '../app-env.ts';
+import type { AppDeps } from '../deps.ts';
+import { adminAuth, createLoginThrottle, type LoginThrottleOptions } from '../middleware/admin-auth/index.ts';
+import type { ApiQueues } from '../queues/api-queues.ts';
+import { queueBoard } from '../queues/queue-board.ts';
+import { validationHook } from '../validation/hook.ts';
+import { requeueRoutes } from './admin-requeue.ts';
+
+export interface AdminRoutesOptions {
+  config: AppDeps['config'];
+  /** `null` (ADMIN_USER / ADMIN_PASSWORD unset) closes the whole prefix. */
+  admin: Config['admin'];
+  /** The ETL queues; `null` when the API runs without Redis (then only the auth is served). */
+  queues: ApiQueues | null;
+  logger: Logger;
+  now: () => Date;
+  /** Failed-login throttling per client address (defaults: 5 failures in 15 minutes). */
+  throttle?: LoginThrottleOptions;
+}
+
+/** Where the app mounts these routes; Bull Board needs it to build its links. */
+export const adminPrefix = '/admin';
 
 /**
- * The reserved `/admin` prefix. The operations surface (the Bull Board queue UI, re-queueing a range
- * of days) will live here, behind HTTP basic auth with `config.admin`'s credentials; without them
- * (ADMIN_USER / ADMIN_PASSWORD unset) the prefix is closed. Nothing is served under it yet.
+ * The operations surface under `/admin`, behind HTTP basic auth with `admin`'s credentials (failed
+ * logins logged and throttled per client address, see `adminAuth`): Bull Board at `/admin/queues`
+ * and `POST /admin/requeue`. Without credentials the prefix is closed (404) and a warning says so
+ * once; without Redis the queue routes say they need it.
  *
  * @example
- * app.route('/admin', adminRoutes(config.admin));
+ * app.route(adminPrefix, adminRoutes({ config, admin: config.admin, queues, logger, now }));
  */
-export function adminRoutes(admin: Config['admin']): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  if (!admin) {
+export function adminRoutes(options: AdminRoutesOptions): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  if (!options.admin) {
+    options.logger.warn(
+      'the admin surface (Bull Board, re-queueing) is disabled: set ADMIN_USER and ADMIN_PASSWORD to enable it',
+    );
     app.all('*', (c) =>
       c.json(
         { detail: 'The admin surface is disabled: set ADMIN_USER and ADMIN_PASSWORD to enable it' },
@@ -22,13 +46,25 @@ export function adminRoutes(admin: Config['admin']): Hono<AppEnv> {
     );
     return app;
   }
-  const auth = basicAuth({
-    username: admin.user,
-    password: admin.password,
+  const auth = adminAuth({
+    user: options.admin.user,
+    password: options.admin.password,
     realm: 'machine-monitoring admin',
+    throttle: createLoginThrottle(options.throttle),
   });
   app.use('/', auth);
   app.use('/*', auth);
-  app.all('*', (c) => c.json({ detail: 'Not Found: the admin operations are not built yet' }, 404));
+  const queues = options.queues;
+  if (queues) {
+    const basePath = `${adminPrefix}/queues`;
+    app.get('/queues/', (c) => c.redirect(basePath));
+    app.route('/queues', queueBoard({ queues, basePath, logger: options.logger }));
+    app.route('/', requeueRoutes({ config: options.config, queues, now: options.now }));
+  } else {
+    app.all('/queues/*', (c) => c.json({ detail: 'Bull Board needs Redis: set REDIS_URL' }, 404));
+    app.all('/queues', (c) => c.json({ detail: 'Bull Board needs Redis: set REDIS_URL' }, 404));
+    app.all('/requeue', (c) => c.json({ detail: 'Re-queueing needs Redis: set REDIS_URL' }, 404));
+  }
+  app.all('*', (c) => c.json({ detail: 'Not Found' }, 404));
   return app;
 }

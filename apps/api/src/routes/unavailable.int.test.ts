@@ -1,7 +1,6 @@
 import { type AggDatabase, createDb, type RawDatabase } from '@mm/db';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { redisPinger } from '../health/redis-ping.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../testing/harness.ts';
 
 // Unreachable dependencies are 503s naming what is down; an unexpected failure is a 500 that says
@@ -86,36 +85,6 @@ describe("with the machine's raw database down", () => {
       checks: { aggregation_db: 'ok', raw_db: 'down' },
     });
     expect((await app.request('/api/v1/data_status')).status).toBe(200);
-  });
-});
-
-describe('Redis, when the API is configured with it', () => {
-  it('is checked by /api/status: ok when it answers PONG', async () => {
-    const { app } = testApp({
-      aggDb: agg.db,
-      rawDb: raw.db,
-      rawUrl: raw.url,
-      deps: { redis: redisPinger(inject('redisUrl')) },
-    });
-    const res = await app.request('/api/status');
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ok', checks: { redis: 'ok' } });
-  });
-
-  it('makes /api/status a 503 when down, the databases still connected', async () => {
-    const { app } = testApp({
-      aggDb: agg.db,
-      rawDb: raw.db,
-      rawUrl: raw.url,
-      deps: { redis: redisPinger('redis://127.0.0.1:1') },
-    });
-    const res = await app.request('/api/status');
-    expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({
-      status: 'unavailable',
-      database: 'connected',
-      checks: { aggregation_db: 'ok', raw_db: 'ok', redis: 'down' },
-    });
   });
 });
 

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { type Config, createLogger, type Logger, machinesFileSchema, resolveMachines } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
+import { defaultSliceJobPolicy, type SliceJobPolicy } from '@mm/queue';
 import type { Kysely } from 'kysely';
 import { createApp } from '../app.ts';
 import type { AppDeps } from '../deps.ts';
+import { openApiQueues } from '../queues/api-queues.ts';
 
 /** Log lines captured from a logger, parsed. */
 export interface CapturedLogs {
@@ -93,4 +96,33 @@ export function testApp(options: {
     ...options.deps,
   });
   return { app, logs, config };
+}
+
+/**
+ * The API's ETL queues on the test run's Redis under a prefix of their own, and a `drop()` that
+ * removes every key of theirs (the Redis is shared with other test files and engineers).
+ *
+ * @example
+ * const queues = await testQueues(inject('redisUrl'));
+ * afterAll(() => queues.drop());
+ */
+export async function testQueues(
+  redisUrl: string,
+  options: { logger?: Logger; awaitConnection?: boolean; policy?: SliceJobPolicy } = {},
+) {
+  const logger = options.logger ?? captureLogs().logger;
+  const prefix = `mm_t_${randomUUID().slice(0, 8)}`;
+  const policy = options.policy ?? defaultSliceJobPolicy;
+  const queues = openApiQueues({ redisUrl, prefix, policy, logger });
+  // Connected before the test starts (unless the URL is meant to be unreachable).
+  if (options.awaitConnection !== false && !(await queues.untilReady(5000))) {
+    throw new Error(`Redis at ${redisUrl} did not answer`);
+  }
+  return Object.assign(queues, {
+    prefix,
+    async drop() {
+      if (queues.ready()) await Promise.all(queues.etl.all().map((q) => q.obliterate({ force: true })));
+      await queues.close();
+    },
+  });
 }

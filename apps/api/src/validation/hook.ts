@@ -56,8 +56,10 @@ export function validationDetail(
 export const validationHook: Hook<unknown, AppEnv, string, Response | undefined> = (result, c) => {
   if (result.success) return undefined;
   const context = c as Context<AppEnv>;
-  const detail = validationDetail(result.error, result.target, (name) => {
+  const detail = validationDetail(result.error, result.target === 'json' ? 'body' : result.target, (name) => {
     if (result.target === 'query') return context.req.queries(name)?.length ?? 0;
+    const data: unknown = (result as { data?: unknown }).data;
+    if (result.target === 'json') return typeof data === 'object' && data !== null && name in data ? 1 : 0;
     return 1;
   });
   return context.json({ detail }, 422);
