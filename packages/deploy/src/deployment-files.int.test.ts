@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadQueueConfig } from '@mm/config';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { durationSeconds, readComposeFile } from './compose-file.ts';
@@ -37,6 +38,12 @@ describe('docker-compose.yml', () => {
       expect(s.dependsOn.migrate, s.name).toBe('service_completed_successfully');
       expect(s.dependsOn.redis, s.name).toBe('service_healthy');
     }
+  });
+
+  it('gives a worker time to drain: stop_grace_period is its DRAIN_TIMEOUT_SECONDS plus a margin', () => {
+    const worker = compose.services.worker!;
+    const drainSeconds = loadQueueConfig(worker.environment).drainTimeoutMs / 1000;
+    expect(worker.stopGracePeriodSeconds).toBeGreaterThanOrEqual(drainSeconds + 15);
   });
 
   it('configures Redis for BullMQ: noeviction and append-only persistence', () => {
