@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { type AggDatabase, createDb, type RawDatabase } from '@mm/db';
 import { etlIds } from '@mm/etl';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -168,8 +169,18 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const r of running)
+  for (const r of running) {
     if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+  }
+  if (addresses) {
+    // Only this test's keys: the Redis is shared.
+    const redis = new Redis(addresses.REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+    for await (const keys of redis.scanStream({ match: `${addresses.QUEUE_PREFIX}:*`, count: 500 })) {
+      if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
+    }
+    await redis.quit();
+  }
   await agg?.destroy();
   await raw?.drop();
   if (aggName) {
