@@ -12,23 +12,23 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---- dependencies: only the lockfile, so this layer is reused until the lockfile changes
 FROM ${NODE_IMAGE} AS deps
-ENV CI=true PNPM_STORE_DIR=/pnpm/store
+ENV CI=true STORE_DIR=/pnpm/store
 RUN npm install --global --no-fund --no-audit pnpm@10.34.9
 WORKDIR /src
 COPY pnpm-lock.yaml pnpm-workspace.yaml ./
-RUN pnpm fetch --store-dir "$PNPM_STORE_DIR"
+RUN pnpm fetch --store-dir "$STORE_DIR"
 
 # ---- build: every package compiled to dist/, then a production tree beside it
 FROM deps AS build
 COPY . .
-RUN pnpm install --offline --frozen-lockfile --store-dir "$PNPM_STORE_DIR" && pnpm build
+RUN pnpm install --offline --frozen-lockfile --store-dir "$STORE_DIR" && pnpm build
 # /app holds what the runtime needs: manifests, compiled code, the raw schema SQL, the deploy files,
 # and production dependencies only. @mm/testing (testcontainers, vitest) is never run in production.
 RUN mkdir /app \
   && cp -a --parents package.json pnpm-lock.yaml pnpm-workspace.yaml \
     apps/*/package.json packages/*/package.json apps/*/dist packages/*/dist db deploy /app/ \
   && cd /app \
-  && pnpm install --offline --frozen-lockfile --prod --filter '!@mm/testing' --store-dir "$PNPM_STORE_DIR"
+  && pnpm install --offline --frozen-lockfile --prod --filter '!@mm/testing' --store-dir "$STORE_DIR"
 
 # ---- runtime
 FROM ${NODE_IMAGE} AS runtime
