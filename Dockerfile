@@ -4,7 +4,8 @@
 #   node apps/worker/dist/main.js               a worker
 #   node apps/scheduler/dist/main.js            the scheduler
 #   node packages/db/dist/cli.js migrate        migrate the aggregation database (one-shot)
-#   node packages/etl/dist/cli/main.js …        the ETL command line (`pnpm etl` for developers)
+#   node packages/etl/dist/cli/main.js …        the ETL command line (`pnpm etl run` for developers)
+#   node packages/queue/dist/cli/main.js …      queue a range for the workers (`pnpm etl enqueue`)
 #   node packages/raw/dist/cli/main.js …        raw-database tools (`pnpm raw`)
 # Paths are the repository's, so each command also runs from a checkout after `pnpm build`.
 

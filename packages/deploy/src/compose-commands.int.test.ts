@@ -279,6 +279,27 @@ describe('docker-compose.yml services run from a built checkout', () => {
     }
   });
 
+  it('the documented re-run (compiled enqueue in a worker container) re-runs a completed day', async () => {
+    const { rows } = await sql<{ day: string; finished: Date }>`
+      select day::text as day, finished_at as finished from etl_runs
+      where etl = 'energy' and status = 'succeeded' order by day limit 1`.execute(agg);
+    const { day, finished } = rows[0]!;
+    // docs/operations.md: docker compose run --rm --no-deps worker node packages/queue/dist/cli/main.js …
+    const worker = service('worker');
+    const machine = JSON.parse(readFileSync(addresses.MACHINES_FILE!, 'utf8')).machines[0].id as string;
+    const enqueue = spawnSync(
+      'node',
+      ['packages/queue/dist/cli/main.js', 'energy', day, '--machine', machine, '--wait'],
+      { cwd: root, env: await environmentOf(worker), encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(enqueue.status, `${enqueue.stdout}${enqueue.stderr}`).toBe(0);
+    const { rows: after } = await sql<{ finished: Date; status: string }>`
+      select finished_at as finished, status from etl_runs
+      where etl = 'energy' and day = ${day}`.execute(agg);
+    expect(after[0]?.status).toBe('succeeded');
+    expect(after[0]!.finished.getTime()).toBeGreaterThan(finished.getTime());
+  });
+
   it('the compiled api serves Bull Board, its static assets included, behind the admin login', async () => {
     const api = running.find((r) => r.name === 'api')!;
     const base = `http://127.0.0.1:${portOf(api)}/admin/queues`;
