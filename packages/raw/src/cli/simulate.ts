@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { redactUrl } from '@mm/config';
+import { createDb, createRawSchema, type RawDatabase } from '@mm/db';
+import { sql } from 'kysely';
 import {
   PlantOptionsError,
   resolvePlantOptions,
@@ -17,7 +19,9 @@ Writes a simulated logger-profile machine into a raw database (created if missin
   --seed <int>          same seed, same rows (default 1)
   --volume <x>          sampling-rate multiplier; 1 = benchmark size, ~360 k rows per working day (default 1)
   --machine-index <n>   a different machine for the same seed (default 0)
-  --garbage <x>         garbage multiplier, 0 for none (default 1)`;
+  --garbage <x>         garbage multiplier, 0 for none (default 1)
+  --if-empty            do nothing (exit 0) when the database already has readings: a seed step
+                        that may run again, like the demo-seed service of docker-compose.yml`;
 
 class UsageError extends Error {}
 
@@ -35,6 +39,7 @@ function number(name: string, text: string | undefined, fallback: number, intege
 /** `pnpm raw simulate …`: exit 0 on success, 2 on bad arguments, 1 on failure. */
 export async function simulateCommand(args: string[]): Promise<number> {
   let options: Parameters<typeof simulatePlant>[0];
+  let ifEmpty: boolean;
   try {
     const { values } = parseArgs({
       args,
@@ -49,6 +54,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
         volume: { type: 'string' },
         'machine-index': { type: 'string' },
         garbage: { type: 'string' },
+        'if-empty': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -72,8 +78,18 @@ export async function simulateCommand(args: string[]): Promise<number> {
       throw new UsageError('--db must be a postgres://… or pglite:<dir> URL');
     }
     resolvePlantOptions(options);
+    ifEmpty = values['if-empty'] ?? false;
   } catch (error) {
     return usageError((error as Error).message);
+  }
+  try {
+    if (ifEmpty && (await hasReadings(options.url ?? ''))) {
+      console.log(`${redactUrl(options.url ?? '')} already has readings: nothing simulated (--if-empty)`);
+      return 0;
+    }
+  } catch (error) {
+    console.error(`simulate: cannot read ${redactUrl(options.url ?? '')}: ${(error as Error).message}`);
+    return 1;
   }
 
   const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')} rows/s`;
@@ -122,4 +138,17 @@ export async function simulateCommand(args: string[]): Promise<number> {
 function usageError(message: string): number {
   console.error(`simulate: ${message}\n\n${USAGE}`);
   return 2;
+}
+
+async function hasReadings(url: string): Promise<boolean> {
+  const db = createDb<RawDatabase>(url, { max: 1 });
+  try {
+    await createRawSchema(db);
+    const { rows } = await sql<{ found: boolean }>`
+      select exists (select 1 from variable_log_float) or exists (select 1 from variable_log_string) as found
+    `.execute(db);
+    return rows[0]?.found ?? false;
+  } finally {
+    await db.destroy();
+  }
 }

@@ -1,0 +1,138 @@
+// The deployment files read as an operator's tools would: what each must promise, checked without a
+// Docker engine (none runs on these machines). The commands themselves run in compose-commands.int.test.ts.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadQueueConfig } from '@mm/config';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { durationSeconds, readComposeFile } from './compose-file.ts';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const compose = readComposeFile(join(root, 'docker-compose.yml'));
+const services = Object.values(compose.services);
+const appImage = compose.services.api?.image;
+const apps = services.filter((s) => s.image === appImage);
+const oneShots = apps.filter((s) => s.restart === 'no');
+const daemons = services.filter((s) => s.restart !== 'no');
+
+describe('docker-compose.yml', () => {
+  it('runs the app services from one image, each with its own command', () => {
+    expect(appImage).toBeTruthy();
+    expect(apps.map((s) => s.name).sort()).toEqual(['api', 'demo-seed', 'migrate', 'scheduler', 'worker']);
+    for (const s of apps) expect(s.command, s.name).toBeDefined();
+  });
+
+  it('scales the workers', () => {
+    expect(compose.services.worker?.replicas).toBeGreaterThan(1);
+  });
+
+  it('health-checks every long-running service; one-shots are judged by their exit code', () => {
+    for (const s of daemons) expect(s.healthcheck, s.name).toBeDefined();
+    expect(oneShots.map((s) => s.name).sort()).toEqual(['demo-seed', 'migrate']);
+  });
+
+  it('starts the apps only after migrate exited 0, and migrate once PostgreSQL is healthy', () => {
+    expect(compose.services.migrate?.dependsOn).toEqual({ postgres: 'service_healthy' });
+    for (const s of apps.filter((s) => !s.profiles.includes('demo') && s.name !== 'migrate')) {
+      expect(s.dependsOn.migrate, s.name).toBe('service_completed_successfully');
+      expect(s.dependsOn.redis, s.name).toBe('service_healthy');
+    }
+  });
+
+  it('gives a worker time to drain: stop_grace_period is its DRAIN_TIMEOUT_SECONDS plus a margin', () => {
+    const worker = compose.services.worker!;
+    const drainSeconds = loadQueueConfig(worker.environment).drainTimeoutMs / 1000;
+    expect(worker.stopGracePeriodSeconds).toBeGreaterThanOrEqual(drainSeconds + 15);
+  });
+
+  it('configures Redis for BullMQ: noeviction and append-only persistence', () => {
+    const command = compose.services.redis?.command?.join(' ') ?? '';
+    expect(command).toMatch(/--maxmemory-policy noeviction\b/);
+    expect(command).toMatch(/--appendonly yes\b/);
+  });
+
+  it('reads the machines file from a secret, outside the image', () => {
+    expect(compose.secrets.machines?.file).toBeTruthy();
+    for (const s of daemons.filter((s) => s.image === appImage)) {
+      expect(s.secrets, s.name).toContain('machines');
+      expect(s.environment.MACHINES_FILE, s.name).toBe('/run/secrets/machines');
+    }
+  });
+
+  it('lists in .env.example every variable it reads from .env, and no other', () => {
+    const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+    const read = new Set([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!));
+    const example = readFileSync(join(root, '.env.example'), 'utf8');
+    const listed = new Set([...example.matchAll(/^([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]!));
+    expect([...listed].sort()).toEqual([...read].sort());
+  });
+
+  it('keeps demo-only services behind the demo profile', () => {
+    const demo = services.filter((s) => s.profiles.includes('demo')).map((s) => s.name);
+    expect(demo.sort()).toEqual(['demo-seed', 'raw-demo']);
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+
+  it('runs the last stage as a non-root user with tini as PID 1 and node, never pnpm', () => {
+    const user = [...runtime.matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1];
+    expect(user).toBeDefined();
+    expect(['root', '0']).not.toContain(user);
+    expect(runtime).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
+    expect(runtime).toMatch(/^CMD \["node", /m);
+    expect(runtime).not.toMatch(/pnpm/);
+  });
+
+  it('copies into the runtime tree every file the compose commands and health checks run', () => {
+    const copied = /cp -a --parents([\s\S]*?)\s\/app\//.exec(dockerfile)?.[1];
+    expect(copied).toBeDefined();
+    const patterns = (copied ?? '').split(/[\s\\]+/).filter(Boolean);
+    const covered = (path: string) =>
+      patterns.some((p) => new RegExp(`^${p.replace(/\./g, '\\.').replace(/\*/g, '[^/]+')}(/|$)`).test(path));
+    for (const s of apps) {
+      const scripts = [...(s.command ?? []), ...(s.healthcheck?.test ?? [])]
+        .join(' ')
+        .match(/\b(?:apps|packages|deploy)\/[\w./-]+\.m?js\b/g);
+      expect(scripts, s.name).not.toBeNull();
+      for (const script of scripts ?? []) expect(covered(script), `${s.name}: ${script}`).toBe(true);
+    }
+  });
+});
+
+describe('deploy/prometheus/alerts.yml', () => {
+  const rules = parse(readFileSync(join(root, 'deploy/prometheus/alerts.yml'), 'utf8')) as {
+    groups: Array<{ name: string; rules: Array<Record<string, unknown>> }>;
+  };
+
+  it('is a Prometheus rule file: named groups of alerts with an expression, a severity and a summary', () => {
+    expect(rules.groups.length).toBeGreaterThan(0);
+    const names = new Set<string>();
+    for (const group of rules.groups) {
+      expect(group.name).toBeTruthy();
+      for (const rule of group.rules) {
+        expect(
+          Object.keys(rule).every((k) => ['alert', 'expr', 'for', 'labels', 'annotations'].includes(k)),
+        ).toBe(true);
+        expect(typeof rule.alert).toBe('string');
+        expect(names.has(rule.alert as string), `duplicate ${rule.alert}`).toBe(false);
+        names.add(rule.alert as string);
+        expect(typeof rule.expr).toBe('string');
+        if (rule.for !== undefined) expect(durationSeconds(String(rule.for))).toBeGreaterThan(0);
+        expect(['warning', 'critical']).toContain((rule.labels as Record<string, string>).severity);
+        expect((rule.annotations as Record<string, string>).summary).toBeTruthy();
+      }
+    }
+  });
+
+  it('alerts on failed and stale days, queue age and absent workers', () => {
+    const exprs = rules.groups.flatMap((g) => g.rules.map((r) => String(r.expr))).join('\n');
+    expect(exprs).toMatch(/mm_etl_ledger_days\{status="failed"\}/);
+    expect(exprs).toMatch(/mm_etl_ledger_days\{status="stale"\}/);
+    expect(exprs).toMatch(/oldest_waiting/);
+    expect(exprs).toMatch(/absent\(up\{job="mm-worker"\}/);
+  });
+});
