@@ -19,7 +19,7 @@ const agg = openDb<AggDatabase>(config.aggDatabaseUrl, { applicationName: 'machi
 if (agg.pool) pools.agg = agg.pool;
 const raw = rawDbCache({ pools });
 // Redis is checked by /api/status only when the API is configured with it (REDIS_URL set for it).
-const redis = process.env.REDIS_URL?.trim() ? redisPinger(config.redisUrl) : null;
+const redis = config.redisUrl ? redisPinger(config.redisUrl) : null;
 
 const app = createApp({
   config,
@@ -32,8 +32,7 @@ const app = createApp({
   processMetrics: true,
 });
 
-const hostname = process.env.HOST?.trim() || '0.0.0.0';
-const server: ServerType = serve({ fetch: app.fetch, port: config.port, hostname }, (info) => {
+const server: ServerType = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   logger.info(
     { address: info.address, port: info.port, machines: config.machines.map((m) => m.id) },
     'listening',

@@ -88,7 +88,8 @@ export async function prepareDemo(
       AGG_DATABASE_URL: settings.aggDatabaseUrl,
       MACHINES_FILE: machinesPath,
     },
-    () => machinesText,
+    // The demo resolved its own paths (see demo-settings.ts); nothing left to resolve elsewhere.
+    { app: 'api', readFile: () => machinesText, cwd: process.cwd() },
   );
   const previous = readSeedMarker(dataDir);
   const reuse =

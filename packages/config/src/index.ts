@@ -1,11 +1,36 @@
-export { type Env, envSchema } from './env.ts';
+export {
+  type AppName,
+  aggDatabaseEnv,
+  apiEnv,
+  appEnvs,
+  composeEnv,
+  type EnvPart,
+  envPart,
+  envSchemaOf,
+  logEnv,
+  logLevelSchema,
+  redisEnv,
+  redisUrlSchema,
+  sharedEnv,
+} from './env.ts';
 export { ConfigError, type ConfigProblem, problemsFromZod } from './errors.ts';
-export { type Config, loadConfig, parseMachinesText } from './load-config.ts';
+export {
+  type AppConfig,
+  type Config,
+  invocationDir,
+  type LoadConfigOptions,
+  type Loaded,
+  loadConfig,
+  loadEnvConfig,
+  parseMachinesText,
+  resolveDatabaseUrl,
+} from './load-config.ts';
 export {
   EX_CONFIG,
   formatConfigError,
   type LoadConfigOrExitOptions,
   loadConfigOrExit,
+  orExit,
 } from './load-config-or-exit.ts';
 export { createLogger, type Logger, redactPaths, redactUrl } from './logger.ts';
 export {
@@ -17,3 +42,4 @@ export {
   resolveMachines,
 } from './machines.ts';
 export * from './profiles.ts';
+export { closestKey, strictObject } from './strict-object.ts';
