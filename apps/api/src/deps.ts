@@ -35,6 +35,8 @@ export interface AppDeps {
   staleRules?: StaleRules;
   /** How long `/api/status` waits for each dependency before calling it down. */
   checkTimeoutMs?: number;
+  /** How long the "is the aggregation database migrated" answer is reused (5 s unless given). */
+  migrationCheckTtlMs?: number;
   /** Add Node's process metrics (CPU, memory, event loop) to `/metrics`; `main.ts` turns it on. */
   processMetrics?: boolean;
 }

@@ -1,6 +1,6 @@
 import { type ServerType, serve } from '@hono/node-server';
-import { createLogger, loadConfigOrExit } from '@mm/config';
-import { type AggDatabase, openDb } from '@mm/db';
+import { createLogger, loadConfigOrExit, redactUrl } from '@mm/config';
+import { type AggDatabase, migrationState, NOT_MIGRATED_MESSAGE, openDb } from '@mm/db';
 import packageJson from '../package.json' with { type: 'json' };
 import { createApp } from './app.ts';
 import { rawDbCache } from './db/raw-db-cache.ts';
@@ -31,6 +31,18 @@ const app = createApp({
   version: packageJson.version,
   processMetrics: true,
 });
+
+// Served either way (the database may be migrated in a minute); the data endpoints answer 503 until then.
+migrationState(agg.db).then(
+  (state) => {
+    if (!state.migrated) logger.warn({ pending: state.pending }, NOT_MIGRATED_MESSAGE);
+  },
+  (error: Error) =>
+    logger.warn(
+      { database: redactUrl(config.aggDatabaseUrl), reason: error.message },
+      'aggregation database unreachable at start',
+    ),
+);
 
 const server: ServerType = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   logger.info(

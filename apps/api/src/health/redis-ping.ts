@@ -1,28 +1,43 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Pingable } from '../deps.ts';
+
+export interface RedisPingerOptions {
+  /** How long a ping may take before Redis counts as down. */
+  timeoutMs?: number;
+  /** Extra TLS options for `rediss://` (a private CA, say); Node's trust store otherwise. */
+  tls?: tls.ConnectionOptions;
+}
 
 /**
  * A minimal Redis liveness check over RESP (`PING` → `+PONG`, after `AUTH` when the URL has a
- * password): `/api/status` needs no client library for it, and a fresh connection per check cannot
- * report a stale "connected". `rediss://` (TLS) is not supported.
+ * password), over TLS for `rediss://`: `/api/status` needs no client library for it, and a fresh
+ * connection per check cannot report a stale "connected". A refusal says why (see
+ * {@link describeRedisReply}) and never repeats the password.
  *
  * @example
- * const redis = redisPinger('redis://127.0.0.1:6379', 2000);
+ * const redis = redisPinger('rediss://:secret@cache.internal:6380', { timeoutMs: 2000 });
  * await redis.ping(); // throws when Redis does not answer PONG in time
  */
-export function redisPinger(url: string, timeoutMs = 2000): Pingable {
+export function redisPinger(url: string, options: RedisPingerOptions = {}): Pingable {
+  const timeoutMs = options.timeoutMs ?? 2000;
   const u = new URL(url);
-  if (u.protocol !== 'redis:') throw new Error('only redis:// URLs can be pinged');
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error('not a redis:// or rediss:// URL');
+  const secure = u.protocol === 'rediss:';
   const host = u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
   const port = Number(u.port || 6379);
   const password = u.password ? decodeURIComponent(u.password) : null;
   const user = u.username ? decodeURIComponent(u.username) : null;
   const command = (...args: string[]) =>
     `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+  const connect = () =>
+    secure
+      ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...options.tls })
+      : net.connect({ host, port });
   return {
     ping: () =>
       new Promise<void>((resolve, reject) => {
-        const socket = net.connect({ host, port });
+        const socket = connect();
         let buffer = '';
         const expected = password ? 2 : 1;
         const done = (error?: Error) => {
@@ -32,19 +47,38 @@ export function redisPinger(url: string, timeoutMs = 2000): Pingable {
         };
         socket.setTimeout(timeoutMs, () => done(new Error('Redis did not answer in time')));
         socket.once('error', (error) => done(error));
-        socket.once('connect', () => {
+        socket.once(secure ? 'secureConnect' : 'connect', () => {
           if (password) socket.write(user ? command('AUTH', user, password) : command('AUTH', password));
           socket.write(command('PING'));
         });
         socket.on('data', (chunk) => {
           buffer += chunk.toString('utf8');
           const lines = buffer.split('\r\n').filter(Boolean);
-          if (lines.length < expected) return;
           const failed = lines.find((line) => line.startsWith('-'));
-          if (failed) done(new Error(`Redis refused: ${failed.slice(1, 80)}`));
-          else if (lines[expected - 1] === '+PONG') done();
+          if (failed) return done(new Error(describeRedisReply(failed.slice(1))));
+          if (lines.length < expected) return;
+          if (lines[expected - 1] === '+PONG') done();
           else done(new Error('Redis answered something other than PONG'));
         });
       }),
   };
+}
+
+/**
+ * Why Redis refused, in words, from its error reply: authentication problems are the common
+ * misconfiguration and Redis's own codes (NOAUTH, WRONGPASS) are cryptic. Only the reply's code and
+ * Redis's fixed text are kept, never anything that could be the password.
+ *
+ * @example
+ * describeRedisReply('WRONGPASS invalid username-password pair or user is disabled.');
+ * // 'Redis refused the password in REDIS_URL (WRONGPASS)'
+ */
+export function describeRedisReply(reply: string): string {
+  const code = /^[A-Z]+/.exec(reply)?.[0] ?? 'ERR';
+  if (code === 'NOAUTH') return 'Redis requires a password and REDIS_URL gives none (NOAUTH)';
+  if (code === 'WRONGPASS') return 'Redis refused the password in REDIS_URL (WRONGPASS)';
+  if (/without any password configured|no password is set/i.test(reply))
+    return 'Redis has no password set but REDIS_URL gives one';
+  if (code === 'NOPERM') return 'the Redis user in REDIS_URL may not run PING (NOPERM)';
+  return `Redis refused the request (${code})`;
 }
