@@ -42,4 +42,5 @@ export {
   resolveMachines,
 } from './machines.ts';
 export * from './profiles.ts';
+export { describeRedisReply } from './redis-reply.ts';
 export { closestKey, strictObject } from './strict-object.ts';

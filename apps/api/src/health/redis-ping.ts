@@ -1,5 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
+import { describeRedisReply } from '@mm/config';
 import type { Pingable } from '../deps.ts';
 
 export interface RedisPingerOptions {
@@ -12,8 +13,8 @@ export interface RedisPingerOptions {
 /**
  * A minimal Redis liveness check over RESP (`PING` → `+PONG`, after `AUTH` when the URL has a
  * password), over TLS for `rediss://`: `/api/status` needs no client library for it, and a fresh
- * connection per check cannot report a stale "connected". A refusal says why (see
- * {@link describeRedisReply}) and never repeats the password.
+ * connection per check cannot report a stale "connected". A refusal says why (`describeRedisReply`
+ * of `@mm/config`) and never repeats the password.
  *
  * @example
  * const redis = redisPinger('rediss://:secret@cache.internal:6380', { timeoutMs: 2000 });
@@ -62,23 +63,4 @@ export function redisPinger(url: string, options: RedisPingerOptions = {}): Ping
         });
       }),
   };
-}
-
-/**
- * Why Redis refused, in words, from its error reply: authentication problems are the common
- * misconfiguration and Redis's own codes (NOAUTH, WRONGPASS) are cryptic. Only the reply's code and
- * Redis's fixed text are kept, never anything that could be the password.
- *
- * @example
- * describeRedisReply('WRONGPASS invalid username-password pair or user is disabled.');
- * // 'Redis refused the password in REDIS_URL (WRONGPASS)'
- */
-export function describeRedisReply(reply: string): string {
-  const code = /^[A-Z]+/.exec(reply)?.[0] ?? 'ERR';
-  if (code === 'NOAUTH') return 'Redis requires a password and REDIS_URL gives none (NOAUTH)';
-  if (code === 'WRONGPASS') return 'Redis refused the password in REDIS_URL (WRONGPASS)';
-  if (/without any password configured|no password is set/i.test(reply))
-    return 'Redis has no password set but REDIS_URL gives one';
-  if (code === 'NOPERM') return 'the Redis user in REDIS_URL may not run PING (NOPERM)';
-  return `Redis refused the request (${code})`;
 }
