@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { migrationState } from '@mm/db';
 import { defaultStaleRules } from '@mm/etl';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from './app-env.ts';
@@ -8,6 +9,7 @@ import { createApiMetrics } from './metrics/api-metrics.ts';
 import { cors } from './middleware/cors/index.ts';
 import { httpMetrics } from './middleware/http-metrics/index.ts';
 import { requestContext } from './middleware/request-context/index.ts';
+import { requireMigrated } from './middleware/require-migrated/index.ts';
 import { renderDocsPage } from './openapi/docs-page.ts';
 import { adminPrefix, adminRoutes } from './routes/admin.ts';
 import { alertsRoutes } from './routes/alerts.ts';
@@ -50,6 +52,16 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', requestContext({ logger: deps.logger }));
   app.use('*', httpMetrics({ observe: metrics.observeRequest }));
   app.use('*', cors({ origins: deps.config.corsOrigins }));
+  // Data endpoints of an aggregation database behind the code: one 503 sentence, not a 500 per query.
+  // /api/status reports the state itself.
+  app.use(
+    '/api/*',
+    requireMigrated({
+      check: () => migrationState(deps.aggDb),
+      except: ['/api/status'],
+      ...(deps.migrationCheckTtlMs !== undefined ? { ttlMs: deps.migrationCheckTtlMs } : {}),
+    }),
+  );
 
   for (const routes of [
     rootRoutes,
@@ -103,11 +115,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   );
 
   app.notFound((c) => {
-    // A known path with another method is a 405 (as the original answered), anything else a 404.
-    const path = c.req.path;
-    const known = app.routes.some((r) => r.method === 'GET' && r.path === path);
-    if (known) return c.json({ detail: 'Method Not Allowed' }, 405, { Allow: 'GET, HEAD, OPTIONS' });
-    return c.json({ detail: 'Not Found' }, 404);
+    // A known path: `OPTIONS` (no CORS preflight, which the cors middleware answered) lists its
+    // methods; another method is a 405 (as the original answered). Anything else is a 404.
+    const allow = allowedMethods(app.routes, c.req.path);
+    if (allow.length === 0) return c.json({ detail: 'Not Found' }, 404);
+    if (c.req.method === 'OPTIONS') return c.body(null, 204, { Allow: allow.join(', ') });
+    return c.json({ detail: 'Method Not Allowed' }, 405, { Allow: allow.join(', ') });
   });
   app.onError((error, c) => {
     const logger = c.get('logger') ?? deps.logger;
@@ -131,4 +144,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     return c.json({ detail: 'Internal Server Error' }, 500);
   });
   return app;
+}
+
+/** The methods routed for exactly `path` (`HEAD` with `GET`, and `OPTIONS`), or none for an unknown path. */
+function allowedMethods(routes: ReadonlyArray<{ method: string; path: string }>, path: string): string[] {
+  const methods = new Set(routes.filter((r) => r.path === path && r.method !== 'ALL').map((r) => r.method));
+  if (methods.size === 0) return [];
+  if (methods.has('GET')) methods.add('HEAD');
+  methods.add('OPTIONS');
+  const order = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+  return [...methods].sort((a, b) => order.indexOf(a) - order.indexOf(b));
 }

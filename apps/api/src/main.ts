@@ -1,6 +1,6 @@
 import { type ServerType, serve } from '@hono/node-server';
-import { createLogger, loadQueueAppConfigOrExit } from '@mm/config';
-import { type AggDatabase, openDb, RawPools } from '@mm/db';
+import { createLogger, loadConfigOrExit, redactUrl } from '@mm/config';
+import { type AggDatabase, migrationState, NOT_MIGRATED_MESSAGE, openDb, RawPools } from '@mm/db';
 import packageJson from '../package.json' with { type: 'json' };
 import { createApp } from './app.ts';
 import type { PoolUsage } from './deps.ts';
@@ -11,7 +11,7 @@ import { openApiQueues } from './queues/api-queues.ts';
 
 // Bad configuration: one message listing every problem, exit 78 (EX_CONFIG), no stack trace.
 // The queue settings too: re-queued jobs get the same attempts and retention as the scheduler's.
-const { config, queue } = loadQueueAppConfigOrExit(process.env, { app: 'api' });
+const config = loadConfigOrExit(process.env, { app: 'api' });
 
 const logger = createLogger({ app: 'api', level: config.logLevel });
 const pools: Record<string, PoolUsage> = {};
@@ -30,15 +30,15 @@ const raw = new RawPools({
 });
 // The API uses Redis (Bull Board, re-queueing, queue metrics, the Redis check of /api/status) only
 // when REDIS_URL is set for it: an API serving an aggregation database needs no Redis.
-const queues = process.env.REDIS_URL?.trim()
+const queues = config.redisUrl
   ? openApiQueues({
       redisUrl: config.redisUrl,
-      prefix: queue.prefix,
+      prefix: config.prefix,
       policy: {
-        attempts: queue.jobAttempts,
-        backoffDelayMs: queue.jobBackoffMs,
-        keepCompletedSeconds: queue.keepCompletedSeconds,
-        keepFailedSeconds: queue.keepFailedSeconds,
+        attempts: config.jobAttempts,
+        backoffDelayMs: config.jobBackoffMs,
+        keepCompletedSeconds: config.keepCompletedSeconds,
+        keepFailedSeconds: config.keepFailedSeconds,
       },
       logger,
     })
@@ -57,8 +57,19 @@ const app = createApp({
   processMetrics: true,
 });
 
-const hostname = process.env.HOST?.trim() || '0.0.0.0';
-const server: ServerType = serve({ fetch: app.fetch, port: config.port, hostname }, (info) => {
+// Served either way (the database may be migrated in a minute); the data endpoints answer 503 until then.
+migrationState(agg.db).then(
+  (state) => {
+    if (!state.migrated) logger.warn({ pending: state.pending }, NOT_MIGRATED_MESSAGE);
+  },
+  (error: Error) =>
+    logger.warn(
+      { database: redactUrl(config.aggDatabaseUrl), reason: error.message },
+      'aggregation database unreachable at start',
+    ),
+);
+
+const server: ServerType = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   logger.info(
     { address: info.address, port: info.port, machines: config.machines.map((m) => m.id) },
     'listening',

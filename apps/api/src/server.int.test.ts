@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from './testing/harness.ts';
 import { seedFallBackDay } from './testing/seed.ts';
@@ -150,5 +151,64 @@ describe('main.ts', () => {
     expect(output()).not.toContain('    at '); // no stack trace
     expect(output()).toContain('PORT');
     expect(output()).toContain('MACHINES_FILE');
+  });
+
+  it('started with `pnpm --filter @mm/api start` elsewhere, reads a relative MACHINES_FILE from there and warns when the database is not migrated', async () => {
+    const behind = await createTestDatabase('agg');
+    const where = mkdtempSync(join(tmpdir(), 'mm-api-invoked-'));
+    writeFileSync(
+      join(where, 'site.json'),
+      JSON.stringify({
+        machines: [{ id: 'press-09', name: 'Press 09', rawDatabaseUrl: raw.url, profile: 'logger' }],
+      }),
+    );
+    await sql`delete from kysely_migration where name = (select max(name) from kysely_migration)`.execute(
+      behind.db,
+    );
+    const port = await freePort();
+    const repo = join(apiDir, '../..');
+    // Its own process group, so the server under pnpm and tsx is stopped with it.
+    const child = spawn('pnpm', ['--dir', repo, '--filter', '@mm/api', '--silent', 'start'], {
+      cwd: where,
+      detached: true,
+      env: {
+        ...process.env,
+        AGG_DATABASE_URL: behind.url,
+        MACHINES_FILE: 'site.json',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += String(d);
+    });
+    child.stderr?.on('data', (d) => {
+      out += String(d);
+    });
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!out.includes('"msg":"listening"') || !out.includes('not migrated')) {
+        if (Date.now() > deadline || child.exitCode !== null)
+          throw new Error(`the API did not start:\n${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const listening = out.split('\n').find((l) => l.includes('"msg":"listening"'));
+      expect(JSON.parse(listening!)).toMatchObject({ machines: ['press-09'] });
+      const warning = out.split('\n').find((l) => l.includes('not migrated'));
+      expect(JSON.parse(warning!)).toMatchObject({
+        level: 40,
+        msg: 'aggregation database is not migrated: run pnpm db:migrate',
+      });
+      const status = await fetch(`http://127.0.0.1:${port}/api/status?machine=press-09`);
+      expect(status.status).toBe(503);
+    } finally {
+      if (child.pid) process.kill(-child.pid, 'SIGTERM');
+      await once(child, 'exit').catch(() => {});
+      rmSync(where, { recursive: true, force: true });
+      await behind.drop();
+    }
   });
 });

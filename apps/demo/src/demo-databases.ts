@@ -3,6 +3,39 @@ import type { Machine } from '@mm/config';
 import { type AggDatabase, createDb, openDb, parseDbUrl, type RawDatabase, RawPools } from '@mm/db';
 import { type Kysely, sql } from 'kysely';
 
+/**
+ * A PGlite directory that PGlite cannot start on (it aborts: typically files left half-written by a
+ * run that was killed while writing). Its message is one line with the way out.
+ */
+export class DamagedDatabaseError extends Error {
+  override name = 'DamagedDatabaseError';
+  constructor(
+    readonly dataDir: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `the embedded database in ${dataDir} cannot be opened (damaged, perhaps by an interrupted run): ` +
+        'start with `pnpm start -- --reset` to seed it again',
+      options,
+    );
+  }
+}
+
+// PGlite reports a data directory it cannot start on as a WebAssembly abort, whose stack and
+// source are the minified PostgreSQL build: keep it as the cause, show the sentence.
+function damagedOr(url: string, error: unknown): unknown {
+  const target = parseDbUrl(url);
+  if (
+    target.kind === 'pglite' &&
+    target.dataDir !== null &&
+    error instanceof Error &&
+    error.name === 'RuntimeError'
+  ) {
+    return new DamagedDatabaseError(target.dataDir, { cause: error });
+  }
+  return error;
+}
+
 /** How a seeder writes a machine's raw database. */
 export type RawWriteTarget =
   /** PGlite: the one instance of this process (a second one on the same directory would corrupt it). */
@@ -52,9 +85,17 @@ export class DemoDatabases {
     if (agg.pool) dbs.pools.agg = agg.pool;
     for (const machine of machines) dbs.machines.set(machine.id, machine);
     // PGlite instances start on their first statement; start them all now, side by side.
+    const all = [
+      { url: aggDatabaseUrl, db: dbs.agg as Kysely<unknown> },
+      ...machines.map((m) => ({ url: m.rawDatabaseUrl, db: dbs.raws.rawDb(m) as Kysely<unknown> })),
+    ];
     try {
       await Promise.all(
-        [dbs.agg, ...machines.map((m) => dbs.raws.rawDb(m))].map((db) => sql`select 1`.execute(db)),
+        all.map(({ url, db }) =>
+          sql`select 1`.execute(db).catch((error: unknown) => {
+            throw damagedOr(url, error);
+          }),
+        ),
       );
     } catch (error) {
       await dbs.destroy().catch(() => {});

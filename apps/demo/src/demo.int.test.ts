@@ -1,13 +1,16 @@
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@mm/config';
 import { createEtlQueues, createRedis, planQueueName, redisReady } from '@mm/queue';
 import { Queue } from 'bullmq';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { DataDirInUseError, LOCK_FILE } from './data-dir-lock.ts';
+import { DamagedDatabaseError } from './demo-databases.ts';
 import { demoSettingsFromEnv } from './demo-settings.ts';
 import { type DemoRuntime, prepareDemo } from './prepare-demo.ts';
 import { demoQueuePrefix } from './queue-demo.ts';
@@ -71,6 +74,8 @@ async function start(): Promise<{ demo: DemoRuntime; lines: string[] }> {
   open.push(demo);
   return { demo, lines };
 }
+
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 // biome-ignore lint/suspicious/noExplicitAny: a JSON document the test explores field by field
 async function getJson(url: string): Promise<{ status: number; body: any }> {
@@ -185,6 +190,60 @@ describe('the demo', () => {
     } finally {
       await demo.close();
     }
+  });
+
+  it("locks its data folder: a second demo on it is refused while the first runs; a dead one's lock is taken over", {
+    timeout: 60_000,
+  }, async () => {
+    const { demo } = await start();
+    try {
+      const error = await prepareDemo(settings, { env: {}, logger }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DataDirInUseError);
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `^${literal(settings.dataDir)} is in use by another demo \\(pid ${process.pid} on ${literal(hostname())}, started [0-9T:.Z-]+\\): ` +
+            'stop it first, or start this one with DEMO_DATA_DIR=<another folder>$',
+        ),
+      );
+      // The refused start touched nothing: the first one still serves its data.
+      expect(await etlRuns(demo)).toHaveLength(15);
+    } finally {
+      await demo.close();
+    }
+    const lockFile = join(settings.dataDir, LOCK_FILE);
+    expect(existsSync(lockFile)).toBe(false);
+
+    // Killed without a chance to clean up: its lock names a process that is gone.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(
+      lockFile,
+      JSON.stringify({ pid: gone, host: hostname(), startedAt: '2024-03-28T10:00:00Z' }),
+    );
+    const again = await start();
+    try {
+      expect(again.demo.reused).toBe(true);
+      expect(JSON.parse(readFileSync(lockFile, 'utf8'))).toMatchObject({
+        pid: process.pid,
+        host: hostname(),
+      });
+    } finally {
+      await again.demo.close();
+    }
+  });
+
+  it('reports a damaged data folder in one line with the hint to use --reset', {
+    timeout: 60_000,
+  }, async () => {
+    // What a run killed in the middle of a write can leave: a PGlite control file cut short.
+    truncateSync(join(settings.dataDir, 'agg', 'global', 'pg_control'), 0);
+    const error = await prepareDemo(settings, { env: {}, logger }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DamagedDatabaseError);
+    expect((error as Error).message).toBe(
+      `the embedded database in ${join(settings.dataDir, 'agg')} cannot be opened (damaged, perhaps by an interrupted run): ` +
+        'start with `pnpm start -- --reset` to seed it again',
+    );
+    // The failed start let go of the folder, so `--reset` can take it.
+    expect(existsSync(join(settings.dataDir, LOCK_FILE))).toBe(false);
   });
 
   it('says plainly that a port is taken, before any seeding', async () => {

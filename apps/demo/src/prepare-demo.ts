@@ -5,6 +5,7 @@ import { type AggDatabase, migrateToLatest, parseDbUrl } from '@mm/db';
 import { daysBetween, etlTables, localDay } from '@mm/etl';
 import type { Kysely } from 'kysely';
 import { type BackfillDemoResult, backfillDemo, seconds } from './backfill-demo.ts';
+import { LOCK_FILE, lockDataDir } from './data-dir-lock.ts';
 import { DemoDatabases } from './demo-databases.ts';
 import { demoMachinesFile, MAZAK_ID, PRESS_ID } from './demo-machines.ts';
 import type { DemoSettings } from './demo-settings.ts';
@@ -15,6 +16,9 @@ import { addDays, clearRawDatabase, seedNistMachine, seedSimulatedMachine } from
 /** Marks a directory as the demo's own, so `--reset` and a re-seed never wipe anything else. */
 export const DATA_DIR_SENTINEL = '.mm-demo';
 export const MACHINES_FILE = 'machines.json';
+
+/** Files of the data directory that are not data: never wiped. */
+const kept = new Set([DATA_DIR_SENTINEL, LOCK_FILE]);
 
 /** The data directory exists, holds other files, and is not the demo's: it is never wiped. */
 export class ForeignDataDirError extends Error {
@@ -72,12 +76,33 @@ export async function prepareDemo(
   settings: DemoSettings,
   options: PrepareDemoOptions = {},
 ): Promise<DemoRuntime> {
+  claimDataDir(settings.dataDir);
+  // Before anything is read or wiped: a second demo on the same folder must not touch it.
+  const lock = lockDataDir(settings.dataDir);
+  try {
+    const demo = await prepareLockedDemo(settings, options);
+    return {
+      ...demo,
+      close: async () => {
+        try {
+          await demo.close();
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function prepareLockedDemo(settings: DemoSettings, options: PrepareDemoOptions): Promise<DemoRuntime> {
   const started = performance.now();
   const report = options.report ?? (() => {});
   const env = options.env ?? process.env;
   const dataDir = settings.dataDir;
-  if (options.reset) wipeDataDir(dataDir, true);
-  claimDataDir(dataDir);
+  if (options.reset) wipeDataDir(dataDir);
 
   const machinesFile = demoMachinesFile(settings);
   const fingerprint = seedFingerprint({
@@ -91,14 +116,18 @@ export async function prepareDemo(
   const machinesPath = join(dataDir, MACHINES_FILE);
   const machinesText = `${JSON.stringify(machinesFile, null, 2)}\n`;
   // Validated (with the rest of the environment: CORS_ORIGINS, ADMIN_*…) before anything is wiped.
+  // Unlike a deployed API, the demo tries Redis at the local default when REDIS_URL is unset.
+  const redisUrl = env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
   const config = loadConfig(
     {
       ...env,
+      REDIS_URL: redisUrl,
       LOG_LEVEL: env.LOG_LEVEL?.trim() || 'warn',
       AGG_DATABASE_URL: settings.aggDatabaseUrl,
       MACHINES_FILE: machinesPath,
     },
-    () => machinesText,
+    // The demo resolved its own paths (see demo-settings.ts); nothing left to resolve elsewhere.
+    { app: 'api', readFile: () => machinesText, cwd: process.cwd() },
   );
   const previous = readSeedMarker(dataDir);
   const reuse =
@@ -108,10 +137,10 @@ export async function prepareDemo(
   if (!reuse) {
     if (previous !== null) {
       report('The demo settings changed since the last seed: seeding again from scratch.');
-    } else if (readdirSync(dataDir).some((f) => f !== DATA_DIR_SENTINEL)) {
+    } else if (readdirSync(dataDir).some((f) => !kept.has(f))) {
       report('An earlier seed did not finish: seeding again from scratch.');
     }
-    wipeDataDir(dataDir, false);
+    wipeDataDir(dataDir);
     // Not read by the demo (its configuration is above); there for `pnpm etl` or the API on the same data.
     writeFileSync(machinesPath, machinesText);
   }
@@ -126,7 +155,7 @@ export async function prepareDemo(
   };
   const startQueues = (fresh: boolean) =>
     startDemoQueues({
-      redisUrl: config.redisUrl,
+      redisUrl,
       dataDir,
       aggDb: dbs.agg,
       machines: config.machines,
@@ -314,18 +343,14 @@ function claimDataDir(dataDir: string): void {
   );
 }
 
-/** Removes the demo's data (everything but the sentinel, or the whole directory when `all`). */
-function wipeDataDir(dataDir: string, all: boolean): void {
+/** Removes the demo's data: everything but the sentinel and the lock. */
+function wipeDataDir(dataDir: string): void {
   if (!existsSync(dataDir)) return;
   const entries = readdirSync(dataDir);
   if (entries.length > 0 && !entries.includes(DATA_DIR_SENTINEL)) {
     throw new ForeignDataDirError(`${dataDir} is not the demo's data directory: refusing to wipe it.`);
   }
-  if (all) {
-    rmSync(dataDir, { recursive: true, force: true });
-    return;
-  }
   for (const entry of entries) {
-    if (entry !== DATA_DIR_SENTINEL) rmSync(join(dataDir, entry), { recursive: true, force: true });
+    if (!kept.has(entry)) rmSync(join(dataDir, entry), { recursive: true, force: true });
   }
 }

@@ -1,5 +1,5 @@
-import { createLogger, EX_CONFIG, loadQueueAppConfigOrExit } from '@mm/config';
-import { type AggDatabase, openDb, RawPools } from '@mm/db';
+import { createLogger, describeRedisError, EX_CONFIG, loadConfigOrExit } from '@mm/config';
+import { type AggDatabase, assertMigrated, NotMigratedError, openDb, RawPools } from '@mm/db';
 import { etlIds } from '@mm/etl';
 import {
   assertNoEviction,
@@ -15,7 +15,7 @@ import { startScheduler } from './scheduler.ts';
 // job scheduler in Redis and run its plans, stop on SIGTERM / SIGINT. The only place that reads the
 // environment.
 
-const { config, queue } = loadQueueAppConfigOrExit(process.env, { app: 'scheduler' });
+const config = loadConfigOrExit(process.env, { app: 'scheduler' });
 const logger = createLogger({ app: 'scheduler', level: config.logLevel });
 
 const agg = openDb<AggDatabase>(config.aggDatabaseUrl, {
@@ -23,7 +23,6 @@ const agg = openDb<AggDatabase>(config.aggDatabaseUrl, {
   max: 2,
   onConnectionError: (err) => logger.warn({ error: err.message }, 'aggregation database connection error'),
 });
-// The lead wires the migration check of the aggregation database here, once @mm/db has one.
 const raws = new RawPools({
   applicationName: 'mm-scheduler',
   max: 1,
@@ -33,26 +32,32 @@ const raws = new RawPools({
 const producer = createRedis(config.redisUrl, 'producer', { connectionName: 'mm-scheduler' });
 const connection = createRedis(config.redisUrl, 'worker', { connectionName: 'mm-scheduler-plan' });
 for (const redis of [producer, connection]) {
-  redis.on('error', (err) => logger.warn({ error: err.message }, 'redis connection error'));
+  redis.on('error', (err) => logger.warn({ error: describeRedisError(err) }, 'redis connection error'));
 }
 try {
   await redisReady(producer, 30_000);
   await assertNoEviction(producer, () =>
     logger.warn('cannot read Redis maxmemory-policy (CONFIG and INFO refused): make sure it is noeviction'),
   );
+  // A plan reads the ledger's columns of the latest migration.
+  await assertMigrated(agg.db);
 } catch (error) {
-  process.stderr.write(`scheduler: refusing to start. ${(error as Error).message}\n`);
+  const message =
+    error instanceof RedisEvictionPolicyError || error instanceof NotMigratedError
+      ? error.message
+      : describeRedisError(error as Error);
+  process.stderr.write(`scheduler: refusing to start. ${message}\n`);
   process.exit(error instanceof RedisEvictionPolicyError ? EX_CONFIG : 1);
 }
 
 const queues = createEtlQueues({
   connection: producer,
-  prefix: queue.prefix,
+  prefix: config.prefix,
   policy: {
-    attempts: queue.jobAttempts,
-    backoffDelayMs: queue.jobBackoffMs,
-    keepCompletedSeconds: queue.keepCompletedSeconds,
-    keepFailedSeconds: queue.keepFailedSeconds,
+    attempts: config.jobAttempts,
+    backoffDelayMs: config.jobBackoffMs,
+    keepCompletedSeconds: config.keepCompletedSeconds,
+    keepFailedSeconds: config.keepFailedSeconds,
   },
   onError: (err, name) => logger.warn({ queue: name, error: err.message }, 'queue error'),
 });
@@ -62,17 +67,17 @@ const scheduler = await startScheduler({
   machines: config.machines,
   etls: etlIds,
   queues,
-  failedCooldownMs: queue.failedCooldownSeconds * 1000,
-  lateDataLookbackDays: queue.lateDataLookbackDays,
-  maxBacklog: queue.planMaxBacklog,
-  exclusive: advisoryPlanLock(agg.db, queue.prefix),
+  failedCooldownMs: config.failedCooldownSeconds * 1000,
+  lateDataLookbackDays: config.lateDataLookbackDays,
+  maxBacklog: config.planMaxBacklog,
+  exclusive: advisoryPlanLock(agg.db, config.prefix),
   producer,
   connection,
-  everySeconds: queue.planEverySeconds,
+  everySeconds: config.planEverySeconds,
   logger,
 });
 logger.info(
-  { prefix: queue.prefix, everySeconds: queue.planEverySeconds, machines: config.machines.length },
+  { prefix: config.prefix, everySeconds: config.planEverySeconds, machines: config.machines.length },
   'scheduler started',
 );
 

@@ -71,7 +71,7 @@ function addDays(day: string, n: number): string {
 /** A fresh, migrated aggregation database for one run; dropped at the end. */
 async function freshAgg(label: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `mm_bench_queue_${label}_${process.pid}`;
-  const admin = createDb<any>(adminUrl, { max: 1 });
+  const admin = createDb<Record<string, never>>(adminUrl, { max: 1 });
   await sql.raw(`drop database if exists ${name} with (force)`).execute(admin);
   await sql.raw(`create database ${name}`).execute(admin);
   const url = withDatabase(adminUrl, name);

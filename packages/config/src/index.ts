@@ -1,12 +1,41 @@
 export { adminPasswordMinLength, adminPasswordProblems } from './admin-password.ts';
-export { type Env, envSchema } from './env.ts';
+export {
+  type AppName,
+  aggDatabaseEnv,
+  apiEnv,
+  appEnvs,
+  composeEnv,
+  type EnvPart,
+  envPart,
+  envSchemaOf,
+  logEnv,
+  logLevelSchema,
+  planEnv,
+  queueEnv,
+  queueJobsEnv,
+  redisEnv,
+  redisUrlSchema,
+  sharedEnv,
+  workerEnv,
+} from './env.ts';
 export { ConfigError, type ConfigProblem, problemsFromZod } from './errors.ts';
-export { type Config, loadConfig, parseMachinesText } from './load-config.ts';
+export {
+  type AppConfig,
+  type Config,
+  invocationDir,
+  type LoadConfigOptions,
+  type Loaded,
+  loadConfig,
+  loadEnvConfig,
+  parseMachinesText,
+  resolveDatabaseUrl,
+} from './load-config.ts';
 export {
   EX_CONFIG,
   formatConfigError,
   type LoadConfigOrExitOptions,
   loadConfigOrExit,
+  orExit,
 } from './load-config-or-exit.ts';
 export { createLogger, type Logger, redactPaths, redactUrl } from './logger.ts';
 export {
@@ -18,10 +47,6 @@ export {
   resolveMachines,
 } from './machines.ts';
 export * from './profiles.ts';
-export {
-  loadQueueAppConfigOrExit,
-  loadQueueConfig,
-  type QueueConfig,
-  type QueueEnv,
-  queueEnvSchema,
-} from './queue-env.ts';
+export { loadQueueConfig, type QueueConfig } from './queue-env.ts';
+export { describeRedisError, describeRedisReply } from './redis-reply.ts';
+export { closestKey, strictObject } from './strict-object.ts';

@@ -34,7 +34,7 @@ describe('formatConfigError', () => {
 
 describe('loadConfigOrExit', () => {
   it('returns the configuration when it is valid', () => {
-    const config = loadConfigOrExit({ PORT: '8001' }, { app: 'api', readFile: () => machinesJson });
+    const config = loadConfigOrExit({ PORT: '8001' }, { app: 'api', readFile: () => machinesJson, cwd: '/' });
     expect(config.port).toBe(8001);
     expect(config.machines.map((m) => m.id)).toEqual(['press-07']);
   });
@@ -43,12 +43,12 @@ describe('loadConfigOrExit', () => {
     const broken = new Proxy(
       {},
       {
-        ownKeys() {
+        get() {
           throw new TypeError('environment unreadable');
         },
       },
     );
-    expect(() => loadConfigOrExit(broken, { app: 'api', readFile: () => machinesJson })).toThrow(
+    expect(() => loadConfigOrExit(broken, { app: 'api', readFile: () => machinesJson, cwd: '/' })).toThrow(
       'environment unreadable',
     );
   });

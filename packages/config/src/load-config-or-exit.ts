@@ -1,15 +1,12 @@
+import type { AppName } from './env.ts';
 import { ConfigError } from './errors.ts';
-import { type Config, loadConfig } from './load-config.ts';
+import { type AppConfig, type LoadConfigOptions, loadConfig } from './load-config.ts';
 
 /** `EX_CONFIG` of sysexits.h: the configuration is wrong, so restarting the process cannot help. */
 export const EX_CONFIG = 78;
 
-export interface LoadConfigOrExitOptions {
-  /** Names the process in the message: `api`, `worker`, `scheduler`. */
-  app: string;
-  /** Reads the machines file; the real file system unless given. */
-  readFile?: (path: string) => string;
-}
+/** `app` both chooses the variables to validate and names the process in the message. */
+export type LoadConfigOrExitOptions<A extends AppName = AppName> = LoadConfigOptions<A>;
 
 /**
  * For an app's `main.ts` only: {@link loadConfig}, or, when the configuration is invalid, print every
@@ -19,15 +16,26 @@ export interface LoadConfigOrExitOptions {
  * @example
  * const config = loadConfigOrExit(process.env, { app: 'api' });
  */
-export function loadConfigOrExit(
-  source: Parameters<typeof loadConfig>[0],
-  options: LoadConfigOrExitOptions,
-): Config {
+export function loadConfigOrExit<A extends AppName>(
+  source: Record<string, string | undefined>,
+  options: LoadConfigOrExitOptions<A>,
+): AppConfig<A> {
+  return orExit(() => loadConfig(source, options), options.app);
+}
+
+/**
+ * Runs a configuration loader (e.g. `loadEnvConfig` with an app's own env part) and, on a
+ * {@link ConfigError}, prints it for `app` and exits with {@link EX_CONFIG}.
+ *
+ * @example
+ * const config = orExit(() => loadEnvConfig(process.env, workerEnv), 'worker');
+ */
+export function orExit<T>(load: () => T, app: string): T {
   try {
-    return loadConfig(source, options.readFile);
+    return load();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(formatConfigError(error, options.app));
+    process.stderr.write(formatConfigError(error, app));
     process.exit(EX_CONFIG);
   }
 }

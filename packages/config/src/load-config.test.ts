@@ -1,6 +1,7 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.ts';
-import { loadConfig } from './load-config.ts';
+import { invocationDir, loadConfig } from './load-config.ts';
 import { builtInProfiles } from './profiles.ts';
 
 // The example of DOMAIN §1, verbatim.
@@ -11,10 +12,21 @@ const domainExample = `{ "machines": [
     "profile": "mtconnect", "signals": { "motors": [ { "variable": "Sload", "ratedKw": 11 } ] } }
 ] }`;
 
-/** A file source holding exactly these files; any other path fails like a missing file. */
+// Relative paths resolve against the directory the command was run in: here, always /site.
+const SITE = '/site';
+
+/** The API's configuration, loaded as if the command had been run in {@link SITE}. */
+function load(env: Record<string, string | undefined>, readFile: (path: string) => string) {
+  return loadConfig(env, { app: 'api', readFile, cwd: SITE });
+}
+
+/** A file source holding exactly these files (relative to /site); any other path fails like a missing file. */
 function files(contents: Record<string, string>): (path: string) => string {
+  const byPath = Object.fromEntries(
+    Object.entries(contents).map(([path, text]) => [resolve(SITE, path), text]),
+  );
   return (path) => {
-    const text = contents[path];
+    const text = byPath[path];
     if (text === undefined) {
       throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
     }
@@ -48,25 +60,26 @@ const machine = (fields: Record<string, unknown> = {}) => ({
 
 describe('loadConfig: environment', () => {
   it('defaults to the embedded single-laptop setup', () => {
-    const config = loadConfig({}, exampleFile);
+    const config = load({}, exampleFile);
     expect(config).toMatchObject({
-      aggDatabaseUrl: 'pglite:./.data/agg',
-      redisUrl: 'redis://127.0.0.1:6379',
+      aggDatabaseUrl: 'pglite:/site/.data/agg',
+      redisUrl: null, // the API checks Redis only when it is configured with it
       port: 8000,
+      host: '0.0.0.0',
       corsOrigins: ['http://localhost:3000'],
       admin: null,
       logLevel: 'info',
-      machinesFile: 'machines.json',
+      machinesFile: '/site/machines.json',
     });
   });
 
   it('treats empty variables as unset', () => {
-    const config = loadConfig({ PORT: '', LOG_LEVEL: '', ADMIN_USER: '', ADMIN_PASSWORD: '' }, exampleFile);
+    const config = load({ PORT: '', LOG_LEVEL: '', ADMIN_USER: '', ADMIN_PASSWORD: '' }, exampleFile);
     expect(config).toMatchObject({ port: 8000, logLevel: 'info', admin: null });
   });
 
   it('reads every variable', () => {
-    const config = loadConfig(
+    const config = load(
       {
         AGG_DATABASE_URL: 'postgres://agg:agg-password@db:5432/agg',
         REDIS_URL: 'rediss://cache.internal:6380',
@@ -93,7 +106,7 @@ describe('loadConfig: environment', () => {
 
   it('reports every problem in one error, by variable, without echoing any value', () => {
     const error = configError(() =>
-      loadConfig(
+      load(
         {
           PORT: 'eighty',
           AGG_DATABASE_URL: 'mysql://agg:Agg-S3cret-Pw@db/agg',
@@ -107,10 +120,10 @@ describe('loadConfig: environment', () => {
     );
     expect(error.problems).toEqual([
       { path: 'AGG_DATABASE_URL', message: 'must be a postgres:// URL or pglite:<dir> / pglite:memory' },
-      { path: 'REDIS_URL', message: 'must be a redis:// or rediss:// URL' },
+      { path: 'LOG_LEVEL', message: 'must be one of fatal, error, warn, info, debug, trace, silent' },
       { path: 'PORT', message: 'must be a port number' },
       { path: 'CORS_ORIGINS[1]', message: 'each origin must look like http(s)://host[:port], or be *' },
-      { path: 'LOG_LEVEL', message: 'must be one of fatal, error, warn, info, debug, trace, silent' },
+      { path: 'REDIS_URL', message: 'must be a redis:// or rediss:// URL' },
       {
         path: 'ADMIN_PASSWORD',
         message:
@@ -127,7 +140,7 @@ describe('loadConfig: environment', () => {
 
   it('rejects a short admin password and a port out of range together, without echoing the password', () => {
     const error = configError(() =>
-      loadConfig({ ADMIN_USER: 'ops', ADMIN_PASSWORD: 'hunter2', PORT: '0' }, exampleFile),
+      load({ ADMIN_USER: 'ops', ADMIN_PASSWORD: 'hunter2', PORT: '0' }, exampleFile),
     );
     expect(error.problems).toEqual([
       { path: 'PORT', message: 'must be between 1 and 65535' },
@@ -152,7 +165,10 @@ describe('loadConfig: environment', () => {
       ],
     ] as const) {
       const error = configError(() =>
-        loadConfig({ ADMIN_USER: 'plant-ops', ADMIN_PASSWORD: password, PORT: 'x' }, exampleFile),
+        loadConfig(
+          { ADMIN_USER: 'plant-ops', ADMIN_PASSWORD: password, PORT: 'x' },
+          { app: 'api', readFile: exampleFile },
+        ),
       );
       expect(error.problems).toEqual([
         { path: 'PORT', message: 'must be a port number' },
@@ -163,20 +179,20 @@ describe('loadConfig: environment', () => {
   });
 
   it('names ADMIN_USER when only the password is set', () => {
-    const error = configError(() => loadConfig({ ADMIN_PASSWORD: 'long enough password' }, exampleFile));
+    const error = configError(() => load({ ADMIN_PASSWORD: 'long enough password' }, exampleFile));
     expect(error.problems.map((p) => p.path)).toEqual(['ADMIN_USER']);
     expect(error.message).not.toContain('long enough password');
   });
 
   it('reports environment and machines file problems in the same error', () => {
-    const error = configError(() => loadConfig({ PORT: '99999', MACHINES_FILE: 'site.json' }, files({})));
+    const error = configError(() => load({ PORT: '99999', MACHINES_FILE: 'site.json' }, files({})));
     expect(error.problems.map((p) => p.path)).toEqual(['PORT', 'MACHINES_FILE']);
   });
 });
 
 describe('loadConfig: machines file', () => {
   it('reports a missing file with its absolute path and the system error code', () => {
-    const error = configError(() => loadConfig({ MACHINES_FILE: 'conf/site.json' }, files({})));
+    const error = configError(() => load({ MACHINES_FILE: 'conf/site.json' }, files({})));
     expect(error.problems).toHaveLength(1);
     expect(error.problems[0]?.path).toBe('MACHINES_FILE');
     expect(error.problems[0]?.message).toMatch(/^cannot read '\/.*\/conf\/site\.json' \(ENOENT\)$/);
@@ -185,7 +201,7 @@ describe('loadConfig: machines file', () => {
   it('reports invalid JSON by line and column, without quoting the file', () => {
     const text =
       '{ "machines": [\n  { "id": "a", "rawDatabaseUrl": "postgres://reader:Raw-S3cret@db/a", }\n] }';
-    const error = configError(() => loadConfig({}, files({ 'machines.json': text })));
+    const error = configError(() => load({}, files({ 'machines.json': text })));
     expect(error.problems).toEqual([
       {
         path: 'machines.json',
@@ -196,7 +212,7 @@ describe('loadConfig: machines file', () => {
 
   it('never quotes the text around a JSON syntax error (it may hold a password)', () => {
     const text = '{ "machines": [ { "rawDatabaseUrl": postgres://reader:Raw-S3cret@db/a } ] }';
-    const error = configError(() => loadConfig({}, files({ 'machines.json': text })));
+    const error = configError(() => load({}, files({ 'machines.json': text })));
     expect(error.problems).toEqual([
       { path: 'machines.json', message: 'is not valid JSON: unexpected character' },
     ]);
@@ -205,13 +221,13 @@ describe('loadConfig: machines file', () => {
   });
 
   it('reads a file saved with a byte-order mark', () => {
-    const config = loadConfig({}, files({ 'machines.json': `\uFEFF${domainExample}` }));
+    const config = load({}, files({ 'machines.json': `\uFEFF${domainExample}` }));
     expect(config.machines.map((m) => m.id)).toEqual(['press-07', 'mazak01']);
   });
 
   it('lists every problem of every machine at once, with paths into the file', () => {
     const error = configError(() =>
-      loadConfig(
+      load(
         { MACHINES_FILE: 'site.json' },
         files({
           'site.json': JSON.stringify({
@@ -258,12 +274,12 @@ describe('loadConfig: machines file', () => {
   });
 
   it('uses the path of the default file, machines.json, in its problems', () => {
-    const error = configError(() => loadConfig({}, machinesFile([machine({ timezone: 'Mars/Olympus' })])));
+    const error = configError(() => load({}, machinesFile([machine({ timezone: 'Mars/Olympus' })])));
     expect(error.problems.map((p) => p.path)).toEqual(['machines.json.machines[0].timezone']);
   });
 
   it('requires at least one machine', () => {
-    const error = configError(() => loadConfig({}, machinesFile([])));
+    const error = configError(() => load({}, machinesFile([])));
     expect(error.problems).toEqual([
       { path: 'machines.json.machines', message: 'configure at least one machine' },
     ]);
@@ -271,7 +287,7 @@ describe('loadConfig: machines file', () => {
 
   it('reports a file of the wrong shape without crashing', () => {
     for (const text of ['[]', 'null', '{"machines": {}}', '{"machines": [42, null]}']) {
-      const error = configError(() => loadConfig({}, files({ 'machines.json': text })));
+      const error = configError(() => load({}, files({ 'machines.json': text })));
       expect(error.problems.length, text).toBeGreaterThan(0);
       for (const problem of error.problems) expect(problem.path, text).toMatch(/^machines\.json/);
     }
@@ -280,7 +296,7 @@ describe('loadConfig: machines file', () => {
 
 describe('loadConfig: profiles', () => {
   it('resolves the DOMAIN §1 example', () => {
-    const [press, mazak] = loadConfig({}, exampleFile).machines;
+    const [press, mazak] = load({}, exampleFile).machines;
     expect(press).toEqual({
       id: 'press-07',
       name: 'Press 07',
@@ -304,7 +320,7 @@ describe('loadConfig: profiles', () => {
 
   it('refuses a site profile that would silently replace a built-in one', () => {
     const error = configError(() =>
-      loadConfig({}, machinesFile([machine()], { profiles: { logger: { motors: [] } } })),
+      load({}, machinesFile([machine()], { profiles: { logger: { motors: [] } } })),
     );
     expect(error.problems).toEqual([
       expect.objectContaining({
@@ -315,12 +331,12 @@ describe('loadConfig: profiles', () => {
   });
 
   it('stores a time zone in its canonical spelling', () => {
-    const [press] = loadConfig({}, machinesFile([machine({ timezone: 'europe/madrid' })])).machines;
+    const [press] = load({}, machinesFile([machine({ timezone: 'europe/madrid' })])).machines;
     expect(press?.timezone).toBe('Europe/Madrid');
   });
 
   it('switches a role off with a null override and replaces a role wholesale', () => {
-    const [press] = loadConfig(
+    const [press] = load(
       {},
       machinesFile([
         machine({ signals: { alarms: null, temperature: [{ variable: 'OIL_TEMP', scale: 0.1 }] } }),
@@ -334,7 +350,7 @@ describe('loadConfig: profiles', () => {
   });
 
   it('accepts a site-defined profile from `profiles`, with the schema defaults filled in', () => {
-    const [hydraulic] = loadConfig(
+    const [hydraulic] = load(
       {},
       machinesFile([machine({ id: 'hydraulic-2', profile: 'press-line' })], {
         profiles: {
@@ -358,7 +374,7 @@ describe('loadConfig: profiles', () => {
 
   it('reports an invalid site profile once, not again as unknown on the machines using it', () => {
     const error = configError(() =>
-      loadConfig(
+      load(
         {},
         machinesFile([machine({ profile: 'press-line' })], {
           profiles: { 'press-line': { alarms: { format: 'json-snapshot' } } },
@@ -371,5 +387,150 @@ describe('loadConfig: profiles', () => {
         message: 'name at least one variable or a datatype',
       },
     ]);
+  });
+});
+
+describe('loadConfig: unknown keys in the machines file', () => {
+  it('refuses a misspelt key, suggesting the known one, instead of running the machine in UTC', () => {
+    const error = configError(() =>
+      load(
+        {},
+        machinesFile([machine({ tiemzone: 'Europe/Madrid' }), machine({ id: 'press-08', Profile: 'x' })]),
+      ),
+    );
+    expect(error.problems).toEqual([
+      { path: 'machines.json.machines[0]', message: "unknown key 'tiemzone' (did you mean 'timezone'?)" },
+      { path: 'machines.json.machines[1]', message: "unknown key 'Profile' (did you mean 'profile'?)" },
+    ]);
+  });
+
+  it('refuses unknown keys at every level: the file, site profiles, roles and overrides', () => {
+    const error = configError(() =>
+      load(
+        {},
+        machinesFile(
+          [
+            machine({
+              profile: 'press-line',
+              signals: { motors: [{ variable: 'Sload', ratedKw: 11, ratedkW: 12 }] },
+            }),
+          ],
+          {
+            machine: [],
+            profiles: {
+              'press-line': {
+                state: { method: 'gap', gapSecond: 300 },
+                temperature: [{ variable: 'T', scale: 0.01, zeroIsMising: false }],
+                alarms: { format: 'json-snapshot', variables: ['ALARMS'], colour: 'red' },
+              },
+            },
+          },
+        ),
+      ),
+    );
+    expect(error.problems).toEqual([
+      {
+        path: 'machines.json.profiles.press-line.state',
+        message: "unknown key 'gapSecond' (did you mean 'gapSeconds'?)",
+      },
+      {
+        path: 'machines.json.profiles.press-line.temperature[0]',
+        message: "unknown key 'zeroIsMising' (did you mean 'zeroIsMissing'?)",
+      },
+      {
+        path: 'machines.json.profiles.press-line.alarms',
+        message: "unknown key 'colour' (known: format, variables, datatype)",
+      },
+      {
+        path: 'machines.json.machines[0].signals.motors[0]',
+        message: "unknown key 'ratedkW' (did you mean 'ratedKw'?)",
+      },
+      { path: 'machines.json', message: "unknown key 'machine' (did you mean 'machines'?)" },
+    ]);
+  });
+
+  it('says in words that a machine has no profile', () => {
+    const { profile: _, ...noProfile } = machine();
+    const error = configError(() => load({}, machinesFile([noProfile])));
+    expect(error.problems).toEqual([
+      {
+        path: 'machines.json.machines[0].profile',
+        message:
+          "is missing: name the machine's signal profile ('logger', 'mtconnect' or one defined under 'profiles')",
+      },
+    ]);
+  });
+});
+
+describe('loadConfig: relative paths', () => {
+  it('resolves MACHINES_FILE, a pglite AGG_DATABASE_URL and pglite raw databases against the invocation directory', () => {
+    const config = loadConfig(
+      { MACHINES_FILE: 'conf/machines.json', AGG_DATABASE_URL: 'pglite:./.data/agg' },
+      {
+        app: 'etl',
+        cwd: '/home/ana/plant',
+        readFile: files({
+          '/home/ana/plant/conf/machines.json': JSON.stringify({
+            machines: [
+              machine({ rawDatabaseUrl: 'pglite:.data/press07' }),
+              machine({ id: 'press-08', rawDatabaseUrl: 'pglite:/srv/raw/press08' }),
+              machine({ id: 'press-09', rawDatabaseUrl: 'pglite:memory' }),
+              machine({ id: 'press-10', rawDatabaseUrl: 'postgres://reader@db/press10' }),
+            ],
+          }),
+        }),
+      },
+    );
+    expect(config.machinesFile).toBe('/home/ana/plant/conf/machines.json');
+    expect(config.aggDatabaseUrl).toBe('pglite:/home/ana/plant/.data/agg');
+    expect(config.machines.map((m) => m.rawDatabaseUrl)).toEqual([
+      'pglite:/home/ana/plant/.data/press07',
+      'pglite:/srv/raw/press08',
+      'pglite:memory',
+      'postgres://reader@db/press10',
+    ]);
+  });
+
+  it('takes the invocation directory from INIT_CWD only when pnpm or npm runs the script', () => {
+    const viaPnpm = { INIT_CWD: '/home/ana/plant', npm_lifecycle_event: 'start' };
+    expect(invocationDir(viaPnpm, '/repo/apps/api')).toBe('/home/ana/plant');
+    // A process started by hand that merely inherited INIT_CWD from some parent script.
+    expect(invocationDir({ INIT_CWD: '/home/ana/plant' }, '/repo/apps/api')).toBe('/repo/apps/api');
+    expect(invocationDir({}, '/repo')).toBe('/repo');
+  });
+});
+
+describe('loadConfig: each app validates only what it uses', () => {
+  const broken = {
+    PORT: 'eighty',
+    HOST: ' ',
+    CORS_ORIGINS: 'nope',
+    ADMIN_USER: 'ops',
+    REDIS_URL: 'http://x',
+  };
+
+  it('the ETL CLI ignores the API and Redis variables', () => {
+    const config = loadConfig(broken, { app: 'etl', cwd: SITE, readFile: exampleFile });
+    expect(Object.keys(config).sort()).toEqual(['aggDatabaseUrl', 'logLevel', 'machines', 'machinesFile']);
+  });
+
+  it('db:migrate needs only AGG_DATABASE_URL (and LOG_LEVEL), not even the machines file', () => {
+    const config = loadConfig(
+      { ...broken, MACHINES_FILE: '/nonexistent.json', AGG_DATABASE_URL: 'postgres://agg@db/agg' },
+      { app: 'db-migrate', cwd: SITE, readFile: files({}) },
+    );
+    expect(config).toEqual({ aggDatabaseUrl: 'postgres://agg@db/agg', logLevel: 'info' });
+  });
+
+  it('the API validates HOST with the rest', () => {
+    const error = configError(() => load(broken, exampleFile));
+    expect(error.problems.map((p) => p.path)).toEqual([
+      'PORT',
+      'HOST',
+      'CORS_ORIGINS[0]',
+      'REDIS_URL',
+      'ADMIN_PASSWORD',
+    ]);
+    expect(load({ HOST: '127.0.0.1' }, exampleFile).host).toBe('127.0.0.1');
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { builtInProfiles, type Profile, profileSchema, signalsOverrideSchema } from './profiles.ts';
+import { strictObject } from './strict-object.ts';
 
 export const databaseUrlSchema = z
   .string()
@@ -17,7 +18,7 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-export const machineSchema = z.object({
+export const machineSchema = strictObject({
   id: z
     .string()
     .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a slug: lowercase letters, digits and single dashes'),
@@ -35,21 +36,26 @@ export const machineSchema = z.object({
         ? new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone
         : zone,
     ),
-  profile: z.string().min(1),
+  profile: z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? "is missing: name the machine's signal profile ('logger', 'mtconnect' or one defined under 'profiles')"
+          : 'must be the name of a signal profile',
+    })
+    .min(1, "must name the machine's signal profile"),
   signals: signalsOverrideSchema.optional(),
 });
 
-export const machinesFileSchema = z
-  .object({
-    /** Site-defined profiles, by name, in addition to the built-in `logger` and `mtconnect`. */
-    profiles: z.record(z.string(), profileSchema).default({}),
-    machines: z.array(machineSchema).min(1, 'configure at least one machine'),
-  })
-  .superRefine(checkIdsAndProfiles, {
-    // Run even when some machine failed to parse (a missing name, a bad override): otherwise a
-    // duplicate id or an unknown profile would only surface on the next start.
-    when: (payload) => isRecord(payload.value),
-  });
+export const machinesFileSchema = strictObject({
+  /** Site-defined profiles, by name, in addition to the built-in `logger` and `mtconnect`. */
+  profiles: z.record(z.string(), profileSchema).default({}),
+  machines: z.array(machineSchema).min(1, 'configure at least one machine'),
+}).superRefine(checkIdsAndProfiles, {
+  // Run even when some machine failed to parse (a missing name, a bad override): otherwise a
+  // duplicate id or an unknown profile would only surface on the next start.
+  when: (payload) => isRecord(payload.value),
+});
 
 // Sees the file as parsed so far, which may be partial when other problems were found: every field is
 // checked before use.

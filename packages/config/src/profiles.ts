@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { strictObject } from './strict-object.ts';
 
 /**
  * Signal profiles map the roles an aggregate needs (state, program, temperature sensors, alarms,
@@ -10,27 +11,27 @@ const variableName = z.string().trim().min(1, 'must be a non-empty variable name
 
 /** The machine's run state, or the original's gap method for machines without a state signal. */
 export const stateRoleSchema = z.discriminatedUnion('method', [
-  z.object({
+  strictObject({
     method: z.literal('state'),
     variable: variableName,
     /** Values that mean "running": numbers for a float signal, strings for a string one. Any other valid value is idle. */
     runningValues: z.array(z.union([z.number(), z.string()])).min(1),
   }),
-  z.object({
+  strictObject({
     method: z.literal('gap'),
     /** A session ends at a gap strictly greater than this many seconds between log rows. */
     gapSeconds: z.number().positive().default(600),
   }),
 ]);
 
-export const programRoleSchema = z.object({
+export const programRoleSchema = strictObject({
   variable: variableName,
   /** For a float program signal: valid when min <= value < max (then rounded to an integer). */
   min: z.number().default(0),
   max: z.number().default(1000),
 });
 
-export const temperatureSensorSchema = z.object({
+export const temperatureSensorSchema = strictObject({
   variable: variableName,
   /** Raw value x scale = degrees (the logger stores °C x 100, so 0.01). */
   scale: z.number().positive().default(1),
@@ -38,24 +39,22 @@ export const temperatureSensorSchema = z.object({
   zeroIsMissing: z.boolean().default(true),
 });
 
-export const alarmRoleSchema = z
-  .object({
-    format: z.enum(['json-snapshot', 'mtconnect-condition']),
-    /** Alarm variables by name... */
-    variables: z.array(variableName).default([]),
-    /** ...and/or every variable of this datatype (MTConnect: `mtconnect.Condition`). */
-    datatype: z.string().min(1).optional(),
-  })
-  .refine((a) => a.variables.length > 0 || a.datatype !== undefined, {
-    message: 'name at least one variable or a datatype',
-  });
+export const alarmRoleSchema = strictObject({
+  format: z.enum(['json-snapshot', 'mtconnect-condition']),
+  /** Alarm variables by name... */
+  variables: z.array(variableName).default([]),
+  /** ...and/or every variable of this datatype (MTConnect: `mtconnect.Condition`). */
+  datatype: z.string().min(1).optional(),
+}).refine((a) => a.variables.length > 0 || a.datatype !== undefined, {
+  message: 'name at least one variable or a datatype',
+});
 
-export const motorSchema = z.object({
+export const motorSchema = strictObject({
   variable: variableName,
   ratedKw: z.number().positive(),
 });
 
-export const profileSchema = z.object({
+export const profileSchema = strictObject({
   state: stateRoleSchema.nullable().default(null),
   program: programRoleSchema.nullable().default(null),
   temperature: z.array(temperatureSensorSchema).default([]),
@@ -69,15 +68,13 @@ export const profileSchema = z.object({
  * `.optional()`, so `profileSchema.partial()` would turn `{ motors }` into "motors, and every other
  * role reset to none".
  */
-export const signalsOverrideSchema = z
-  .object({
-    state: stateRoleSchema.nullable().optional(),
-    program: programRoleSchema.nullable().optional(),
-    temperature: z.array(temperatureSensorSchema).optional(),
-    alarms: alarmRoleSchema.nullable().optional(),
-    motors: z.array(motorSchema).optional(),
-  })
-  .strict();
+export const signalsOverrideSchema = strictObject({
+  state: stateRoleSchema.nullable().optional(),
+  program: programRoleSchema.nullable().optional(),
+  temperature: z.array(temperatureSensorSchema).optional(),
+  alarms: alarmRoleSchema.nullable().optional(),
+  motors: z.array(motorSchema).optional(),
+});
 
 export type StateRole = z.infer<typeof stateRoleSchema>;
 export type ProgramRole = z.infer<typeof programRoleSchema>;

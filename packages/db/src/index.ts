@@ -1,5 +1,12 @@
 export { type CreateDbOptions, createDb, type DbTarget, openDb, parseDbUrl } from './create-db.ts';
 export { migrateToLatest } from './migrate.ts';
+export {
+  assertMigrated,
+  type MigrationState,
+  migrationState,
+  NOT_MIGRATED_MESSAGE,
+  NotMigratedError,
+} from './migration-state.ts';
 export { migrations } from './migrations/index.ts';
 export {
   type FloatDatatype,

@@ -14,7 +14,9 @@ export async function migrateToLatest(db: Kysely<AggDatabase>): Promise<{ applie
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`migration ${failed ?? '(unknown)'} failed`, { cause: result.error });
+    // No failed migration: the database could not be used at all (unreachable, no such database).
+    if (!failed) throw result.error;
+    throw new Error(`migration ${failed} failed`, { cause: result.error });
   }
   return {
     applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),

@@ -1,3 +1,4 @@
+import { createLogger } from '@mm/config';
 import type { AggDatabase } from '@mm/db';
 import { simulatePlant } from '@mm/raw';
 import { type Kysely, sql } from 'kysely';
@@ -84,7 +85,25 @@ describe('runEtls', () => {
       },
     };
     const order: EtlId[] = ['sensor-stats', 'energy', 'alerts'];
-    const runs = await runEtls({ aggDb: agg.db, rawDb: raw.db, machine, etls: order, day: DAY });
+    const lines: string[] = [];
+    const logger = createLogger({
+      app: 'test',
+      level: 'info',
+      destination: { write: (l: string) => lines.push(l) },
+    });
+    const runs = await runEtls({ aggDb: agg.db, rawDb: raw.db, machine, etls: order, day: DAY, logger });
+    // Each failed slice is logged once, at error, with its cause once and no stack trace.
+    const failures = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'slice failed');
+    expect(failures.map((l) => [l.level, l.etl, l.machine, l.day])).toEqual([
+      [50, 'energy', machine.id, DAY],
+      [50, 'alerts', machine.id, DAY],
+    ]);
+    for (const line of lines.filter((l) => l.includes('slice failed'))) {
+      const cause = JSON.parse(line).cause as string;
+      expect(cause).toMatch(/terminat|connection error/i);
+      expect(line.split(cause).length - 1).toBe(1);
+      expect(line).not.toMatch(/\n\s+at /);
+    }
     expect(runs.map((r) => [r.etl, r.ok])).toEqual([
       ['sensor-stats', true],
       ['energy', false],

@@ -112,9 +112,10 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
         cause: error,
       },
     );
-    // The cause on one line, no stack: log lines are read by operators.
+    // Once, at error, with the cause as one line: the failure wraps the cause, so logging it as `err`
+    // printed the message twice (and a stack trace).
     baseLogger.error(
-      { etl: etl.id, durationMs: Math.round(performance.now() - started), error: failure.message },
+      { etl: etl.id, durationMs: Math.round(performance.now() - started), cause: message },
       'slice failed',
     );
     runs.push({ etl: etl.id, ok: false, error: failure });

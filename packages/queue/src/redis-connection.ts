@@ -19,13 +19,15 @@ export type RedisRole = 'worker' | 'producer';
 export function createRedis(
   url: string,
   role: RedisRole,
-  options: { connectionName?: string } & Pick<RedisOptions, 'lazyConnect'> = {},
+  options: { connectionName?: string } & Pick<RedisOptions, 'lazyConnect' | 'tls'> = {},
 ): Redis {
   const common: RedisOptions = {
     connectionName: options.connectionName,
     lazyConnect: options.lazyConnect ?? false,
     // Reconnect forever, backing off to 5 s: a Redis restart must not kill a worker.
     retryStrategy: (times) => Math.min(times * 200, 5_000),
+    // Extra TLS options (a private CA, say) for a `rediss://` URL, which turns TLS on by itself.
+    ...(options.tls ? { tls: options.tls } : {}),
   };
   const redis =
     role === 'worker'

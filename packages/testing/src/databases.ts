@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { withDatabase } from './global-setup.ts';
+import { runDatabaseName } from './run-databases.ts';
 
 export interface TestDatabase<DB> {
   name: string;
@@ -28,7 +29,7 @@ export async function createTestDatabase(
 ): Promise<TestDatabase<AggDatabase> | TestDatabase<RawDatabase>> {
   const pgUrl = inject('pgUrl');
   const template = inject(kind === 'agg' ? 'aggTemplate' : 'rawTemplate');
-  const name = `mm_t_${inject('runId')}_${kind}_${randomBytes(4).toString('hex')}`;
+  const name = runDatabaseName(inject('runId'), `${kind}_${randomBytes(4).toString('hex')}`);
   await adminQuery(pgUrl, `create database ${name} template ${template}`);
   const url = withDatabase(pgUrl, name);
   const db = createDb<AggDatabase & RawDatabase>(url, { max: 4 });

@@ -2,6 +2,7 @@ import { createDb, createRawSchema, migrateToLatest } from '@mm/db';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { isLeftover, newRunId, runDatabaseName } from './run-databases.ts';
 import { canConnect } from './services.ts';
 
 /**
@@ -15,12 +16,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const pgUrl = await findPostgres(stops);
   const redisUrl = await findRedis(stops);
 
-  const runId = `${process.pid}_${Date.now().toString(36)}`;
+  const runId = newRunId();
   const admin = new pg.Client({ connectionString: pgUrl });
   await admin.connect();
-  await dropLeftovers(admin);
-  const aggTemplate = `mm_tpl_agg_${runId}`;
-  const rawTemplate = `mm_tpl_raw_${runId}`;
+  await dropLeftoverDatabases(admin);
+  const aggTemplate = runDatabaseName(runId, 'tpl_agg');
+  const rawTemplate = runDatabaseName(runId, 'tpl_raw');
   for (const name of [aggTemplate, rawTemplate]) await admin.query(`create database ${name}`);
 
   const agg = createDb(withDatabase(pgUrl, aggTemplate), { max: 1 });
@@ -37,9 +38,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('runId', runId);
 
   return async () => {
+    // Ours only: every database whose name carries this run's id.
     const { rows } = await admin.query<{ datname: string }>(
-      `select datname from pg_database where datname like $1 or datname like $2`,
-      [`mm_t_${runId}_%`, `mm_tpl_%_${runId}`],
+      `select datname from pg_database where starts_with(datname, $1)`,
+      [runDatabaseName(runId, '')],
     );
     for (const { datname } of rows) await admin.query(`drop database if exists ${datname} with (force)`);
     await admin.end();
@@ -53,25 +55,27 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-// Databases of earlier runs whose process is gone (a crashed or killed run leaves them behind).
-async function dropLeftovers(admin: pg.Client): Promise<void> {
+/**
+ * Drops the databases test runs left behind when they crashed: those older than
+ * six hours (`LEFTOVER_AGE_MS`) by the creation time in their names. Never one that may belong to a run in
+ * progress, on this host or another sharing the server; returns the names dropped.
+ *
+ * @example
+ * await dropLeftoverDatabases(admin); // ['mmtest_mx1a2b3c_9f3a1e_tpl_agg', …]
+ */
+export async function dropLeftoverDatabases(admin: pg.Client, now: number = Date.now()): Promise<string[]> {
   const { rows } = await admin.query<{ datname: string }>(
-    `select datname from pg_database where datname ~ '^mm_(t|tpl_agg|tpl_raw)_[0-9]+_'`,
+    `select datname from pg_database where datname like 'mmtest\\_%' or datname like 'mm\\_t%'`,
   );
+  const dropped: string[] = [];
   for (const { datname } of rows) {
-    const pid = Number(/^mm_(?:t|tpl_agg|tpl_raw)_(\d+)_/.exec(datname)?.[1]);
-    if (isAlive(pid)) continue;
-    await admin.query(`drop database if exists ${datname} with (force)`).catch(() => {});
+    if (!isLeftover(datname, now)) continue;
+    await admin.query(`drop database if exists "${datname}" with (force)`).then(
+      () => dropped.push(datname),
+      () => {}, // another run dropped it first, or someone still uses it: next time
+    );
   }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return dropped;
 }
 
 async function findPostgres(stops: Array<() => Promise<unknown>>): Promise<string> {

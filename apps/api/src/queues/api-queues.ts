@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Logger } from '@mm/config';
+import { describeRedisError, type Logger } from '@mm/config';
 import { createEtlQueues, createRedis, type EtlQueues, redisReady, type SliceJobPolicy } from '@mm/queue';
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 
 /** The ETL queues as the API uses them: Bull Board, re-queueing, queue metrics. */
 export interface ApiQueues {
@@ -25,6 +25,8 @@ export interface OpenApiQueuesOptions {
   /** The job options the workers and the scheduler use too (re-queued jobs get the same). */
   policy: SliceJobPolicy;
   logger: Logger;
+  /** Extra TLS options for a `rediss://` URL (a private CA, say); Node's trust store otherwise. */
+  tls?: RedisOptions['tls'];
 }
 
 /**
@@ -39,13 +41,19 @@ export interface OpenApiQueuesOptions {
  */
 export function openApiQueues(options: OpenApiQueuesOptions): ApiQueues {
   const logger = options.logger.child({ component: 'queues' });
-  const redis: Redis = createRedis(options.redisUrl, 'producer', { connectionName: 'mm-api' });
+  const redis: Redis = createRedis(options.redisUrl, 'producer', {
+    connectionName: 'mm-api',
+    ...(options.tls ? { tls: options.tls } : {}),
+  });
   let down = false;
+  // Why the connection is down, for /api/status's log: a refusal (wrong password…) in words.
+  let reason: string | null = null;
   const outage = (error: Error) => {
+    reason = describeRedisError(error);
     if (down) return;
     down = true;
     logger.warn(
-      { err: { message: error.message, code: (error as { code?: unknown }).code } },
+      { reason, code: (error as { code?: unknown }).code },
       'Redis is unreachable: Bull Board, re-queueing and queue metrics are unavailable until it answers',
     );
   };
@@ -53,6 +61,7 @@ export function openApiQueues(options: OpenApiQueuesOptions): ApiQueues {
   redis.on('ready', () => {
     if (down) logger.info('Redis answers again');
     down = false;
+    reason = null;
   });
   const etl = createEtlQueues({
     connection: redis,
@@ -72,7 +81,12 @@ export function openApiQueues(options: OpenApiQueuesOptions): ApiQueues {
         () => true,
         () => false,
       ),
-    ping: () => redis.ping(),
+    ping: () =>
+      redis.status === 'ready' || !reason
+        ? redis.ping().catch((error: Error) => {
+            throw new Error(describeRedisError(error));
+          })
+        : Promise.reject(new Error(reason)),
     async close() {
       // A queue that never reached Redis waits for it on close: give up on it after a moment.
       const gaveUp = new AbortController();

@@ -292,6 +292,16 @@ describe('bad inputs', () => {
     expect(await head.text()).toBe('');
   });
 
+  it('answers OPTIONS without Origin (not a CORS preflight) 204 with the methods of the path', async () => {
+    for (const path of ['/api/v1/data_status', '/api/v2/runs', '/openapi.json']) {
+      const res = await app.request(path, { method: 'OPTIONS' });
+      expect(res.status, path).toBe(204);
+      expect(res.headers.get('allow'), path).toBe('GET, HEAD, OPTIONS');
+      expect(await res.text()).toBe('');
+    }
+    expect((await app.request('/api/v1/nope', { method: 'OPTIONS' })).status).toBe(404);
+  });
+
   it('reports every bad parameter of a request at once', async () => {
     const res = await app.request(`/api/v2/temperature?from=nope&to=2024-02-30&machine=${'m'.repeat(200)}`);
     expect(res.status).toBe(422);

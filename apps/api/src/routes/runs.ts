@@ -2,11 +2,13 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { cellStatusesWorstFirst, defaultStaleRules, etlIds, isEtlId } from '@mm/etl';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
+import { RequestValidationError } from '../errors.ts';
 import { buildGrid } from '../ledger/grid.ts';
 import { ledgerFreshness, ledgerRows } from '../ledger/queries.ts';
 import { resolveMachine } from '../machines.ts';
 import { awareTimestamp, dateString, errorResponses, json } from '../openapi/schemas.ts';
 import { formatAware } from '../time/format.ts';
+import { daysInclusive } from '../time/local-date.ts';
 import { validationHook } from '../validation/hook.ts';
 import { checkDateRange, dateRangeShape } from '../validation/params.ts';
 
@@ -67,13 +69,19 @@ const grid = z
   })
   .openapi('RunGrid');
 
+/**
+ * Cells (machine x ETL x day) one request may ask for. A cell is about 190 bytes of JSON, so this
+ * bounds a response near 400 KB: a year of one machine fits, a year of every machine does not (that
+ * was about 1 MB per request for three machines, and slowed every other endpoint while clients polled it).
+ */
+export const MAX_RUN_CELLS = 2000;
+
 const route = createRoute({
   method: 'get',
   path: '/api/v2/runs',
   tags: ['v2'],
   summary: 'The run ledger as a (machine x ETL x day) status grid, with freshness',
-  description:
-    'Every cell of `from`..`to` (at most 366 days) for each ETL; all machines unless `machine` is given. A day’s status is its worst cell (failed, stale, missing, running, partial, complete).',
+  description: `Every cell of \`from\`..\`to\` (at most 366 days) for each ETL; all machines unless \`machine\` is given. A day’s status is its worst cell (failed, stale, missing, running, partial, complete). At most ${MAX_RUN_CELLS} cells (machines x ETLs x days) per request: a larger grid is a 422 saying how many days fit; narrow \`from\`..\`to\` or pass \`machine\`.`,
   request: { query: z.object(dateRangeShape).superRefine(checkDateRange) },
   responses: { 200: json(grid, 'The grid.'), ...errorResponses },
 });
@@ -87,6 +95,7 @@ export function runsRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
     const machines = q.machine ? [resolveMachine(deps.config.machines, q.machine)] : deps.config.machines;
+    checkCellLimit(machines.length, etlIds.length, daysInclusive(q.from, q.to), q.machine !== undefined);
     const ids = machines.map((m) => m.id);
     const [rows, freshness] = await Promise.all([
       ledgerRows(deps.aggDb, ids, q.from, q.to),
@@ -111,4 +120,22 @@ export function runsRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
     );
   });
   return app;
+}
+
+// Before any query: refusing the request is the point.
+function checkCellLimit(machines: number, etls: number, days: number, oneMachine: boolean): void {
+  const cells = machines * etls * days;
+  if (cells <= MAX_RUN_CELLS) return;
+  const fit = Math.floor(MAX_RUN_CELLS / (machines * etls));
+  const narrow = [
+    fit > 0 ? `shorten from..to to at most ${fit} days` : null,
+    oneMachine ? null : `pass machine (${Math.floor(MAX_RUN_CELLS / etls)} days fit for one machine)`,
+  ].filter(Boolean);
+  throw new RequestValidationError([
+    {
+      loc: ['query', 'to'],
+      msg: `the grid would have ${cells} cells (${machines} machine${machines === 1 ? '' : 's'} x ${etls} ETLs x ${days} days), more than the ${MAX_RUN_CELLS} per request: ${narrow.join(', or ')}`,
+      type: 'value_error',
+    },
+  ]);
 }

@@ -1,5 +1,6 @@
-import { type AggDatabase, createDb, type RawDatabase } from '@mm/db';
+import { type AggDatabase, createDb, migrateToLatest, type RawDatabase } from '@mm/db';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../testing/harness.ts';
 
@@ -88,10 +89,51 @@ describe("with the machine's raw database down", () => {
   });
 });
 
+describe('with the aggregation database behind the code', () => {
+  it('every data endpoint and /api/status are 503 saying to migrate, and they recover after the migration', async () => {
+    const behind = await createTestDatabase('agg');
+    try {
+      await sql`delete from kysely_migration where name = (select max(name) from kysely_migration)`.execute(
+        behind.db,
+      );
+      const { app } = testApp({
+        aggDb: behind.db,
+        rawDb: raw.db,
+        rawUrl: raw.url,
+        deps: { migrationCheckTtlMs: 0 },
+      });
+      for (const path of dataPaths) {
+        const res = await app.request(path);
+        expect(res.status, path).toBe(503);
+        expect(await res.json(), path).toEqual({
+          detail: 'aggregation database is not migrated: run pnpm db:migrate',
+        });
+      }
+      const status = await app.request('/api/status');
+      expect(status.status).toBe(503);
+      expect(await status.json()).toEqual({
+        status: 'unavailable',
+        database: 'aggregation database is not migrated: run pnpm db:migrate',
+        version: '0.1.0-test',
+        checks: { aggregation_db: 'not_migrated', raw_db: 'ok' },
+      });
+
+      await migrateToLatest(behind.db);
+      expect((await app.request('/api/status')).status).toBe(200);
+      expect((await app.request('/api/v1/data_status')).status).toBe(200);
+    } finally {
+      await behind.drop();
+    }
+  });
+});
+
 describe('an unexpected failure', () => {
   it('is a 500 with a generic message; the log has the error and the request id', async () => {
-    // A database without the aggregation schema: the query fails on a working connection.
-    const { app, logs } = testApp({ aggDb: raw.db as never, rawDb: raw.db, rawUrl: raw.url });
+    // A migrated database that lost a table: the query fails on a working connection.
+    const broken = await createTestDatabase('agg');
+    afterAll(() => broken.drop());
+    await sql`drop table agg_sensor_stats cascade`.execute(broken.db);
+    const { app, logs } = testApp({ aggDb: broken.db, rawDb: raw.db, rawUrl: raw.url });
     const res = await app.request('/api/v1/temperature?target_date=2024-01-01', {
       headers: { 'X-Request-Id': 'trace-500' },
     });

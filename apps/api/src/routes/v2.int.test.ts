@@ -163,6 +163,23 @@ describe('GET /api/v2/runs', () => {
     });
   });
 
+  it('refuses a grid of more than 2000 cells with a 422 saying the limit and how to narrow it', async () => {
+    const year = await get('/api/v2/runs?from=2024-01-01&to=2024-12-31');
+    expect(year.status).toBe(422);
+    expect(year.body).toEqual({
+      detail: [
+        {
+          loc: ['query', 'to'],
+          msg: 'the grid would have 3660 cells (2 machines x 5 ETLs x 366 days), more than the 2000 per request: shorten from..to to at most 200 days, or pass machine (400 days fit for one machine)',
+          type: 'value_error',
+        },
+      ],
+    });
+    // Both ways out the message names are accepted.
+    expect((await get('/api/v2/runs?from=2024-01-01&to=2024-07-18')).status).toBe(200); // 200 days
+    expect((await get('/api/v2/runs?from=2024-01-01&to=2024-12-31&machine=press-07')).status).toBe(200);
+  });
+
   it('covers every machine when none is named', async () => {
     const r = await get('/api/v2/runs?from=2024-11-01&to=2024-11-01');
     expect(r.body.machines.map((m: { machine: string }) => m.machine)).toEqual(['press-07', 'mazak01']);

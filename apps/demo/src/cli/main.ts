@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, EX_CONFIG, formatConfigError, redactUrl } from '@mm/config';
 import { seconds } from '../backfill-demo.ts';
+import { DataDirInUseError } from '../data-dir-lock.ts';
+import { DamagedDatabaseError } from '../demo-databases.ts';
 import { DemoSettingsError, demoSettingsFromEnv } from '../demo-settings.ts';
 import { type DemoRuntime, ForeignDataDirError, prepareDemo } from '../prepare-demo.ts';
 import type { DemoQueues } from '../queue-demo.ts';
@@ -52,7 +54,7 @@ async function stop(signal: string): Promise<void> {
     // A worker already running gets a moment to finish its job and close its Redis connections.
     await seedQueues?.close(3000).catch(() => {});
     console.log(`\n${signal}: stopped before the demo was ready; the next start seeds again.`);
-    process.exit(130);
+    process.exit(0);
   }
   console.log(`\n${signal}: shutting down`);
   await server.close();
@@ -60,8 +62,11 @@ async function stop(signal: string): Promise<void> {
   console.log('stopped');
   process.exit(0);
 }
-process.once('SIGINT', () => void stop('SIGINT'));
-process.once('SIGTERM', () => void stop('SIGTERM'));
+// Ctrl-C is how the demo is meant to end: a clean stop exits 0, and the start scripts `exec` node
+// so no shell between pnpm and us dies of the SIGINT (pnpm would print ELIFECYCLE for that).
+// Listeners stay on: a second Ctrl-C during the shutdown must not kill it half-way.
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
 
 try {
   const settings = demoSettingsFromEnv(process.env);
@@ -99,9 +104,17 @@ try {
     process.stderr.write(formatConfigError(error, 'demo'));
     process.exit(EX_CONFIG);
   }
-  if (error instanceof PortUnavailableError || error instanceof ForeignDataDirError) {
+  if (
+    error instanceof PortUnavailableError ||
+    error instanceof ForeignDataDirError ||
+    error instanceof DataDirInUseError ||
+    error instanceof DamagedDatabaseError
+  ) {
     console.error(`demo: ${error.message}`);
     process.exit(1);
   }
-  throw error;
+  // A bug: its stack, but not Node's dump of the throwing source line (for PGlite, megabytes of
+  // minified code on one line).
+  console.error(`demo: unexpected error: ${error instanceof Error ? error.stack : String(error)}`);
+  process.exit(1);
 }

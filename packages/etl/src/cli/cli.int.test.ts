@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registeredEtls } from './cli.ts';
 import { seedSmallPlant } from './small-plant.fixture.ts';
@@ -38,10 +39,11 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function pnpmEtl(args: string[], env: Record<string, string>) {
+/** `pnpm etl …` typed in `cwd` (the repository root unless given: pnpm finds the workspace via `--dir`). */
+function pnpmEtl(args: string[], env: Record<string, string>, cwd = root) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn('pnpm', ['--silent', 'etl', ...args], {
-      cwd: root,
+    const child = spawn('pnpm', ['--dir', root, '--silent', 'etl', ...args], {
+      cwd,
       env: { ...process.env, LOG_LEVEL: '', ...env },
     });
     let stdout = '';
@@ -109,5 +111,46 @@ describe('pnpm etl', () => {
     expect(stderr).toContain('AGG_DATABASE_URL');
     expect(stderr).toContain('MACHINES_FILE');
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('resolves a relative MACHINES_FILE against the directory it was typed in, not the repository root', async () => {
+    const { code, stdout, stderr } = await pnpmEtl(
+      ['run', 'sensor-stats', '2024-01-10'],
+      { AGG_DATABASE_URL: agg.url, MACHINES_FILE: 'good.json' },
+      dir,
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('slices   1 ok, 0 failed');
+  });
+
+  it('checks only the variables it uses: a bad PORT or CORS_ORIGINS does not stop it', async () => {
+    const { code, stderr } = await pnpmEtl(['run', 'sensor-stats', '2024-01-10'], {
+      AGG_DATABASE_URL: agg.url,
+      MACHINES_FILE: join(dir, 'good.json'),
+      PORT: 'eighty',
+      CORS_ORIGINS: 'not an origin',
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('refuses an aggregation database behind the code with one sentence, before any slice', async () => {
+    const behind = await createTestDatabase('agg');
+    try {
+      await sql`delete from kysely_migration where name = (select max(name) from kysely_migration)`.execute(
+        behind.db,
+      );
+      const { code, stdout, stderr } = await pnpmEtl(['run', 'all', '2024-01-10'], {
+        AGG_DATABASE_URL: behind.url,
+        MACHINES_FILE: join(dir, 'good.json'),
+      });
+      expect(code).toBe(1);
+      expect(stderr).toBe('etl: aggregation database is not migrated: run pnpm db:migrate\n');
+      expect(stdout).toBe('');
+      expect(await behind.db.selectFrom('etl_runs').selectAll().execute()).toEqual([]);
+    } finally {
+      await behind.drop();
+    }
   });
 });

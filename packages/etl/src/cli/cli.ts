@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import {
-  type Config,
+  type AppConfig,
   ConfigError,
   createLogger,
   EX_CONFIG,
@@ -9,7 +9,7 @@ import {
   type Machine,
   redactUrl,
 } from '@mm/config';
-import { type AggDatabase, createDb, RawPools } from '@mm/db';
+import { type AggDatabase, createDb, migrationState, NOT_MIGRATED_MESSAGE, RawPools } from '@mm/db';
 import { type Kysely, sql } from 'kysely';
 import { etlIds } from '../etl.ts';
 import { registry } from '../registry.ts';
@@ -59,9 +59,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const args = parsed.args;
 
-  let config: Config;
+  let config: AppConfig<'etl'>;
   try {
-    config = loadConfig(io.env, io.readFile);
+    config = loadConfig(io.env, { app: 'etl', ...(io.readFile ? { readFile: io.readFile } : {}) });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.stderr.write(formatConfigError(error, 'etl'));
@@ -109,16 +109,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-// Fails fast, with one line, when the aggregation database is unreachable or not migrated, instead
-// of one identical failure per slice.
+// Fails fast, with one line, when the aggregation database is unreachable or behind the code's
+// migrations, instead of one identical failure per slice.
 async function checkAggDatabase(db: Kysely<AggDatabase>, url: string): Promise<string | null> {
   try {
-    await sql`select 1 from etl_runs limit 0`.execute(db);
-    return null;
+    const state = await migrationState(db);
+    return state.migrated ? null : NOT_MIGRATED_MESSAGE;
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === '42P01')
-      return `the aggregation database ${redactUrl(url)} has no schema: run \`pnpm db:migrate\` first`;
     return `cannot use the aggregation database ${redactUrl(url)}: ${(error as Error).message}`;
   }
 }

@@ -1,13 +1,4 @@
-import {
-  type Config,
-  ConfigError,
-  EX_CONFIG,
-  formatConfigError,
-  loadConfig,
-  loadQueueConfig,
-  type QueueConfig,
-  redactUrl,
-} from '@mm/config';
+import { type AppConfig, ConfigError, EX_CONFIG, formatConfigError, loadConfig, redactUrl } from '@mm/config';
 import { RawPools } from '@mm/db';
 import { describeError, machineDays } from '@mm/etl';
 import { type EnqueueResult, enqueue } from '../enqueue.ts';
@@ -45,29 +36,15 @@ export async function runEnqueueCli(argv: readonly string[], io: EnqueueCliIo): 
     return 2;
   }
   const args = parsed.args;
-  let config: Config | undefined;
-  let queueConfig: QueueConfig | undefined;
-  const problems: ConfigError['problems'] = [];
-  for (const load of [
-    () => {
-      config = loadConfig(io.env, io.readFile);
-    },
-    () => {
-      queueConfig = loadQueueConfig(io.env);
-    },
-  ]) {
-    try {
-      load();
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      problems.push(...error.problems);
-    }
-  }
-  if (!config || !queueConfig) {
-    io.stderr.write(formatConfigError(new ConfigError(problems), 'etl enqueue'));
+  let config: AppConfig<'etl-enqueue'>;
+  try {
+    config = loadConfig(io.env, { app: 'etl-enqueue', readFile: io.readFile });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr.write(formatConfigError(error, 'etl enqueue'));
     return EX_CONFIG;
   }
-  const unknown = args.machines.filter((id) => !config!.machines.some((m) => m.id === id));
+  const unknown = args.machines.filter((id) => !config.machines.some((m) => m.id === id));
   if (unknown.length > 0) {
     io.stderr.write(`etl enqueue: unknown machine '${unknown.join("', '")}'\n`);
     return 2;
@@ -97,12 +74,12 @@ export async function runEnqueueCli(argv: readonly string[], io: EnqueueCliIo): 
   redis.on('error', () => {}); // reported below, once
   const queues = createEtlQueues({
     connection: redis,
-    prefix: queueConfig.prefix,
+    prefix: config.prefix,
     policy: {
-      attempts: queueConfig.jobAttempts,
-      backoffDelayMs: queueConfig.jobBackoffMs,
-      keepCompletedSeconds: queueConfig.keepCompletedSeconds,
-      keepFailedSeconds: queueConfig.keepFailedSeconds,
+      attempts: config.jobAttempts,
+      backoffDelayMs: config.jobBackoffMs,
+      keepCompletedSeconds: config.keepCompletedSeconds,
+      keepFailedSeconds: config.keepFailedSeconds,
     },
   });
   try {

@@ -1,0 +1,158 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultSliceJobPolicy } from '@mm/queue';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureLogs } from '../testing/harness.ts';
+import { type ApiQueues, openApiQueues } from './api-queues.ts';
+
+// Private redis-servers (the shared one must not get a password or TLS): one requiring a password,
+// one speaking only TLS with a certificate from a throwaway CA.
+const dir = mkdtempSync(join(tmpdir(), 'api-queues-redis-'));
+const opened: ApiQueues[] = [];
+const servers: ChildProcess[] = [];
+let passwordPort = 0;
+let tlsPort = 0;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function startRedis(args: string[]): Promise<void> {
+  const child = spawn('redis-server', ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  servers.push(child);
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
+    child.stdout?.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`redis-server exited ${code}: ${out}`)));
+  });
+}
+
+beforeAll(async () => {
+  const file = (name: string) => join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=test-ca',
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.crt'),
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=localhost',
+    '-keyout',
+    file('redis.key'),
+    '-out',
+    file('redis.csr'),
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    file('redis.csr'),
+    '-CA',
+    file('ca.crt'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-out',
+    file('redis.crt'),
+  );
+  [passwordPort, tlsPort] = [await freePort(), await freePort()];
+  await startRedis(['--port', String(passwordPort), '--requirepass', 'Right-Pass-123']);
+  await startRedis([
+    '--port',
+    '0',
+    '--tls-port',
+    String(tlsPort),
+    '--tls-cert-file',
+    file('redis.crt'),
+    '--tls-key-file',
+    file('redis.key'),
+    '--tls-ca-cert-file',
+    file('ca.crt'),
+    '--tls-auth-clients',
+    'no',
+  ]);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(opened.map((q) => q.close()));
+  for (const server of servers) server.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function open(redisUrl: string, tls?: { ca: Buffer }) {
+  const logs = captureLogs();
+  const queues = openApiQueues({
+    redisUrl,
+    prefix: `mm-test-redis-${process.pid}`,
+    policy: defaultSliceJobPolicy,
+    logger: logs.logger,
+    ...(tls ? { tls } : {}),
+  });
+  opened.push(queues);
+  return { queues, logs };
+}
+
+describe("the API's Redis connection", () => {
+  it('says why Redis refused the password, in the log and to /api/status, without repeating it', async () => {
+    const wrong = open(`redis://:Wrong-Pass-456@127.0.0.1:${passwordPort}`);
+    await wrong.queues.untilReady(1500);
+    const error = await wrong.queues.ping().catch((e: Error) => e);
+    expect(String(error)).toContain('Redis refused the password in REDIS_URL (WRONGPASS)');
+    expect(JSON.stringify(wrong.logs.lines())).not.toContain('Wrong-Pass-456');
+
+    const none = open(`redis://127.0.0.1:${passwordPort}`);
+    await none.queues.untilReady(1500);
+    const noneError = await none.queues.ping().catch((e: Error) => e);
+    expect(String(noneError)).toContain('Redis requires a password and REDIS_URL gives none (NOAUTH)');
+
+    const right = open(`redis://:Right-Pass-123@127.0.0.1:${passwordPort}`);
+    expect(await right.queues.untilReady(5000)).toBe(true);
+    await expect(right.queues.ping()).resolves.toBe('PONG');
+  });
+
+  it('speaks TLS for rediss://, and stays down for a server whose certificate it cannot trust', async () => {
+    const ca = readFileSync(join(dir, 'ca.crt'));
+    const trusted = open(`rediss://localhost:${tlsPort}`, { ca });
+    expect(await trusted.queues.untilReady(5000)).toBe(true);
+    await expect(trusted.queues.ping()).resolves.toBe('PONG');
+    // Node's own trust store does not know the throwaway CA: down, with the TLS reason.
+    const untrusted = open(`rediss://localhost:${tlsPort}`);
+    expect(await untrusted.queues.untilReady(1500)).toBe(false);
+    await expect(untrusted.queues.ping()).rejects.toThrow(/certificate/);
+  });
+});
