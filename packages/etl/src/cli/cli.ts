@@ -10,7 +10,7 @@ import {
   redactUrl,
 } from '@mm/config';
 import { type AggDatabase, createDb, migrationState, NOT_MIGRATED_MESSAGE, RawPools } from '@mm/db';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { etlIds } from '../etl.ts';
 import { registry } from '../registry.ts';
 import { parseArgs, selectMachines, usage } from './args.ts';
