@@ -165,10 +165,7 @@ describe('loadConfig: environment', () => {
       ],
     ] as const) {
       const error = configError(() =>
-        loadConfig(
-          { ADMIN_USER: 'plant-ops', ADMIN_PASSWORD: password, PORT: 'x' },
-          { app: 'api', readFile: exampleFile },
-        ),
+        load({ ADMIN_USER: 'plant-ops', ADMIN_PASSWORD: password, PORT: 'x' }, exampleFile),
       );
       expect(error.problems).toEqual([
         { path: 'PORT', message: 'must be a port number' },

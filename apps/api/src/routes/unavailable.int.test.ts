@@ -1,6 +1,6 @@
-import { type AggDatabase, createDb, migrateToLatest, type RawDatabase } from '@mm/db';
+import { type AggDatabase, createDb, migrateToLatest, migrations, type RawDatabase } from '@mm/db';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../testing/harness.ts';
 
@@ -93,9 +93,13 @@ describe('with the aggregation database behind the code', () => {
   it('every data endpoint and /api/status are 503 saying to migrate, and they recover after the migration', async () => {
     const behind = await createTestDatabase('agg');
     try {
-      await sql`delete from kysely_migration where name = (select max(name) from kysely_migration)`.execute(
-        behind.db,
-      );
+      // The code's latest migration undone (its down, and its ledger row), as on a database an
+      // earlier release migrated.
+      const { error } = await new Migrator({
+        db: behind.db,
+        provider: { getMigrations: async () => migrations },
+      }).migrateDown();
+      if (error) throw error;
       const { app } = testApp({
         aggDb: behind.db,
         rawDb: raw.db,
