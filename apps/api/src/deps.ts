@@ -44,7 +44,7 @@ export interface AppDeps {
   checkTimeoutMs?: number;
   /** Failed admin logins per client address before a 429 (defaults: 5 in 15 minutes). */
   adminThrottle?: LoginThrottleOptions;
-  /** The dashboard's built bundle (`apps/dashboard/dist` by default); served at `/` to browsers. */
+  /** The dashboard's built bundle (`apps/dashboard/build` by default); served at `/` to browsers. */
   dashboardDir?: string;
   /** Add Node's process metrics (CPU, memory, event loop) to `/metrics`; `main.ts` turns it on. */
   processMetrics?: boolean;

@@ -54,7 +54,7 @@ describe('the dashboard at /', () => {
     const missing = join(built, 'nope');
     const page = await app(missing).request('/', { headers: html });
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('pnpm --filter @mm/dashboard build');
+    expect(await page.text()).toContain('pnpm build:dashboard');
     expect((await app(missing).request('/assets/app-1.js')).status).toBe(404);
   });
 });

@@ -6,8 +6,8 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 
-/** Where `pnpm --filter @mm/dashboard build` writes the bundle (the same relative path from `dist/`). */
-export const defaultDashboardDir = fileURLToPath(new URL('../../../dashboard/dist', import.meta.url));
+/** Where `pnpm build:dashboard` writes the bundle (the same relative path from a compiled `dist/`). */
+export const defaultDashboardDir = fileURLToPath(new URL('../../../dashboard/build', import.meta.url));
 
 const notBuiltPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -15,8 +15,8 @@ const notBuiltPage = `<!doctype html>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}
 @media (prefers-color-scheme: dark){body{background:#111;color:#eee}a{color:#8cf}}</style></head>
 <body><h1>Machine monitoring API</h1>
-<p>The dashboard is not built on this server. Build it with <code>pnpm --filter @mm/dashboard build</code>
-(or <code>pnpm build</code>) and reload this page.</p>
+<p>The dashboard is not built on this server. Build it with <code>pnpm build:dashboard</code>
+(<code>pnpm --filter @mm/dashboard build</code>) and reload this page.</p>
 <p>The API works without it: <a href="/docs">documentation</a>, <a href="/api/v2/machines">machines</a>,
 <a href="/api/status">status</a>.</p></body></html>`;
 
