@@ -4,15 +4,21 @@ import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@mm/config';
-import { afterAll, describe, expect, it } from 'vitest';
+import { createEtlQueues, createRedis, planQueueName, redisReady } from '@mm/queue';
+import { Queue } from 'bullmq';
+import { sql } from 'kysely';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { demoSettingsFromEnv } from './demo-settings.ts';
 import { type DemoRuntime, prepareDemo } from './prepare-demo.ts';
+import { demoQueuePrefix } from './queue-demo.ts';
 import { MARKER_FILE } from './seed-marker.ts';
 import { assertPortFree, PortUnavailableError, serveDemo } from './serve-demo.ts';
 
 // The demo end to end on embedded PGlite in a temporary directory: seed a tiny press-07 (three
 // working days, Tuesday to Thursday), aggregate it with the real ETLs, serve the real API on an
-// ephemeral port and read it over HTTP. No PostgreSQL or Redis involved.
+// ephemeral port and read it over HTTP. No PostgreSQL involved. Without Redis (a port nobody listens
+// on) the ETLs run in process; with the test run's Redis they run through the queues (the scheduler
+// and a worker in the demo's process), and the tables come out the same.
 
 const root = mkdtempSync(join(tmpdir(), 'mm-demo-test-'));
 const settings = {
@@ -32,9 +38,36 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
+const noRedis = { REDIS_URL: 'redis://127.0.0.1:1' };
+let inProcessTables: Record<string, unknown[]> | null = null;
+
+/** Every aggregate table's rows, in a fixed order (the ledger's timings and attempts left out). */
+async function aggregateTables(demo: DemoRuntime): Promise<Record<string, unknown[]>> {
+  const tables: Record<string, unknown[]> = {};
+  for (const table of [
+    'agg_sensor_stats',
+    'agg_machine_activity_daily',
+    'machine_program_data',
+    'alerts_daily_count',
+    'alerts_detail',
+    'energy_consumption_hourly',
+  ]) {
+    const { rows } = await sql<
+      Record<string, unknown>
+    >`select * from ${sql.table(table)} order by 1, 2, 3, 4`.execute(demo.dbs.agg);
+    tables[table] = rows.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => k !== 'id')));
+  }
+  const { rows } =
+    await sql`select machine_id, etl, day, status, complete, rows_read, rows_written from etl_runs order by 1, 2, 3`.execute(
+      demo.dbs.agg,
+    );
+  tables.etl_runs = rows;
+  return tables;
+}
+
 async function start(): Promise<{ demo: DemoRuntime; lines: string[] }> {
   const lines: string[] = [];
-  const demo = await prepareDemo(settings, { env: {}, logger, report: (line) => lines.push(line) });
+  const demo = await prepareDemo(settings, { env: noRedis, logger, report: (line) => lines.push(line) });
   open.push(demo);
   return { demo, lines };
 }
@@ -62,6 +95,11 @@ describe('the demo', () => {
       { id: 'press-07', firstDay: '2024-03-26', lastDay: '2024-03-28', days: 3 },
     ]);
     expect(lines.some((l) => /\[3\/3\] press-07 2024-03-28/.test(l))).toBe(true);
+    expect(lines).toContain(
+      'Redis does not answer at redis://127.0.0.1:1: aggregating in this process, without queues.',
+    );
+    expect(demo.queues).toBeNull();
+    inProcessTables = await aggregateTables(demo);
 
     const server = await serveDemo(demo, { port: 0, host: '127.0.0.1' });
     try {
@@ -162,5 +200,69 @@ describe('the demo', () => {
       await new Promise((resolve) => holder.close(resolve));
     }
     await expect(assertPortFree(port, '127.0.0.1')).resolves.toBeUndefined();
+  });
+
+  it('runs the ETLs through the queues when Redis answers: scheduler and worker in process, same tables', {
+    timeout: 120_000,
+  }, async () => {
+    expect(inProcessTables).not.toBeNull();
+    const dataDir = join(root, 'demo-queues');
+    const lines: string[] = [];
+    const admin = { ADMIN_USER: 'ops', ADMIN_PASSWORD: 'Kestrel-Quarry-41' };
+    const demo = await prepareDemo(
+      {
+        ...settings,
+        dataDir,
+        rawDatabaseUrl: (m) => `pglite:${join(dataDir, `raw-${m}`)}`,
+        aggDatabaseUrl: `pglite:${join(dataDir, 'agg')}`,
+      },
+      {
+        env: { REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: 'mm', ...admin },
+        logger,
+        report: (line) => lines.push(line),
+        planEverySeconds: 3600,
+      },
+    );
+    open.push(demo);
+    const prefix = demoQueuePrefix(dataDir);
+    const producer = createRedis(inject('redisUrl'), 'producer');
+    await redisReady(producer);
+    const queues = createEtlQueues({ connection: producer, prefix });
+    const plan = new Queue(planQueueName, { connection: producer, prefix });
+    try {
+      expect(prefix).toMatch(/^mm-demo-[0-9a-f]{8}$/); // never the deployment's QUEUE_PREFIX
+      expect(demo.queues?.prefix).toBe(prefix);
+      expect(lines).toContain(
+        `Through the BullMQ queues on ${inject('redisUrl')} (prefix ${prefix}): the scheduler and one worker run in this process.`,
+      );
+      expect(lines).toContain('  planned 15 jobs (15 slices due)');
+      expect(lines.some((l) => /^ {2}\[15\/15\] jobs done/.test(l))).toBe(true);
+      expect(await aggregateTables(demo)).toEqual(inProcessTables);
+      for (const queue of queues.all()) expect(await queue.getCompletedCount(), queue.name).toBe(3);
+
+      const server = await serveDemo(demo, { port: 0, host: '127.0.0.1' });
+      try {
+        const status = await getJson(`${server.url}/api/status?machine=press-07`);
+        expect(status.body.checks).toEqual({ aggregation_db: 'ok', raw_db: 'ok', redis: 'ok' });
+        const auth = { Authorization: `Basic ${Buffer.from('ops:Kestrel-Quarry-41').toString('base64')}` };
+        const board = await fetch(`${server.url}/admin/queues/api/queues`, { headers: auth });
+        expect(board.status).toBe(200);
+        const listed = (await board.json()) as {
+          queues: Array<{ name: string; counts: { completed: number } }>;
+        };
+        expect(listed.queues.map((q) => q.counts.completed)).toEqual([3, 3, 3, 3, 3]);
+        expect(await (await fetch(`${server.url}/metrics`)).text()).toContain('mm_queue_scrape_ok 1');
+      } finally {
+        await server.close();
+      }
+      expect(await queues.queue('energy').getWorkersCount()).toBe(1);
+      await demo.close();
+      // Closed: no worker of the demo is left on its queues.
+      expect(await queues.queue('energy').getWorkersCount()).toBe(0);
+    } finally {
+      await Promise.all([...queues.all(), plan].map((q) => q.obliterate({ force: true })));
+      await Promise.all([queues.close(), plan.close()]);
+      producer.disconnect();
+    }
   });
 });

@@ -2,12 +2,13 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { type Config, createLogger, type Logger, loadConfig, type Machine } from '@mm/config';
 import { type AggDatabase, migrateToLatest, parseDbUrl } from '@mm/db';
-import { localDay } from '@mm/etl';
+import { daysBetween, localDay } from '@mm/etl';
 import type { Kysely } from 'kysely';
-import { backfillDemo, seconds } from './backfill-demo.ts';
+import { type BackfillDemoResult, backfillDemo, seconds } from './backfill-demo.ts';
 import { DemoDatabases } from './demo-databases.ts';
 import { demoMachinesFile, MAZAK_ID, PRESS_ID } from './demo-machines.ts';
 import type { DemoSettings } from './demo-settings.ts';
+import { type DemoQueues, drainDemoQueues, startDemoQueues } from './queue-demo.ts';
 import { readSeedMarker, type SeedMarker, seedFingerprint, writeSeedMarker } from './seed-marker.ts';
 import { addDays, clearRawDatabase, seedNistMachine, seedSimulatedMachine } from './seed-raw.ts';
 
@@ -31,6 +32,10 @@ export interface PrepareDemoOptions {
   logger?: Logger;
   /** Now, for "yesterday" (epoch ms). */
   now?: () => number;
+  /** The scheduler's tick when the demo runs through the queues (seconds). */
+  planEverySeconds?: number;
+  /** Told as soon as the queue layer runs, so a Ctrl-C during the seed can still stop its worker. */
+  onQueues?: (queues: DemoQueues) => void;
 }
 
 /** A prepared demo: configuration, open databases (seeded and aggregated) and the logger. */
@@ -41,7 +46,12 @@ export interface DemoRuntime {
   /** The data was already there: nothing was seeded this time. */
   reused: boolean;
   marker: SeedMarker;
-  /** Closes every database. */
+  /**
+   * The queue layer (scheduler and one worker) running in this process when Redis answered; `null`
+   * when the ETLs ran in process without Redis.
+   */
+  queues: DemoQueues | null;
+  /** Stops the scheduler and the worker (the running job finishes), then closes every database. */
   close(): Promise<void>;
 }
 
@@ -109,7 +119,23 @@ export async function prepareDemo(
   const logger = options.logger ?? createLogger({ app: 'demo', level: config.logLevel });
   const opening = performance.now();
   const dbs = await DemoDatabases.open(config.aggDatabaseUrl, config.machines);
-  const close = () => dbs.destroy();
+  let queues: DemoQueues | null = null;
+  const close = async () => {
+    await queues?.close();
+    await dbs.destroy();
+  };
+  const startQueues = (fresh: boolean) =>
+    startDemoQueues({
+      redisUrl: config.redisUrl,
+      dataDir,
+      aggDb: dbs.agg,
+      machines: config.machines,
+      rawDb: (m) => dbs.rawDb(m),
+      logger,
+      fresh,
+      report,
+      ...(options.planEverySeconds ? { planEverySeconds: options.planEverySeconds } : {}),
+    });
   try {
     // The demo owns its aggregation database, so it keeps its schema current on every start.
     await migrateToLatest(dbs.agg);
@@ -119,7 +145,9 @@ export async function prepareDemo(
         `Reusing the data seeded ${previous.seededAt} in ${dataDir} (databases opened in ${seconds(performance.now() - opening)}; ` +
           '`pnpm start -- --reset` seeds again).',
       );
-      return { config, dbs, logger, reused: true, marker: previous, close };
+      // The scheduler keeps the data current from here (nothing is due on a finished seed but partial days).
+      queues = (await startQueues(false))?.queues ?? null;
+      return { config, dbs, logger, reused: true, marker: previous, queues, close };
     }
 
     report(`Seeding ${dataDir} (databases opened in ${seconds(performance.now() - opening)}).`);
@@ -133,13 +161,18 @@ export async function prepareDemo(
     const seedMs = performance.now() - seedStarted;
 
     report(`Aggregating: all five ETLs for every day of each machine.`);
-    const backfill = await backfillDemo({
-      aggDb: dbs.agg,
-      machines: config.machines,
-      rawDb: (m) => dbs.rawDb(m),
-      report,
-      logger,
-    });
+    const layer = await startQueues(true);
+    queues = layer?.queues ?? null;
+    if (queues) options.onQueues?.(queues);
+    const backfill = layer
+      ? await aggregateThroughQueues(layer, dbs.agg, config.machines, report)
+      : await backfillDemo({
+          aggDb: dbs.agg,
+          machines: config.machines,
+          rawDb: (m) => dbs.rawDb(m),
+          report,
+          logger,
+        });
     for (const failure of backfill.failures) report(`  FAILED ${failure}`);
     const totalMs = performance.now() - started;
     const marker: SeedMarker = {
@@ -163,11 +196,55 @@ export async function prepareDemo(
         `${backfill.rowsRead.toLocaleString('en')} raw rows read, ${backfill.rowsWritten.toLocaleString('en')} rows written` +
         `${backfill.failures.length > 0 ? `, ${backfill.failures.length} slices FAILED` : ''}).`,
     );
-    return { config, dbs, logger, reused: false, marker, close };
+    return { config, dbs, logger, reused: false, marker, queues, close };
   } catch (error) {
-    await dbs.destroy().catch(() => {});
+    await close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * The seed's aggregation through the queues: the scheduler's first plan, drained by the worker. Days
+ * and row counts come from the run ledger, in the shape of {@link backfillDemo}'s result.
+ */
+async function aggregateThroughQueues(
+  started: NonNullable<Awaited<ReturnType<typeof startDemoQueues>>>,
+  agg: Kysely<AggDatabase>,
+  machines: readonly Machine[],
+  report: (line: string) => void,
+): Promise<BackfillDemoResult> {
+  const ids = machines.map((m) => m.id);
+  const drained = await drainDemoQueues({
+    etl: started.etl,
+    firstPlan: started.firstPlan,
+    aggDb: agg,
+    machineIds: ids,
+    report,
+  });
+  const rows = await agg
+    .selectFrom('etl_runs')
+    .select((eb) => [
+      'machine_id',
+      eb.fn.min('day').as('first'),
+      eb.fn.max('day').as('last'),
+      eb.fn.count<string>('day').distinct().as('days'),
+      eb.fn.sum<string>('rows_read').as('read'),
+      eb.fn.sum<string>('rows_written').as('written'),
+    ])
+    .where('machine_id', 'in', ids)
+    .groupBy('machine_id')
+    .execute();
+  const byMachine = new Map(rows.map((r) => [r.machine_id, r]));
+  return {
+    machines: machines.map((m) => {
+      const r = byMachine.get(m.id);
+      return { id: m.id, days: r ? daysBetween(String(r.first), String(r.last)) : [] };
+    }),
+    rowsRead: rows.reduce((n, r) => n + Number(r.read ?? 0), 0),
+    rowsWritten: rows.reduce((n, r) => n + Number(r.written ?? 0), 0),
+    failures: drained.failures,
+    ms: drained.ms,
+  };
 }
 
 async function seedMachine(

@@ -37,6 +37,9 @@ export async function serveDemo(
     rawDbFor: (machine) => demo.dbs.rawDb(machine),
     logger: demo.logger,
     pools: demo.dbs.pools,
+    // Through the queues: Bull Board, re-queueing and queue metrics on the demo's own prefix.
+    queues: demo.queues?.api ?? null,
+    redis: demo.queues?.api ?? null,
     version: packageJson.version,
     processMetrics: true,
   });

@@ -1,3 +1,4 @@
+export { type EnqueueCliIo, runEnqueueCli } from './cli/enqueue-cli.ts';
 export { type EnqueueOptions, type EnqueueOutcome, type EnqueueResult, enqueue } from './enqueue.ts';
 export { createEtlQueues, type EtlQueues, type EtlQueuesOptions } from './etl-queues.ts';
 export { assertNoEviction, RedisEvictionPolicyError, readEvictionPolicy } from './eviction-policy.ts';

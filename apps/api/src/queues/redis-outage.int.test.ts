@@ -56,6 +56,8 @@ async function startRedis(): Promise<void> {
       'no',
       '--maxmemory-policy',
       'noeviction',
+      '--enable-debug-command',
+      'yes',
     ],
     { stdio: 'ignore' },
   );
@@ -189,6 +191,32 @@ describe('a Redis outage', () => {
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       await queues.close();
+    }
+  });
+
+  it('keeps a scrape of /metrics short when Redis is up but does not answer in time', async () => {
+    await startRedis();
+    const { app, queues } = await setup(true);
+    try {
+      expect(await (await app.request('/metrics')).text()).toContain('mm_queue_scrape_ok 1');
+      // DEBUG SLEEP blocks this private server for 3 s: a hung Redis, not a closed port.
+      const blocker = net.connect({ host: '127.0.0.1', port });
+      await new Promise((resolve) => blocker.once('connect', resolve));
+      blocker.write('*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n$1\r\n3\r\n');
+      // Past the half second in which one scrape's gauges share a reading.
+      await new Promise((r) => setTimeout(r, 700));
+      const started = Date.now();
+      const res = await app.request('/metrics');
+      expect(res.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(2000);
+      const text = await res.text();
+      expect(text).toContain('mm_queue_scrape_ok 0');
+      expect(text).not.toMatch(/^mm_queue_jobs\{/m);
+      await expectReadApiUp(app);
+      blocker.destroy();
+    } finally {
+      await queues.close();
+      await killRedis();
     }
   });
 });

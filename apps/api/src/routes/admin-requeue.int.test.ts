@@ -106,6 +106,28 @@ describe('POST /admin/requeue', () => {
     expect(logs.lines().filter((l) => l.msg === 'admin re-queued a range of days')).toHaveLength(2);
   });
 
+  it('is documented in /openapi.json, with basic auth', async () => {
+    const { app } = await setup();
+    const doc = (await (await app.request('/openapi.json')).json()) as {
+      paths: Record<string, { post?: { security?: unknown; responses: Record<string, unknown> } }>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    const operation = doc.paths['/admin/requeue']?.post;
+    expect(operation?.security).toEqual([{ adminBasic: [] }]);
+    expect(Object.keys(operation?.responses ?? {}).sort()).toEqual([
+      '202',
+      '401',
+      '404',
+      '422',
+      '429',
+      '503',
+    ]);
+    expect(doc.components.securitySchemes.adminBasic).toEqual({ type: 'http', scheme: 'basic' });
+    const page = await app.request('/docs');
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('/admin/requeue');
+  });
+
   it('queues one ETL when named', async () => {
     const { post, queues } = await setup();
     const res = await post({ machine: 'mazak01', etl: 'programs', from: '2024-11-05', to: '2024-11-05' });

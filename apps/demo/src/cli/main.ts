@@ -6,6 +6,7 @@ import { ConfigError, EX_CONFIG, formatConfigError, redactUrl } from '@mm/config
 import { seconds } from '../backfill-demo.ts';
 import { DEFAULT_NIST_DIR, DemoSettingsError, demoSettingsFromEnv } from '../demo-settings.ts';
 import { type DemoRuntime, ForeignDataDirError, prepareDemo } from '../prepare-demo.ts';
+import type { DemoQueues } from '../queue-demo.ts';
 import { assertPortFree, type DemoServer, PortUnavailableError, serveDemo } from '../serve-demo.ts';
 import { tryThese } from '../try-these.ts';
 
@@ -14,7 +15,8 @@ const USAGE = `usage: pnpm start [-- --reset]
 
 Environment (all optional): PORT (8000), HOST (127.0.0.1), AGG_DATABASE_URL, DEMO_RAW_DATABASE_URL
 (with {machine}), NIST_DIR, DEMO_DATA_DIR, DEMO_DAYS (14), DEMO_VOLUME (0.1), DEMO_SEED, DEMO_LAST_DAY,
-LOG_LEVEL (warn), CORS_ORIGINS. See apps/demo/README.md.`;
+LOG_LEVEL (warn), CORS_ORIGINS, ADMIN_USER/ADMIN_PASSWORD, REDIS_URL (redis://127.0.0.1:6379: through
+the queues when it answers, else in process). See apps/demo/README.md.`;
 
 // Relative paths (.data/demo, ../shared/data/nist-mazak01, pglite:./… URLs) are the repository root's,
 // wherever pnpm started us from.
@@ -39,6 +41,7 @@ if (values.help) {
 const started = performance.now();
 let demo: DemoRuntime | null = null;
 let server: DemoServer | null = null;
+let seedQueues: DemoQueues | null = null;
 let stopping = false;
 
 async function stop(signal: string): Promise<void> {
@@ -46,6 +49,8 @@ async function stop(signal: string): Promise<void> {
   stopping = true;
   if (server === null) {
     // Mid-seed: the marker is written last, so the next start notices and seeds again from scratch.
+    // A worker already running gets a moment to finish its job and close its Redis connections.
+    await seedQueues?.close(3000).catch(() => {});
     console.log(`\n${signal}: stopped before the demo was ready; the next start seeds again.`);
     process.exit(130);
   }
@@ -67,7 +72,7 @@ try {
   const urls = [settings.aggDatabaseUrl, settings.rawDatabaseUrl('<machine>')];
   const embedded = urls.every((url) => url.startsWith('pglite:'));
   console.log(
-    `Machine monitoring demo: ${embedded ? 'embedded PGlite databases, no PostgreSQL or Redis needed' : 'no Redis needed'}.\n` +
+    `Machine monitoring demo: ${embedded ? 'embedded PGlite databases, no PostgreSQL needed' : 'PostgreSQL databases'}; Redis optional.\n` +
       `  data ${settings.dataDir}; aggregation database ${where(urls[0]!)}; raw databases ${where(urls[1]!)}`,
   );
   if (settings.nistDir === null) {
@@ -75,7 +80,13 @@ try {
       `NIST logs not found at ${DEFAULT_NIST_DIR}: only the simulated machine (set NIST_DIR to add mazak01).`,
     );
   }
-  demo = await prepareDemo(settings, { reset: values.reset ?? false, report: (line) => console.log(line) });
+  demo = await prepareDemo(settings, {
+    reset: values.reset ?? false,
+    report: (line) => console.log(line),
+    onQueues: (queues) => {
+      seedQueues = queues;
+    },
+  });
   server = await serveDemo(demo, { port: settings.port, host: settings.host });
   console.log(
     `\nAPI listening on ${server.url}: ${demo.config.machines.map((m) => m.id).join(', ')} ` +

@@ -1,0 +1,184 @@
+import {
+  type Config,
+  ConfigError,
+  EX_CONFIG,
+  formatConfigError,
+  loadConfig,
+  loadQueueConfig,
+  type QueueConfig,
+  redactUrl,
+} from '@mm/config';
+import { RawPools } from '@mm/db';
+import { describeError, machineDays } from '@mm/etl';
+import { type EnqueueResult, enqueue } from '../enqueue.ts';
+import { createEtlQueues } from '../etl-queues.ts';
+import { createRedis, redisReady } from '../redis-connection.ts';
+import type { SliceJob } from '../slice-job.ts';
+import { enqueueUsage, parseEnqueueArgs } from './enqueue-args.ts';
+import { type JobsProgress, waitForJobs } from './wait-for-jobs.ts';
+
+export interface EnqueueCliIo {
+  env: Record<string, string | undefined>;
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown };
+  readFile?: (path: string) => string;
+  signal?: AbortSignal;
+}
+
+/**
+ * `pnpm etl enqueue …`: queues (machine, ETL, day) slices for the workers with `force`, so days that
+ * completed before run again; with `--wait`, shows progress until every slice finished. A slice that
+ * a worker is running right now is queued again once it finished (it read the raw data before this
+ * command). Returns the exit status.
+ *
+ * @example
+ * process.exitCode = await runEnqueueCli(['all', '2024-03-01', '2024-03-31', '--wait'], { env: process.env, stdout, stderr });
+ */
+export async function runEnqueueCli(argv: readonly string[], io: EnqueueCliIo): Promise<number> {
+  const parsed = parseEnqueueArgs(argv);
+  if (parsed.kind === 'help') {
+    io.stdout.write(enqueueUsage);
+    return 0;
+  }
+  if (parsed.kind === 'error') {
+    io.stderr.write(`etl enqueue: ${parsed.message}\n\n${enqueueUsage}`);
+    return 2;
+  }
+  const args = parsed.args;
+  let config: Config | undefined;
+  let queueConfig: QueueConfig | undefined;
+  const problems: ConfigError['problems'] = [];
+  for (const load of [
+    () => {
+      config = loadConfig(io.env, io.readFile);
+    },
+    () => {
+      queueConfig = loadQueueConfig(io.env);
+    },
+  ]) {
+    try {
+      load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (!config || !queueConfig) {
+    io.stderr.write(formatConfigError(new ConfigError(problems), 'etl enqueue'));
+    return EX_CONFIG;
+  }
+  const unknown = args.machines.filter((id) => !config!.machines.some((m) => m.id === id));
+  if (unknown.length > 0) {
+    io.stderr.write(`etl enqueue: unknown machine '${unknown.join("', '")}'\n`);
+    return 2;
+  }
+  const machines = args.machines.length
+    ? config.machines.filter((m) => args.machines.includes(m.id))
+    : config.machines;
+
+  const slices: SliceJob[] = [];
+  const raws = new RawPools({ applicationName: 'etl-enqueue', max: 1 });
+  try {
+    for (const machine of machines) {
+      try {
+        const { days, note } = await machineDays(machine, raws.rawDb(machine), args);
+        if (note) io.stdout.write(`${machine.id}: ${note}\n`);
+        for (const day of days) for (const etl of args.etls) slices.push({ machine: machine.id, etl, day });
+      } catch (error) {
+        io.stderr.write(`etl enqueue: cannot read ${machine.id}'s raw data span: ${describeError(error)}\n`);
+        return 1;
+      }
+    }
+  } finally {
+    await raws.destroyAll().catch(() => {});
+  }
+
+  const redis = createRedis(config.redisUrl, 'producer', { connectionName: 'etl-enqueue' });
+  redis.on('error', () => {}); // reported below, once
+  const queues = createEtlQueues({
+    connection: redis,
+    prefix: queueConfig.prefix,
+    policy: {
+      attempts: queueConfig.jobAttempts,
+      backoffDelayMs: queueConfig.jobBackoffMs,
+      keepCompletedSeconds: queueConfig.keepCompletedSeconds,
+      keepFailedSeconds: queueConfig.keepFailedSeconds,
+    },
+  });
+  try {
+    try {
+      await redisReady(redis, 5_000);
+    } catch (error) {
+      io.stderr.write(
+        `etl enqueue: cannot reach Redis at ${redactUrl(config.redisUrl)}: ${describeError(error)}\n`,
+      );
+      return 1;
+    }
+    let results = await enqueue(queues, slices, { force: true });
+    io.stdout.write(`${summarise(results)}\n`);
+    if (!args.wait) return 0;
+
+    // A slice that was running read the raw data before this command: once it finished, queue it again.
+    const running = results.filter((r) => r.outcome === 'active');
+    const print = progressPrinter(io.stdout);
+    let failed = await waitForJobs(queues, results, print, io.signal ? { signal: io.signal } : {});
+    if (running.length > 0) {
+      results = await enqueue(
+        queues,
+        running.map((r) => r.slice),
+        { force: true },
+      );
+      failed = [
+        ...failed.filter((f) => !running.some((r) => r.jobId === f.jobId)),
+        ...(await waitForJobs(queues, results, print, io.signal ? { signal: io.signal } : {})),
+      ];
+    }
+    print.end();
+    if (io.signal?.aborted) return 130;
+    if (failed.length === 0) {
+      io.stdout.write(`all ${slices.length} slices completed\n`);
+      return 0;
+    }
+    io.stdout.write(`${failed.length} of ${slices.length} slices failed:\n`);
+    for (const f of failed.slice(0, 20)) io.stdout.write(`  ${f.jobId}: ${f.reason}\n`);
+    if (failed.length > 20) io.stdout.write(`  … and ${failed.length - 20} more (Bull Board lists them)\n`);
+    return 1;
+  } finally {
+    await queues.close().catch(() => {});
+    redis.disconnect();
+  }
+}
+
+function summarise(results: EnqueueResult[]): string {
+  const count = (outcome: EnqueueResult['outcome']) => results.filter((r) => r.outcome === outcome).length;
+  return (
+    `queued ${results.length} slices: ${count('added')} new, ${count('requeued')} re-run, ` +
+    `${count('pending')} already waiting, ${count('active')} running now`
+  );
+}
+
+/** One progress line, redrawn in place on a terminal, a new line every few seconds otherwise. */
+function progressPrinter(out: EnqueueCliIo['stdout']): ((p: JobsProgress) => void) & { end(): void } {
+  let last = 0;
+  let drawn = false;
+  const line = (p: JobsProgress) => {
+    const width = 24;
+    const filled = p.total === 0 ? width : Math.round((p.done / p.total) * width);
+    const rate = p.elapsedMs > 0 ? (p.done / p.elapsedMs) * 1000 : 0;
+    return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} slices, ${p.failed} failed, ${rate.toFixed(1)} jobs/s`;
+  };
+  const print = (p: JobsProgress) => {
+    if (out.isTTY) {
+      out.write(`\r${line(p)}`);
+      drawn = true;
+    } else if (p.done === p.total || performance.now() - last > 2_000) {
+      last = performance.now();
+      out.write(`${line(p)}\n`);
+    }
+  };
+  return Object.assign(print, {
+    end() {
+      if (drawn) out.write('\n');
+    },
+  });
+}
