@@ -235,6 +235,7 @@ function signIn(onChange: (signedIn: boolean) => void): HTMLElement {
           session = candidate;
           message.textContent = `Signed in as ${candidate.user}.`;
           message.dataset.signedIn = 'true';
+          form.hidden = true;
           onChange(true);
         } catch (error) {
           session = null;

@@ -73,7 +73,7 @@ async function machineCard(ctx: Context, machine: MachineInfo): Promise<HTMLElem
         h(
           'dl',
           { class: 'figures' },
-          figure('Running', `${fixed(pct(u.state_running), 1)} %`, 'running', pct(u.state_running)),
+          figure('Running', `${fixed(u.running_percentage, 1)} %`, 'running', u.running_percentage),
           figure('Idle', `${fixed(pct(u.state_unplanned_down), 1)} %`, 'idle', pct(u.state_unplanned_down)),
           figure(
             'Planned down',

@@ -73,7 +73,7 @@ export const rangeView: View = {
     const x = days.map((d) => localMidnight(d, machine.timezone) / 1000 + 43_200);
     const running = days.map((d) => {
       const u = utilByDay.get(d);
-      return u ? (u.state_running / u.day_hours) * 100 : null;
+      return u ? u.running_percentage : null;
     });
     const kwh = days.map((d) => energyByDay.get(d) ?? null);
     root.append(
@@ -116,7 +116,7 @@ export const rangeView: View = {
                 d,
                 { value: running[i] ?? null, decimals: 1 },
                 { value: pct(u?.state_unplanned_down), decimals: 1 },
-                { value: pct(u?.state_planned_down), decimals: 1 },
+                { value: u ? u.down_percentage : null, decimals: 1 },
                 { value: kwh[i] ?? null, decimals: 2 },
               ];
             }),
