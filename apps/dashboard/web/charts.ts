@@ -28,6 +28,8 @@ export interface TimeChartOptions {
   units: Record<string, string>;
   /** Fixed x range, epoch seconds (a whole day), so a partial day shows where it stops. */
   xRange?: [number, number];
+  /** Axis labels: local `HH:MM` (a day) or `MM-DD` (a range of days). */
+  xLabels: (epochMs: number) => string;
   height?: number;
 }
 
@@ -65,7 +67,12 @@ export function timeChart(options: TimeChartOptions): HTMLElement {
       ...Object.fromEntries(scales.map((s) => [s, { auto: true }])),
     },
     axes: [
-      { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
+      {
+        stroke: text,
+        grid: { stroke: grid, width: 1 },
+        ticks: { stroke: grid },
+        values: (_u: uPlot, splits: number[]) => splits.map((s) => options.xLabels(s * 1000)),
+      },
       ...scales.map((scale, i) => ({
         scale,
         side: i === 0 ? 3 : 1,
@@ -137,7 +144,7 @@ export function stateTimeline(
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   const width = 1000;
-  svg.setAttribute('viewBox', `0 0 ${width} 46`);
+  svg.setAttribute('viewBox', `0 0 ${width} 30`);
   svg.setAttribute('preserveAspectRatio', 'none');
   svg.setAttribute('class', 'timeline');
   svg.setAttribute('role', 'img');
@@ -158,26 +165,23 @@ export function stateTimeline(
     rect.append(title);
     svg.append(rect);
   }
-  // A tick every 3 hours of the machine's wall clock (a DST day has 23 or 25 hours).
+  // A tick every 3 hours of the machine's wall clock (a DST day has 23 or 25 hours), as HTML under
+  // the stretched SVG so the labels keep their shape.
+  const ticks = document.createElement('div');
+  ticks.className = 'timeline-ticks';
+  ticks.setAttribute('aria-hidden', 'true');
   for (let t = dayStart; t < dayEnd; t += 3_600_000) {
     const label = hourLabel(t);
     if (!/^(00|03|06|09|12|15|18|21):00$/.test(label)) continue;
-    const x = scale(t);
-    const tick = document.createElementNS(ns, 'text');
-    tick.setAttribute('x', String(Math.min(x + 2, width - 40)));
-    tick.setAttribute('y', '44');
-    tick.setAttribute('class', 'tick');
+    const tick = document.createElement('span');
+    tick.style.left = `${(scale(t) / width) * 100}%`;
     tick.textContent = label;
-    svg.append(tick);
-    const line = document.createElementNS(ns, 'line');
-    line.setAttribute('x1', String(x));
-    line.setAttribute('x2', String(x));
-    line.setAttribute('y1', '30');
-    line.setAttribute('y2', '34');
-    line.setAttribute('class', 'tickmark');
-    svg.append(line);
+    ticks.append(tick);
   }
-  return svg as unknown as HTMLElement;
+  const wrap = document.createElement('div');
+  wrap.className = 'timeline-wrap';
+  wrap.append(svg, ticks);
+  return wrap;
 }
 
 /** A horizontal 100 % bar of shares, each part with `data-share` and `data-value` (percent). */

@@ -200,6 +200,7 @@ export const machineDayView: View = {
           band: [1, 3],
           units: { y: '°C' },
           xRange: [dayStart / 1000, dayEnd / 1000],
+          xLabels: hour,
         }),
         dataTable(
           'temperature',
@@ -239,6 +240,7 @@ export const machineDayView: View = {
           series: [{ label: 'kWh', values: rows.map((r) => r.energy_kwh), color: '--energy', kind: 'bar' }],
           units: { y: 'kWh' },
           xRange: [dayStart / 1000, dayEnd / 1000],
+          xLabels: hour,
         }),
         dataTable(
           'energy',

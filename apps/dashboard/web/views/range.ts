@@ -70,6 +70,7 @@ export const rangeView: View = {
       const d = e.hour_ts.slice(0, 10);
       energyByDay.set(d, (energyByDay.get(d) ?? 0) + e.energy_kwh);
     }
+    const dayLabel = (ms: number) => localDay(ms, machine.timezone).slice(5);
     const x = days.map((d) => localMidnight(d, machine.timezone) / 1000 + 43_200);
     const running = days.map((d) => {
       const u = utilByDay.get(d);
@@ -89,6 +90,7 @@ export const rangeView: View = {
             x,
             series: [{ label: 'running %', values: running, color: '--running', kind: 'bar' }],
             units: { y: '%' },
+            xLabels: dayLabel,
           }),
         ),
         panel(
@@ -100,6 +102,7 @@ export const rangeView: View = {
             x,
             series: [{ label: 'kWh', values: kwh, color: '--energy', kind: 'bar' }],
             units: { y: 'kWh' },
+            xLabels: dayLabel,
           }),
         ),
         panel(
