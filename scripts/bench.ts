@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 const benches: Record<string, string> = {
   etl: 'packages/etl/bench/etl.ts',
   api: 'apps/api/bench/api.ts',
+  queue: 'apps/worker/bench/queue.ts',
 };
 
 const [name, ...args] = process.argv.slice(2);

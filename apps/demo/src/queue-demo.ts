@@ -32,9 +32,8 @@ export function demoQueuePrefix(dataDir: string): string {
   return `mm-demo-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 8)}`;
 }
 
-/** What the demo runs its jobs with: one job at a time, a failure reported at once. */
+/** The demo's job options: one attempt, so a failed slice is reported at once (the scheduler plans it again after its cool-down). */
 const demoPolicy: SliceJobPolicy = {
-  // A failed slice is reported at once; the scheduler plans it again after the cool-down below.
   attempts: 1,
   backoffDelayMs: 1_000,
   keepCompletedSeconds: 24 * 3600,

@@ -91,7 +91,8 @@ const CHUNK = 100;
 
 /**
  * One plan: which (machine, ETL, day) slices are due, from the aggregation ledger and the raw data
- * ({@link dueSlices}), queued newest day first until the backlog bound is reached. Never reads Redis
+ * ({@link dueSlices}), queued newest day first (refreshes of partial days taking turns with the rest)
+ * until the backlog bound is reached. Never reads Redis
  * to decide what is due, so whatever Redis lost is planned again. Plans of one deployment never
  * overlap (`exclusive`, e.g. {@link advisoryPlanLock}), and
  * finished jobs are re-queued only if they finished before the ledger was read, so no slice runs twice
@@ -132,7 +133,22 @@ export async function planOnce(deps: PlanDeps): Promise<PlanResult> {
         deps.logger.warn({ machine: machine.id, error: describeError(error) }, 'cannot plan machine');
       }
     }
-    sortNewestFirst(due, deps.etls);
+    // Newest first within each kind, alternating refreshes of partial days (re-run every plan) with the
+    // rest (never-run, failed, stale and late slices), so neither can take the whole backlog bound:
+    // with many machines, refreshing today everywhere must not starve the backfill, nor the reverse.
+    const refreshes = sortNewestFirst(
+      due.filter((s) => s.reason === 'partial'),
+      deps.etls,
+    );
+    const work = sortNewestFirst(
+      due.filter((s) => s.reason !== 'partial'),
+      deps.etls,
+    );
+    due.length = 0;
+    for (let i = 0; i < Math.max(refreshes.length, work.length); i++) {
+      if (i < work.length) due.push(work[i]!);
+      if (i < refreshes.length) due.push(refreshes[i]!);
+    }
     result.due = due.length;
     for (const slice of due) result.byReason[slice.reason]++;
 

@@ -1,0 +1,196 @@
+// `pnpm bench queue`: the same backfill (every ETL over N days of a simulated `logger` machine) run
+// in process at concurrency 1 (the baseline), then through the queue with one worker process, then
+// with two, each into a fresh aggregation database; jobs/s, raw rows/s and the ratio of each queue
+// run's wall time to the baseline's, all in one run. Figures: apps/worker/README.md.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { builtInProfiles, type Machine } from '@mm/config';
+import { type AggDatabase, createDb, migrateToLatest, type RawDatabase } from '@mm/db';
+import { backfill, daysBetween, etlIds } from '@mm/etl';
+import { ensurePlantDb, withDatabase } from '@mm/etl/bench/plant-db';
+import { createEtlQueues, createRedis, enqueue, redisReady } from '@mm/queue';
+import { sql } from 'kysely';
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+const { values: flags } = parseArgs({
+  options: {
+    days: { type: 'string', default: '30' },
+    seed: { type: 'string', default: '42' },
+    start: { type: 'string', default: '2024-03-04' },
+    timezone: { type: 'string', default: 'Europe/Madrid' },
+  },
+  strict: true,
+});
+const days = Number(flags.days);
+if (!Number.isInteger(days) || days < 1) throw new Error('--days must be a whole number >= 1');
+const spec = { seed: Number(flags.seed), days, start: flags.start!, timezone: flags.timezone! };
+const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+const plant = await ensurePlantDb(adminUrl, spec, { rebuild: false, log: say });
+const machine: Machine = {
+  id: 'bench-press',
+  name: 'Bench press (simulated)',
+  rawDatabaseUrl: plant.url,
+  timezone: spec.timezone,
+  profileName: 'logger',
+  profile: builtInProfiles.logger,
+};
+const machinesPath = join(mkdtempSync(join(tmpdir(), 'mm-bench-queue-')), 'machines.json');
+writeFileSync(
+  machinesPath,
+  JSON.stringify({
+    machines: [
+      {
+        id: machine.id,
+        name: machine.name,
+        rawDatabaseUrl: plant.url,
+        timezone: spec.timezone,
+        profile: 'logger',
+      },
+    ],
+  }),
+);
+const dayList = daysBetween(spec.start, addDays(spec.start, days - 1));
+const jobs = dayList.length * etlIds.length;
+say(
+  `backfill: ${dayList.length} days x ${etlIds.length} ETLs = ${jobs} slices, ${plant.rows.toLocaleString('en-US')} raw rows`,
+);
+
+function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+/** A fresh, migrated aggregation database for one run; dropped at the end. */
+async function freshAgg(label: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `mm_bench_queue_${label}_${process.pid}`;
+  const admin = createDb<any>(adminUrl, { max: 1 });
+  await sql.raw(`drop database if exists ${name} with (force)`).execute(admin);
+  await sql.raw(`create database ${name}`).execute(admin);
+  const url = withDatabase(adminUrl, name);
+  const db = createDb<AggDatabase>(url, { max: 1 });
+  await migrateToLatest(db);
+  await db.destroy();
+  return {
+    url,
+    async drop() {
+      await sql.raw(`drop database if exists ${name} with (force)`).execute(admin);
+      await admin.destroy();
+    },
+  };
+}
+
+interface RunFigures {
+  label: string;
+  ms: number;
+}
+const results: RunFigures[] = [];
+const report = (r: RunFigures) => {
+  const base = results[0];
+  const ratio = base ? ` ${(r.ms / base.ms).toFixed(2)}x in-process` : '';
+  say(
+    `${r.label.padEnd(26)} ${(r.ms / 1000).toFixed(2).padStart(7)} s  ${((jobs / r.ms) * 1000).toFixed(1).padStart(6)} jobs/s  ${Math.round(
+      (plant.rows / r.ms) * 1000,
+    )
+      .toLocaleString('en-US')
+      .padStart(10)} raw rows/s${ratio}`,
+  );
+};
+
+// 1. In process, one day at a time (all ETLs of a day over one raw snapshot).
+{
+  const agg = await freshAgg('inproc');
+  const aggDb = createDb<AggDatabase>(agg.url, { max: 2 });
+  const rawDb = createDb<RawDatabase>(plant.url, { readOnly: true, max: 2 });
+  const started = performance.now();
+  const summary = await backfill(
+    { machines: [machine], etls: [...etlIds], from: spec.start, to: dayList.at(-1)!, concurrency: 1 },
+    { aggDb, rawDb: () => rawDb },
+  );
+  const ms = performance.now() - started;
+  if (summary.slicesFailed > 0) throw new Error(`in-process run: ${summary.slicesFailed} slices failed`);
+  await Promise.all([aggDb.destroy(), rawDb.destroy()]);
+  await agg.drop();
+  results.push({ label: 'in-process, concurrency 1', ms });
+  report(results[0]!);
+}
+
+// 2 and 3. Through the queue, with 1 then 2 worker processes (one job at a time each).
+for (const processes of [1, 2]) {
+  const agg = await freshAgg(`q${processes}`);
+  const prefix = `mm_bench_${process.pid}_${processes}`;
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    AGG_DATABASE_URL: agg.url,
+    REDIS_URL: redisUrl,
+    MACHINES_FILE: machinesPath,
+    QUEUE_PREFIX: prefix,
+    WORKER_CONCURRENCY: '1',
+    MACHINE_MAX_JOBS: '2',
+    LOG_LEVEL: 'warn',
+  };
+  const workers: ChildProcess[] = [];
+  for (let i = 0; i < processes; i++) {
+    const port = 19_400 + i;
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'apps/worker/src/main.ts')], {
+      cwd: repoRoot,
+      env: { ...env, WORKER_PORT: String(port) },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    workers.push(child);
+    for (let t = 0; ; t++) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+      } catch {}
+      if (t > 300) throw new Error('a worker did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const redis = createRedis(redisUrl, 'producer');
+  await redisReady(redis);
+  const queues = createEtlQueues({ connection: redis, prefix });
+  const slices = dayList.flatMap((day) => etlIds.map((etl) => ({ machine: machine.id, etl, day })));
+  const started = performance.now();
+  await enqueue(queues, slices);
+  for (;;) {
+    let completed = 0;
+    let failed = 0;
+    for (const queue of queues.all()) {
+      const counts = await queue.getJobCounts('completed', 'failed');
+      completed += counts.completed ?? 0;
+      failed += counts.failed ?? 0;
+    }
+    if (failed > 0) throw new Error(`${failed} jobs failed`);
+    if (completed === jobs) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const ms = performance.now() - started;
+  for (const child of workers) child.kill('SIGTERM');
+  await Promise.all(workers.map((c) => new Promise((r) => c.once('exit', r))));
+  await queues.close();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+  await redis.quit();
+  await agg.drop();
+  const figures = { label: `queue, ${processes} worker process${processes > 1 ? 'es' : ''}`, ms };
+  results.push(figures);
+  report(figures);
+}
+
+const base = results[0]!;
+const two = results[2]!;
+say(
+  `queue 2 workers / in-process: ${(two.ms / base.ms).toFixed(2)}x (${((jobs / two.ms) * 1000).toFixed(1)} jobs/s)`,
+);
