@@ -23,11 +23,11 @@ RUN pnpm fetch --store-dir "$STORE_DIR"
 FROM deps AS build
 COPY . .
 RUN pnpm install --offline --frozen-lockfile --store-dir "$STORE_DIR" && pnpm build
-# /app holds what the runtime needs: manifests, compiled code, the raw schema SQL, the deploy files,
-# and production dependencies only. @mm/testing (testcontainers, vitest) is never run in production.
+# /app holds what the runtime needs: manifests, compiled code, the dashboard's bundle, the raw schema
+# SQL, the deploy files and production dependencies only. @mm/testing (testcontainers, vitest) is never run in production.
 RUN mkdir /app \
   && cp -a --parents package.json pnpm-lock.yaml pnpm-workspace.yaml \
-    apps/*/package.json packages/*/package.json apps/*/dist packages/*/dist packages/db/sql db deploy /app/ \
+    apps/*/package.json packages/*/package.json apps/*/dist apps/dashboard/build packages/*/dist packages/db/sql db deploy /app/ \
   && cd /app \
   && pnpm install --offline --frozen-lockfile --prod --filter '!@mm/testing' --store-dir "$STORE_DIR"
 

@@ -3,8 +3,9 @@
 // Creates a temporary PostgreSQL database, migrates it, seeds a year of aggregates for a few
 // machines with set-based SQL, starts `src/main.ts` on an ephemeral 127.0.0.1 port, and drives it
 // with a fixed-concurrency keep-alive load generator (warm-up first, then a fixed time per target):
-// `GET /` (the ceiling: routing, middleware, no database), `/api/v1/temperature` and
-// `/api/v1/machine_util` on varying days and machines. Drops the database at the end.
+// `GET /` (the ceiling: routing, middleware, no database), `/api/v1/temperature` (answered, and
+// revalidated with its ETag: the 304 path) and `/api/v1/machine_util` on varying days and machines.
+// Drops the database at the end.
 //
 // Options: --seconds N (per target, default 8), --warmup N (default 2), --concurrency N (default 32).
 // BENCH_DATABASE_URL: an admin connection (default postgres://postgres@127.0.0.1:5432/postgres).
@@ -113,9 +114,14 @@ interface Result {
   p99: number;
 }
 
-function getStatus(agent: http.Agent, port: number, path: string): Promise<number> {
+function getStatus(
+  agent: http.Agent,
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
       res.on('error', reject);
@@ -124,14 +130,18 @@ function getStatus(agent: http.Agent, port: number, path: string): Promise<numbe
   });
 }
 
+/** How a target's requests are made: a path per request, optional headers, the status expected. */
+interface Target {
+  name: string;
+  pathFor: (i: number) => string;
+  headersFor?: (path: string) => Record<string, string>;
+  expect?: number;
+}
+
 /** Fixed concurrency for a fixed time: each worker sends its next request when the last answers. */
-async function load(
-  name: string,
-  port: number,
-  pathFor: (i: number) => string,
-  durationMs: number,
-  record: boolean,
-): Promise<Result> {
+async function load(target: Target, port: number, durationMs: number, record: boolean): Promise<Result> {
+  const { name, pathFor } = target;
+  const expected = target.expect ?? 200;
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies: number[] = [];
   let failures = 0;
@@ -142,9 +152,10 @@ async function load(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
         const path = pathFor(counter++);
+        const headers = target.headersFor?.(path) ?? {};
         const t0 = performance.now();
-        const status = await getStatus(agent, port, path).catch(() => 0);
-        if (status !== 200) failures++;
+        const status = await getStatus(agent, port, path, headers).catch(() => 0);
+        if (status !== expected) failures++;
         latencies.push(performance.now() - t0);
       }
     }),
@@ -163,7 +174,7 @@ async function load(
   };
   if (record) {
     say(
-      `${name.padEnd(22)} ${result.rps.toFixed(0).padStart(7)} req/s   p50 ${result.p50.toFixed(2).padStart(6)} ms   p99 ${result.p99.toFixed(2).padStart(6)} ms   ${result.requests} requests, ${failures} not 200`,
+      `${name.padEnd(22)} ${result.rps.toFixed(0).padStart(7)} req/s   p50 ${result.p50.toFixed(2).padStart(6)} ms   p99 ${result.p99.toFixed(2).padStart(6)} ms   ${result.requests} requests, ${failures} not ${expected}`,
     );
   }
   return result;
@@ -251,25 +262,54 @@ async function main(): Promise<void> {
 
     // Other work on the machine shares the cores with the server, PostgreSQL and this client.
     say(`load average before the run: ${loadavg()[0]?.toFixed(2)} on ${availableParallelism()} cores`);
-    const targets: Array<[string, (i: number) => string]> = [
-      ['GET / (ceiling)', () => '/'],
-      [
-        'GET /api/v1/temperature',
-        (i) => `/api/v1/temperature?target_date=${dayOf(i)}&machine=${machineOf(i)}`,
-      ],
-      [
-        'GET /api/v1/machine_util',
-        (i) => `/api/v1/machine_util?target_date=${dayOf(i)}&machine=${machineOf(i)}`,
-      ],
+    const temperaturePath = (i: number) =>
+      `/api/v1/temperature?target_date=${dayOf(i)}&machine=${machineOf(i)}`;
+    // The dashboard's refresh: the same URLs again with the ETags they were served with (every
+    // seeded day and machine; the ledger does not change during the run, so each answer is a 304).
+    const etags = new Map<string, string>();
+    const tagAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    for (let i = 0; i < 366 * machines.length; i++) {
+      const path = temperaturePath(i);
+      if (etags.has(path)) continue;
+      const tag = await new Promise<string>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path, agent: tagAgent }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(String(res.headers.etag ?? '')));
+          })
+          .on('error', reject);
+      });
+      if (!tag) throw new Error(`${path} carries no ETag`);
+      etags.set(path, tag);
+    }
+    tagAgent.destroy();
+    const targets: Target[] = [
+      { name: 'GET / (ceiling)', pathFor: () => '/' },
+      { name: 'GET /api/v1/temperature', pathFor: temperaturePath },
+      {
+        name: 'GET temperature (304)',
+        pathFor: temperaturePath,
+        headersFor: (path) => ({ 'If-None-Match': etags.get(path) ?? '' }),
+        expect: 304,
+      },
+      {
+        name: 'GET /api/v1/machine_util',
+        pathFor: (i) => `/api/v1/machine_util?target_date=${dayOf(i)}&machine=${machineOf(i)}`,
+      },
     ];
     const results = new Map<string, Result>();
-    for (const [name, pathFor] of targets) {
-      await load(name, port, pathFor, warmupSeconds * 1000, false);
-      results.set(name, await load(name, port, pathFor, seconds * 1000, true));
+    for (const target of targets) {
+      await load(target, port, warmupSeconds * 1000, false);
+      results.set(target.name, await load(target, port, seconds * 1000, true));
     }
     const ceiling = results.get('GET / (ceiling)')!;
     const temperature = results.get('GET /api/v1/temperature')!;
-    if (temperature.failures > 0 || ceiling.failures > 0) say('warning: some requests did not answer 200');
+    const notModified = results.get('GET temperature (304)')!;
+    if ([...results.values()].some((r) => r.failures > 0))
+      say('warning: some requests did not answer as expected');
+    say(
+      `api temperature 304 / ceiling: ${(notModified.rps / ceiling.rps).toFixed(2)}x (${notModified.rps.toFixed(0)} req/s, p99 ${notModified.p99.toFixed(1)} ms)`,
+    );
     say(
       `api temperature / ceiling: ${(temperature.rps / ceiling.rps).toFixed(2)}x (${temperature.rps.toFixed(0)} req/s, p99 ${temperature.p99.toFixed(1)} ms)`,
     );

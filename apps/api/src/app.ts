@@ -3,11 +3,13 @@ import { migrationState } from '@mm/db';
 import { defaultStaleRules } from '@mm/etl';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from './app-env.ts';
+import { dashboardRoutes, defaultDashboardDir } from './dashboard/dashboard-routes.ts';
 import type { AppDeps } from './deps.ts';
 import { ApiError, DependencyUnavailableError, isConnectionError, RequestValidationError } from './errors.ts';
 import { createApiMetrics } from './metrics/api-metrics.ts';
 import { cors } from './middleware/cors/index.ts';
 import { httpMetrics } from './middleware/http-metrics/index.ts';
+import { ledgerEtag } from './middleware/ledger-etag/index.ts';
 import { requestContext } from './middleware/request-context/index.ts';
 import { requireMigrated } from './middleware/require-migrated/index.ts';
 import { renderDocsPage } from './openapi/docs-page.ts';
@@ -24,6 +26,22 @@ import { runsRoutes } from './routes/runs.ts';
 import { statusRoutes } from './routes/status.ts';
 import { temperatureRoutes } from './routes/temperature.ts';
 import { validationHook } from './validation/hook.ts';
+
+/** The endpoints answered from aggregates alone, tagged from the run ledger (not raw data, not the ledger grid, whose statuses age). */
+const ledgerServedPaths = [
+  '/api/v1/temperature',
+  '/api/v1/machine_util',
+  '/api/v1/data_status',
+  '/api/v1/machine_program',
+  '/api/v1/alerts_daily_count',
+  '/api/v1/alerts_detail',
+  '/api/v1/energy_consumption',
+  '/api/v2/temperature',
+  '/api/v2/machine_util',
+  '/api/v2/machine_program',
+  '/api/v2/alerts_daily_count',
+  '/api/v2/energy_consumption',
+];
 
 /**
  * The HTTP API: docs/api.md's v1 endpoints, the `/api/v2` range, machine and run-ledger endpoints,
@@ -62,6 +80,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       ...(deps.migrationCheckTtlMs !== undefined ? { ttlMs: deps.migrationCheckTtlMs } : {}),
     }),
   );
+  const etag = ledgerEtag({ aggDb: deps.aggDb, machines: deps.config.machines, version });
+  for (const path of ledgerServedPaths) app.use(path, etag);
+  app.route('/', dashboardRoutes({ dir: deps.dashboardDir ?? defaultDashboardDir }));
 
   for (const routes of [
     rootRoutes,

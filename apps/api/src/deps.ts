@@ -46,6 +46,8 @@ export interface AppDeps {
   adminThrottle?: LoginThrottleOptions;
   /** How long the "is the aggregation database migrated" answer is reused (5 s unless given). */
   migrationCheckTtlMs?: number;
+  /** The dashboard's built bundle (`apps/dashboard/build` by default); served at `/` to browsers. */
+  dashboardDir?: string;
   /** Add Node's process metrics (CPU, memory, event loop) to `/metrics`; `main.ts` turns it on. */
   processMetrics?: boolean;
 }

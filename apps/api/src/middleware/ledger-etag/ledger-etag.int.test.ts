@@ -1,0 +1,122 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { AggDatabase, RawDatabase } from '@mm/db';
+import { etlIds, runEtl } from '@mm/etl';
+import { rawBuilder } from '@mm/raw';
+import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureLogs, testApp } from '../../testing/harness.ts';
+
+// Conditional GETs over a real HTTP server, on aggregates written by the real ETLs: 304 while the
+// ledger of the machine's requested days is unchanged, 200 with a new tag once a slice is re-run.
+
+let agg: TestDatabase<AggDatabase>;
+let raw: TestDatabase<RawDatabase>;
+let server: ReturnType<typeof serve>;
+let base: string;
+let machines: ReturnType<typeof testApp>['config']['machines'];
+const day = '2024-10-27';
+const otherDay = '2024-10-26';
+const logger = captureLogs().logger;
+
+beforeAll(async () => {
+  [agg, raw] = await Promise.all([createTestDatabase('agg'), createTestDatabase('raw')]);
+  const builder = rawBuilder(raw.db);
+  const press = builder.logger();
+  press.state.at('2024-10-25T22:00:00Z', 255).at('2024-10-27T07:00:00Z', 0);
+  press.temperature
+    .at('2024-10-26T08:00:00Z', 2100)
+    .at('2024-10-27T00:10:00Z', 2150)
+    .at('2024-10-27T01:15:00Z', 2300)
+    .at('2024-10-28T01:00:00Z', 2000);
+  press.spindle.at('2024-10-25T22:00:00Z', 50);
+  await builder.write();
+  const built = testApp({ aggDb: agg.db, rawDb: raw.db, rawUrl: raw.url });
+  machines = built.config.machines;
+  for (const d of [otherDay, day]) await rerun(d);
+  await new Promise<void>((resolve) => {
+    server = serve({ fetch: built.app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
+      base = `http://127.0.0.1:${info.port}`;
+      resolve();
+    });
+  });
+}, 120_000);
+
+afterAll(async () => {
+  if (server) await new Promise((resolve) => server.close(resolve));
+  await Promise.all([agg?.drop(), raw?.drop()]);
+});
+
+async function rerun(d: string, etls: readonly string[] = etlIds) {
+  const machine = machines.find((m) => m.id === 'press-07')!;
+  for (const etl of etls)
+    await runEtl({ aggDb: agg.db, rawDb: raw.db, machine, etl: etl as never, day: d, logger });
+}
+
+const get = (path: string, etag?: string) =>
+  fetch(`${base}${path}`, { headers: etag ? { 'If-None-Match': etag } : {} });
+
+describe('ledger ETag', () => {
+  it('answers 304 until a slice of that day is re-run, then 200 with a new tag', async () => {
+    const path = `/api/v1/temperature?target_date=${day}&machine=press-07`;
+    const first = await get(path);
+    expect(first.status).toBe(200);
+    const tag = first.headers.get('etag')!;
+    expect(tag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+    expect(first.headers.get('cache-control')).toBe('no-cache');
+    const body = await first.json();
+
+    const again = await get(path, tag);
+    expect(again.status).toBe(304);
+    expect(again.headers.get('etag')).toBe(tag);
+    expect(await again.text()).toBe('');
+    expect((await get(path, `W/${tag}`)).status).toBe(304);
+    expect((await get(path, `"other", ${tag}`)).status).toBe(304);
+
+    // Another day's re-run leaves this day's answer valid.
+    await rerun(otherDay, ['sensor-stats']);
+    expect((await get(path, tag)).status).toBe(304);
+
+    await rerun(day, ['energy']);
+    const after = await get(path, tag);
+    expect(after.status).toBe(200);
+    const newTag = after.headers.get('etag')!;
+    expect(newTag).not.toBe(tag);
+    expect(await after.json()).toEqual(body);
+    expect((await get(path, newTag)).status).toBe(304);
+  });
+
+  it('tags each URL apart, ranges by their days, and data_status by all days', async () => {
+    const a = await get(`/api/v2/energy_consumption?from=${day}&to=${day}`);
+    const b = await get(`/api/v2/machine_util?from=${day}&to=${day}`);
+    expect(a.headers.get('etag')).not.toBe(b.headers.get('etag'));
+    const range = `/api/v2/machine_util?from=${otherDay}&to=${day}`;
+    const status = '/api/v1/data_status';
+    const [rangeTag, statusTag] = await Promise.all(
+      [range, status].map(async (p) => (await get(p)).headers.get('etag')!),
+    );
+    expect((await get(range, rangeTag)).status).toBe(304);
+    expect((await get(status, statusTag)).status).toBe(304);
+    await rerun(otherDay, ['programs']);
+    expect((await get(range, rangeTag)).status).toBe(200);
+    expect((await get(status, statusTag)).status).toBe(200);
+    expect(
+      (await get(`/api/v2/energy_consumption?from=${day}&to=${day}`, a.headers.get('etag')!)).status,
+    ).toBe(304);
+  });
+
+  it('leaves bad requests, raw data and the run grid untagged', async () => {
+    for (const path of [
+      '/api/v1/temperature?target_date=2024-02-30',
+      '/api/v1/temperature?target_date=0000-01-01',
+      '/api/v1/temperature?target_date=2024-10-27&target_date=2024-10-28',
+      '/api/v1/temperature?target_date=2024-10-27&machine=nope',
+      `/api/v1/machine_changes?start=${day}&end=${day}T03:00:00`,
+      `/api/v2/runs?from=${day}&to=${day}`,
+    ]) {
+      const res = await get(path, '*');
+      expect(res.status, path).not.toBe(304);
+      expect(res.headers.get('etag'), path).toBeNull();
+    }
+  });
+});

@@ -1,0 +1,332 @@
+import { type ApiError, getJson, query, type RunGrid } from '../api.ts';
+import { dateField, machinePicker } from '../context.ts';
+import { h, note, panel } from '../dom.ts';
+import { addDays, daysBetween, formatAge, localDay } from '../time.ts';
+import type { View } from './view.ts';
+
+/** The API answers at most this many (machine x ETL x day) cells per request. */
+const maxCells = 2000;
+const statusLetter: Record<string, string> = {
+  complete: '✓',
+  partial: 'P',
+  failed: '✗',
+  stale: 'S',
+  missing: '·',
+  running: 'R',
+};
+
+/** Admin credentials, kept in memory only (gone on reload): sent with each re-queue. */
+let session: { user: string; password: string } | null = null;
+const authHeader = (s: { user: string; password: string }) =>
+  `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${s.user}:${s.password}`)))}`;
+
+/** The run ledger as a (machine x ETL x day) grid, and re-queueing from it for a signed-in operator. */
+export const pipelineView: View = {
+  title: 'Pipeline',
+  live: () => false,
+  async render(ctx, params, go) {
+    const selected = params.get('machine') ?? 'all';
+    const machines = selected === 'all' ? ctx.machines : [ctx.machine(selected)];
+    const statuses = await Promise.all(machines.map((m) => ctx.dataStatus(m.id)));
+    const latest = statuses
+      .map((s) => s.last_date)
+      .filter((d): d is string => d !== null)
+      .sort()
+      .at(-1);
+    const maxDays = Math.floor(maxCells / (5 * machines.length));
+    const to = params.get('to') ?? latest ?? localDay(Date.now(), machines[0]?.timezone ?? 'UTC');
+    const from = params.get('from') ?? addDays(to, -13);
+    const here = (p: Record<string, string>) => go({ machine: selected, from, to, ...p });
+
+    const root = h('div', { class: 'view-pipeline' });
+    root.append(
+      h('h1', {}, 'Pipeline'),
+      h(
+        'form',
+        { class: 'controls', onsubmit: (e) => e.preventDefault() },
+        machinePicker(ctx, selected, (id) => go({ machine: id }), { value: 'all', label: 'All machines' }),
+        dateField('from', 'From', from, {}, (d) => here({ from: d })),
+        dateField('to', 'To', to, {}, (d) => here({ to: d })),
+        h('button', { type: 'button', onclick: () => here({}) }, 'Refresh'),
+        h(
+          'a',
+          { class: 'button-link', href: '/admin/queues', target: '_blank', rel: 'noopener' },
+          'Bull Board ↗',
+        ),
+      ),
+    );
+    const days = from <= to ? daysBetween(from, to) : [];
+    if (days.length === 0 || days.length > maxDays) {
+      root.append(
+        note(
+          days.length === 0
+            ? '“From” is after “To”.'
+            : `At most ${maxDays} days for ${machines.length} machine(s) at a time (the API serves ${maxCells} cells per request).`,
+          'error',
+        ),
+      );
+      return root;
+    }
+    let grid: RunGrid;
+    try {
+      grid = await getJson<RunGrid>(
+        `/api/v2/runs?${query({ from, to, machine: selected === 'all' ? undefined : selected })}`,
+      );
+    } catch (error) {
+      root.append(note((error as Error).message, 'error'));
+      return root;
+    }
+
+    const form = requeueForm(
+      ctx.machines.map((m) => m.id),
+      grid.etls,
+      machines[0]?.id ?? '',
+      from,
+      to,
+    );
+    const select = (machine: string, etl: string, day: string, extend: boolean) => {
+      const f = form.fields;
+      if (extend && f.machine.value === machine) {
+        const ends = [f.from.value, f.to.value, day].sort();
+        f.from.value = ends[0] as string;
+        f.to.value = ends[2] as string;
+        if (f.etl.value !== etl) f.etl.value = 'all';
+      } else {
+        f.machine.value = machine;
+        f.etl.value = etl;
+        f.from.value = day;
+        f.to.value = day;
+      }
+      f.summary.textContent = `Selected: ${f.machine.value}, ${f.etl.value === 'all' ? 'every ETL' : f.etl.value}, ${f.from.value} to ${f.to.value}`;
+    };
+
+    const table = h('table', { class: 'grid', 'data-table': 'runs' });
+    table.append(
+      h(
+        'caption',
+        {},
+        `Run ledger ${grid.from} to ${grid.to}. Select a cell (Shift to extend the range) to re-queue it.`,
+      ),
+    );
+    for (const m of grid.machines) {
+      table.append(
+        h(
+          'tr',
+          { class: 'machine-row' },
+          h(
+            'th',
+            { scope: 'rowgroup', colspan: days.length + 1 },
+            `${m.name} (${m.machine}, ${m.timezone}) · `,
+            m.freshness.last_success_age_seconds === null
+              ? 'no successful run yet'
+              : `last success ${formatAge(m.freshness.last_success_age_seconds)}`,
+            m.freshness.last_complete_day ? ` · complete up to ${m.freshness.last_complete_day}` : '',
+            ` · ${Object.entries(m.counts)
+              .filter(([, n]) => n > 0)
+              .map(([s, n]) => `${n} ${s}`)
+              .join(', ')}`,
+          ),
+        ),
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'ETL'),
+          ...m.days.map((d) =>
+            h(
+              'th',
+              {
+                scope: 'col',
+                class: `day st-${d.status}`,
+                'data-day': d.day,
+                title: `${d.day}: ${d.status}`,
+              },
+              d.day.slice(5),
+            ),
+          ),
+        ),
+      );
+      for (const etl of grid.etls) {
+        table.append(
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'row' }, etl),
+            ...m.days.map((d) => {
+              const cell = d.etls.find((c) => c.etl === etl);
+              const status = cell?.status ?? 'missing';
+              const tip = [
+                `${m.machine} · ${etl} · ${d.day}: ${status}`,
+                cell?.error ? `reason: ${cell.error}` : null,
+                cell?.finished_at
+                  ? `finished ${cell.finished_at}`
+                  : cell?.started_at
+                    ? `started ${cell.started_at}`
+                    : null,
+                cell?.attempts ? `attempts ${cell.attempts}` : null,
+                cell?.rows != null ? `rows ${cell.rows}` : null,
+              ]
+                .filter(Boolean)
+                .join('\n');
+              return h(
+                'td',
+                {},
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: `cell st-${status}`,
+                    title: tip,
+                    'aria-label': tip.replaceAll('\n', ', '),
+                    'data-machine': m.machine,
+                    'data-etl': etl,
+                    'data-day': d.day,
+                    'data-status': status,
+                    onclick: (e) => select(m.machine, etl, d.day, (e as MouseEvent).shiftKey),
+                  },
+                  statusLetter[status] ?? '?',
+                ),
+              );
+            }),
+          ),
+        );
+      }
+    }
+    root.append(
+      h('div', { class: 'grid-wrap' }, table),
+      h(
+        'p',
+        { class: 'legend' },
+        ...Object.entries(statusLetter).map(([s, letter]) =>
+          h('span', {}, h('i', { class: `swatch st-${s}` }, letter), s),
+        ),
+      ),
+      panel('Re-queue', signIn(form.setSignedIn), form.element),
+    );
+    return root;
+  },
+};
+
+function signIn(onChange: (signedIn: boolean) => void): HTMLElement {
+  const message = h(
+    'p',
+    { class: 'sign-in-state', 'aria-live': 'polite' },
+    session ? `Signed in as ${session.user}.` : 'Sign in with the admin credentials to re-queue days.',
+  );
+  const user = h('input', { id: 'admin-user', name: 'username', autocomplete: 'username', required: true });
+  const password = h('input', {
+    id: 'admin-password',
+    name: 'password',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+  });
+  const form = h(
+    'form',
+    {
+      class: 'controls sign-in',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        const candidate = { user: user.value, password: password.value };
+        try {
+          // Bull Board's queue list answers only with the right credentials (and Redis up).
+          await getJson('/admin/queues/api/queues?page=1', {
+            headers: { Authorization: authHeader(candidate) },
+          });
+          session = candidate;
+          message.textContent = `Signed in as ${candidate.user}.`;
+          message.dataset.signedIn = 'true';
+          form.hidden = true;
+          onChange(true);
+        } catch (error) {
+          session = null;
+          const status = (error as ApiError).status;
+          message.textContent =
+            status === 401 ? 'Wrong user name or password.' : `Cannot sign in: ${(error as Error).message}`;
+          message.dataset.signedIn = 'false';
+          onChange(false);
+        }
+      },
+    },
+    h('label', { class: 'field' }, h('span', {}, 'User'), user),
+    h('label', { class: 'field' }, h('span', {}, 'Password'), password),
+    h('button', { type: 'submit' }, 'Sign in'),
+  );
+  return h('div', {}, message, session ? null : form);
+}
+
+function requeueForm(machineIds: string[], etls: string[], machine: string, from: string, to: string) {
+  const fields = {
+    machine: h(
+      'select',
+      { id: 'rq-machine', name: 'machine' },
+      ...machineIds.map((id) => h('option', { value: id, selected: id === machine }, id)),
+    ),
+    etl: h(
+      'select',
+      { id: 'rq-etl', name: 'etl' },
+      h('option', { value: 'all' }, 'all ETLs'),
+      ...etls.map((e) => h('option', { value: e }, e)),
+    ),
+    from: h('input', { id: 'rq-from', name: 'from', type: 'date', value: from, required: true }),
+    to: h('input', { id: 'rq-to', name: 'to', type: 'date', value: to, required: true }),
+    summary: h(
+      'p',
+      { class: 'selection', 'aria-live': 'polite' },
+      'Select cells in the grid, or fill in the fields.',
+    ),
+  };
+  const submit = h('button', { type: 'submit', disabled: !session }, 'Re-queue');
+  const result = h('div', { class: 'requeue-result', 'aria-live': 'polite' });
+  const element = h(
+    'form',
+    {
+      class: 'controls requeue',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        if (!session) return;
+        result.replaceChildren(note('Queueing…'));
+        try {
+          const body = {
+            machine: fields.machine.value,
+            etl: fields.etl.value,
+            from: fields.from.value,
+            to: fields.to.value,
+          };
+          const answer = await getJson<{
+            counts: Record<string, number>;
+            jobs: Array<{ job_id: string; outcome: string }>;
+          }>('/admin/requeue', {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', Authorization: authHeader(session) },
+            body: JSON.stringify(body),
+          });
+          result.dataset.jobs = answer.jobs.map((j) => j.job_id).join(' ');
+          result.replaceChildren(
+            note(
+              `Queued ${answer.jobs.length} job(s): ${Object.entries(answer.counts)
+                .map(([k, n]) => `${n} ${k}`)
+                .join(', ')}. The workers run them; refresh to see the grid change.`,
+              'info',
+            ),
+          );
+        } catch (error) {
+          result.replaceChildren(note(`Re-queue failed: ${(error as Error).message}`, 'error'));
+        }
+      },
+    },
+    fields.summary,
+    h('label', { class: 'field' }, h('span', {}, 'Machine'), fields.machine),
+    h('label', { class: 'field' }, h('span', {}, 'ETL'), fields.etl),
+    h('label', { class: 'field' }, h('span', {}, 'From'), fields.from),
+    h('label', { class: 'field' }, h('span', {}, 'To'), fields.to),
+    submit,
+    result,
+  );
+  return {
+    element,
+    fields,
+    setSignedIn: (signedIn: boolean) => {
+      submit.disabled = !signedIn;
+    },
+  };
+}
