@@ -2,12 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { AggDatabase, RawDatabase } from '@mm/db';
-import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import { createTestDatabase, freePort, type TestDatabase } from '@mm/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from './testing/harness.ts';
@@ -27,14 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([agg?.drop(), raw?.drop()]);
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('the app on @hono/node-server', () => {
   it('serves JSON, CORS and request ids over HTTP', async () => {

@@ -1,8 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import { createLogger } from '@mm/config';
 import type { AggDatabase } from '@mm/db';
-import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import { createTestDatabase, type PrivateRedis, startPrivateRedis, type TestDatabase } from '@mm/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoQueuePrefix, startDemoQueues } from './queue-demo.ts';
 
@@ -10,46 +8,16 @@ import { demoQueuePrefix, startDemoQueues } from './queue-demo.ts';
 // private redis-server started with allkeys-lru, never the shared one).
 
 let agg: TestDatabase<AggDatabase>;
-let evicting: ChildProcess | null = null;
+let evicting: PrivateRedis | undefined;
 let port = 0;
 
 beforeAll(async () => {
   agg = await createTestDatabase('agg');
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  port = (probe.address() as net.AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  evicting = spawn(
-    '/usr/bin/redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--maxmemory-policy',
-      'allkeys-lru',
-    ],
-    { stdio: 'ignore' },
-  );
-  for (let i = 0; ; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (up) break;
-    if (i > 200) throw new Error('private redis-server did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  evicting = await startPrivateRedis({ args: ['--maxmemory-policy', 'allkeys-lru'] });
+  port = evicting.port;
 });
 afterAll(async () => {
-  evicting?.kill('SIGKILL');
+  await evicting?.kill();
   await agg?.drop();
 });
 

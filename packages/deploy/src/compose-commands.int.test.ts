@@ -6,13 +6,12 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AggDatabase, createDb, type RawDatabase } from '@mm/db';
 import { etlIds } from '@mm/etl';
-import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import { createTestDatabase, freePort, type TestDatabase } from '@mm/testing';
 import { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
@@ -50,15 +49,6 @@ let aggUrl: string;
 let agg: Kysely<AggDatabase>;
 let raw: TestDatabase<RawDatabase>;
 let addresses: Record<string, string>;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /**
  * `["CMD", "node", "deploy/healthcheck.mjs", "<PORT_VARIABLE>", "<path>"]` -> the variable; undefined

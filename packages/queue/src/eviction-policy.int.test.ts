@@ -1,52 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { type PrivateRedis, startPrivateRedis } from '@mm/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { assertNoEviction, RedisEvictionPolicyError, readEvictionPolicy } from './eviction-policy.ts';
 import { createRedis, redisReady } from './redis-connection.ts';
 
 // A private redis-server: the shared one must never be reconfigured (CONFIG SET) by a test.
-let server: ChildProcess;
+let server: PrivateRedis;
 let port: number;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 beforeAll(async () => {
-  port = await freePort();
-  server = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--maxmemory-policy',
-      'allkeys-lru',
-    ],
-    { stdio: 'ignore' },
-  );
-  const redis = createRedis(`redis://127.0.0.1:${port}`, 'worker');
-  redis.on('error', () => {}); // refused until the server listens; redisReady waits for it
-  await redisReady(redis, 10_000);
-  redis.disconnect();
+  server = await startPrivateRedis({ args: ['--maxmemory-policy', 'allkeys-lru'] });
+  port = server.port;
 });
 
-afterAll(() => {
-  server.kill('SIGTERM');
-});
+afterAll(() => server.stop());
 
 describe('eviction policy', () => {
   it('accepts the shared test Redis (noeviction)', async () => {

@@ -1,9 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultSliceJobPolicy } from '@mm/queue';
+import { freePort, type PrivateRedis, startPrivateRedis } from '@mm/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLogs } from '../testing/harness.ts';
 import { type ApiQueues, openApiQueues } from './api-queues.ts';
@@ -12,38 +12,9 @@ import { type ApiQueues, openApiQueues } from './api-queues.ts';
 // one speaking only TLS with a certificate from a throwaway CA.
 const dir = mkdtempSync(join(tmpdir(), 'api-queues-redis-'));
 const opened: ApiQueues[] = [];
-const servers: ChildProcess[] = [];
+const servers: PrivateRedis[] = [];
 let passwordPort = 0;
 let tlsPort = 0;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function startRedis(args: string[]): Promise<void> {
-  const child = spawn('redis-server', ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  servers.push(child);
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
-    child.stdout?.on('data', (chunk) => {
-      out += chunk;
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited ${code}: ${out}`)));
-  });
-}
 
 beforeAll(async () => {
   const file = (name: string) => join(dir, name);
@@ -90,27 +61,34 @@ beforeAll(async () => {
     '-out',
     file('redis.crt'),
   );
-  [passwordPort, tlsPort] = [await freePort(), await freePort()];
-  await startRedis(['--port', String(passwordPort), '--requirepass', 'Right-Pass-123']);
-  await startRedis([
-    '--port',
-    '0',
-    '--tls-port',
-    String(tlsPort),
-    '--tls-cert-file',
-    file('redis.crt'),
-    '--tls-key-file',
-    file('redis.key'),
-    '--tls-ca-cert-file',
-    file('ca.crt'),
-    '--tls-auth-clients',
-    'no',
-  ]);
+  const password = await startPrivateRedis({ args: ['--requirepass', 'Right-Pass-123'] });
+  servers.push(password);
+  passwordPort = password.port;
+  tlsPort = await freePort();
+  // TLS only: the plain port is switched off (`--port 0` after the helper's own).
+  servers.push(
+    await startPrivateRedis({
+      args: [
+        '--port',
+        '0',
+        '--tls-port',
+        String(tlsPort),
+        '--tls-cert-file',
+        file('redis.crt'),
+        '--tls-key-file',
+        file('redis.key'),
+        '--tls-ca-cert-file',
+        file('ca.crt'),
+        '--tls-auth-clients',
+        'no',
+      ],
+    }),
+  );
 }, 60_000);
 
 afterAll(async () => {
   await Promise.all(opened.map((q) => q.close()));
-  for (const server of servers) server.kill('SIGTERM');
+  await Promise.all(servers.map((server) => server.stop()));
   rmSync(dir, { recursive: true, force: true });
 });
 

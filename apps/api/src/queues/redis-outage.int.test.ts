@@ -1,7 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import type { AggDatabase, RawDatabase } from '@mm/db';
-import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import {
+  createTestDatabase,
+  freePort,
+  type PrivateRedis,
+  startPrivateRedis,
+  type TestDatabase,
+} from '@mm/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLogs, testApp, testQueues } from '../testing/harness.ts';
 import { seedFallBackDay, seedLedger, seedRawStates } from '../testing/seed.ts';
@@ -13,7 +18,7 @@ import { seedFallBackDay, seedLedger, seedRawStates } from '../testing/seed.ts';
 
 let agg: TestDatabase<AggDatabase>;
 let raw: TestDatabase<RawDatabase>;
-let redis: ChildProcess | null = null;
+let redis: PrivateRedis | null = null;
 let port = 0;
 
 const dataPaths = [
@@ -33,56 +38,18 @@ const dataPaths = [
   '/openapi.json',
 ];
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 async function startRedis(): Promise<void> {
-  redis = spawn(
-    '/usr/bin/redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--maxmemory-policy',
-      'noeviction',
-      '--enable-debug-command',
-      'yes',
-    ],
-    { stdio: 'ignore' },
-  );
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (up) return;
-    if (Date.now() > deadline) throw new Error(`private redis-server on port ${port} did not start`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  // DEBUG SLEEP plays a hung Redis below.
+  redis = await startPrivateRedis({
+    port,
+    args: ['--maxmemory-policy', 'noeviction', '--enable-debug-command', 'yes'],
+  });
 }
 
 async function killRedis(): Promise<void> {
-  const child = redis;
+  const server = redis;
   redis = null;
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
+  await server?.kill();
 }
 
 beforeAll(async () => {

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEtlQueues, createRedis, planQueueName, redisReady } from '@mm/queue';
+import { freePort } from '@mm/testing';
 import { Queue } from 'bullmq';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { demoQueuePrefix } from '../queue-demo.ts';
@@ -15,14 +15,6 @@ import { demoQueuePrefix } from '../queue-demo.ts';
 const root = mkdtempSync(join(tmpdir(), 'mm-demo-cli-'));
 const dataDir = join(root, 'demo');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('pnpm start with Redis', () => {
   it('closes its worker and exits 0 on Ctrl-C', { timeout: 300_000 }, async () => {

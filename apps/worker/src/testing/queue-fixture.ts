@@ -6,7 +6,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import { type Machine, parseMachinesText } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { daysBetween, etlIds, runEtls } from '@mm/etl';
 import { simulatePlant } from '@mm/raw';
+import { freePort } from '@mm/testing';
 import type { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 
@@ -90,17 +90,6 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<number
     if (keys.length > 0) deleted += await redis.del(...keys);
   } while (cursor !== '0');
   return deleted;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** Polls `check` until it returns a value other than `undefined`/`false`, or fails after `timeoutMs`. */
