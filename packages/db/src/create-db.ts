@@ -55,7 +55,7 @@ export function parseDbUrl(url: string): DbTarget {
 
 /**
  * Opens a database: a pg pool for `postgres://` URLs, an embedded PGlite for `pglite:` ones, so the
- * same queries run on both. JIT is off (it costs ~0.8 s per small aggregate statement, STACK.md).
+ * same queries run on both. JIT is off (it costs ~0.8 s per small aggregate statement on PostgreSQL 15).
  *
  * @example
  * const agg = createDb<AggDatabase>('pglite:./.data/agg');

@@ -98,7 +98,7 @@ const days = daysBetween(localDay(span!.first, spec.timezone), localDay(span!.la
 say(`machine: logger profile, ${spec.timezone}, ${days.length} days ${days[0]} .. ${days.at(-1)}`);
 say(`raw rows: ${n(plant.rows)} (${n(Math.round(plant.rows / days.length))} per day on average)`);
 
-// Warm cache, as STACK.md measured: read both tables and their indexes once.
+// A warm cache, as the baseline figures assume: read both tables and their indexes once.
 await sql`select count(*) from variable_log_float`.execute(raw);
 await sql`select count(*) from variable_log_string`.execute(raw);
 await sql`select count(*) from (select id_var, date from variable_log_float order by id_var, date) as i`.execute(

@@ -226,7 +226,7 @@ const analog = (
 /**
  * The other variables a real logger records, which the aggregates never read but which make up
  * most of a raw database's volume. Tuned so that, with the core signals, a two-shift working day
- * at volume 1 writes about 360 k rows (STACK.md: 330–390 k).
+ * at volume 1 writes about 360 k rows (a real logger plant writes 330–390 k).
  */
 export const noiseCatalogue: readonly NoiseSpec[] = [
   { kind: 'position', name: 'AXIS_X_POSITION', periodMs: 3000, min: -250, max: 250 },
