@@ -34,12 +34,7 @@ const queues = config.redisUrl
   ? openApiQueues({
       redisUrl: config.redisUrl,
       prefix: config.prefix,
-      policy: {
-        attempts: config.jobAttempts,
-        backoffDelayMs: config.jobBackoffMs,
-        keepCompletedSeconds: config.keepCompletedSeconds,
-        keepFailedSeconds: config.keepFailedSeconds,
-      },
+      policy: config.jobPolicy,
       logger,
     })
   : null;

@@ -53,12 +53,7 @@ try {
 const queues = createEtlQueues({
   connection: producer,
   prefix: config.prefix,
-  policy: {
-    attempts: config.jobAttempts,
-    backoffDelayMs: config.jobBackoffMs,
-    keepCompletedSeconds: config.keepCompletedSeconds,
-    keepFailedSeconds: config.keepFailedSeconds,
-  },
+  policy: config.jobPolicy,
   onError: (err, name) => logger.warn({ queue: name, error: err.message }, 'queue error'),
 });
 const scheduler = await startScheduler({

@@ -194,10 +194,13 @@ export const queueJobsEnv = envPart(
   },
   (e) => ({
     prefix: e.QUEUE_PREFIX,
-    jobAttempts: e.JOB_ATTEMPTS,
-    jobBackoffMs: e.JOB_BACKOFF_MS,
-    keepCompletedSeconds: e.KEEP_COMPLETED_SECONDS,
-    keepFailedSeconds: e.KEEP_FAILED_SECONDS,
+    /** The options every ETL job is added with (`@mm/queue`'s `SliceJobPolicy`). */
+    jobPolicy: {
+      attempts: e.JOB_ATTEMPTS,
+      backoffDelayMs: e.JOB_BACKOFF_MS,
+      keepCompletedSeconds: e.KEEP_COMPLETED_SECONDS,
+      keepFailedSeconds: e.KEEP_FAILED_SECONDS,
+    },
   }),
 );
 

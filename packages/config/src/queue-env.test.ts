@@ -6,10 +6,12 @@ describe('loadQueueConfig', () => {
   it('has defaults for everything', () => {
     expect(loadQueueConfig({})).toEqual({
       prefix: 'mm',
-      jobAttempts: 5,
-      jobBackoffMs: 10_000,
-      keepCompletedSeconds: 86_400,
-      keepFailedSeconds: 1_209_600,
+      jobPolicy: {
+        attempts: 5,
+        backoffDelayMs: 10_000,
+        keepCompletedSeconds: 86_400,
+        keepFailedSeconds: 1_209_600,
+      },
       workerConcurrency: 2,
       machineMaxJobs: 2,
       workerPort: 9100,

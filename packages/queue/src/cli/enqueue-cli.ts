@@ -75,12 +75,7 @@ export async function runEnqueueCli(argv: readonly string[], io: EnqueueCliIo): 
   const queues = createEtlQueues({
     connection: redis,
     prefix: config.prefix,
-    policy: {
-      attempts: config.jobAttempts,
-      backoffDelayMs: config.jobBackoffMs,
-      keepCompletedSeconds: config.keepCompletedSeconds,
-      keepFailedSeconds: config.keepFailedSeconds,
-    },
+    policy: config.jobPolicy,
   });
   try {
     try {
