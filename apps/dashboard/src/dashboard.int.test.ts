@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +12,10 @@ import { defaultSliceJobPolicy } from '@mm/queue';
 import { rawBuilder, simulatePlant } from '@mm/raw';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { sql } from 'kysely';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { assertChromiumInstalled, launchHeadlessChromium } from './headless-chromium.ts';
 
 // The dashboard in real headless Chromium (Debian's package, driven by playwright-core), served by
 // the real API over HTTP, on databases filled by the real ETLs: press-07 simulated by @mm/raw's plant
@@ -23,7 +24,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 // unreachable for that run), so the pipeline grid has a failed day to re-queue. Every number the
 // page shows is checked against the aggregation tables, not against the API that served it.
 
-const chromiumPath = '/usr/bin/chromium';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const artifacts = join(here, '..', 'test-artifacts');
 const admin = { user: 'ops', password: 'Kestrel-Quarry-41' };
@@ -41,9 +41,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   // No browser is a failure, never a skip: CI installs it (.ci/run), a developer with apt-get.
-  if (!existsSync(chromiumPath)) {
-    throw new Error(`${chromiumPath} is missing: install Debian's chromium (apt-get install -y chromium)`);
-  }
+  assertChromiumInstalled();
   mkdirSync(artifacts, { recursive: true });
   bundle = mkdtempSync(join(tmpdir(), 'mm-dashboard-bundle-'));
   [agg, pressRaw, mazakRaw] = await Promise.all([
@@ -160,19 +158,7 @@ beforeAll(async () => {
       resolve();
     });
   });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchHeadlessChromium();
 }, 180_000);
 
 afterAll(async () => {

@@ -4,7 +4,7 @@
 // view's content is on screen) and `first-chart` (the first uPlot chart has drawn), median of N.
 // `--screenshot` saves the machine-day view (1100 x 900) for the README.
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { launchHeadlessChromium } from '../headless-chromium.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -16,19 +16,7 @@ if (!base) {
   process.exit(64);
 }
 const runs = Number(values.runs);
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--headless',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await launchHeadlessChromium();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 try {
   for (const view of ['#/plant', '#/day']) {
