@@ -30,6 +30,7 @@ describe('migrations', () => {
       '2026-11-27-create-aggregates',
       '2026-11-27-data-status-ledger',
       '2026-12-03-ledger-raw-fingerprint',
+      '2026-12-07-machine-data-spans',
     ]);
     expect((await migrateToLatest(db)).applied).toEqual([]);
     const row = await exerciseSchema(db);

@@ -92,6 +92,14 @@ export interface EtlRunsTable {
   raw_latest: number | null;
 }
 
+/** Each machine's span of raw data as the planner last read it (null instants: no data then). */
+export interface MachineDataSpansTable {
+  machine_id: string;
+  first_reading: Instant | null;
+  last_reading: Instant | null;
+  checked_at: Instant;
+}
+
 export interface DataStatusView {
   machine_id: string;
   first_date: LocalDate | null;
@@ -117,6 +125,7 @@ export interface AggDatabase {
   alerts_detail: AlertsDetailTable;
   energy_consumption_hourly: EnergyConsumptionHourlyTable;
   etl_runs: EtlRunsTable;
+  machine_data_spans: MachineDataSpansTable;
   v_data_status: DataStatusView;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dataSpan } from './data-span.ts';
+import { dataSpan, readDataSpans, recordDataSpans } from './data-span.ts';
 import { computeHorizon } from './horizon.ts';
 import { resolveRoles } from './roles.ts';
 import { SignalCatalog } from './signal-catalog.ts';
@@ -68,5 +68,45 @@ describe('dataSpan', () => {
       .values([...junk, { id_var: 4, date: T('2024-01-08T00:00:00Z'), value: '[["E1","Fallo",1,1,1]]' }])
       .execute();
     expect((await span()).span?.first).toBe(T('2024-01-08T00:00:00Z'));
+  });
+});
+
+describe('recorded data spans', () => {
+  const [agg] = testDatabases('agg');
+  const checkedAt = new Date('2024-01-12T11:00:00Z');
+
+  it('records spans in one upsert and reads them back, a machine without data as a null span', async () => {
+    await recordDataSpans(agg.db, [
+      {
+        machineId: 'press-07',
+        span: { first: T('2024-01-09T23:30:00Z'), last: T('2024-01-12T10:00:00Z') },
+        checkedAt,
+      },
+      { machineId: 'empty', span: null, checkedAt },
+    ]);
+    const spans = await readDataSpans(agg.db);
+    expect(spans.get('press-07')).toEqual({
+      machineId: 'press-07',
+      span: { first: T('2024-01-09T23:30:00Z'), last: T('2024-01-12T10:00:00Z') },
+      checkedAt,
+    });
+    expect(spans.get('empty')?.span).toBeNull();
+    expect([...(await readDataSpans(agg.db, ['empty', 'never-checked'])).keys()]).toEqual(['empty']);
+  });
+
+  it('a later check replaces the earlier one', async () => {
+    const later = new Date('2024-01-13T11:00:00Z');
+    await recordDataSpans(agg.db, [
+      {
+        machineId: 'press-07',
+        span: { first: T('2024-01-09T23:30:00Z'), last: T('2024-01-13T10:00:00Z') },
+        checkedAt: later,
+      },
+    ]);
+    expect((await readDataSpans(agg.db, ['press-07'])).get('press-07')).toEqual({
+      machineId: 'press-07',
+      span: { first: T('2024-01-09T23:30:00Z'), last: T('2024-01-13T10:00:00Z') },
+      checkedAt: later,
+    });
   });
 });

@@ -8,7 +8,13 @@ export {
   type Progress,
   type ProgressSink,
 } from './cli/backfill.ts';
-export { type DataSpan, dataSpan } from './data-span.ts';
+export {
+  type DataSpan,
+  dataSpan,
+  type RecordedSpan,
+  readDataSpans,
+  recordDataSpans,
+} from './data-span.ts';
 export { type DayWindow, daysBetween, dayWindow, InvalidDayError, localDay, parseDay } from './day-window.ts';
 export {
   type CellStatus,
