@@ -68,6 +68,19 @@ describe('docker-compose.yml', () => {
     expect([...listed].sort()).toEqual([...read].sort());
   });
 
+  it("health-checks PostgreSQL over TCP, which the socket-only server of the image's first start refuses", () => {
+    const databases = services.filter((s) => s.image?.startsWith('postgres:'));
+    expect(databases.map((s) => s.name).sort()).toEqual(['postgres', 'raw-demo']);
+    for (const s of databases) {
+      const test = s.healthcheck?.test ?? [];
+      expect(test.slice(0, 2), s.name).toEqual(['CMD', 'pg_isready']);
+      const host = test[test.indexOf('-h') + 1];
+      expect(test.includes('-h') ? host : undefined, `${s.name}: pg_isready -h`).toMatch(
+        /^(127\.0\.0\.1|::1)$/,
+      );
+    }
+  });
+
   it('keeps demo-only services behind the demo profile', () => {
     const demo = services.filter((s) => s.profiles.includes('demo')).map((s) => s.name);
     expect(demo.sort()).toEqual(['demo-seed', 'raw-demo']);
