@@ -1,5 +1,6 @@
 // The deployment files read as an operator's tools would: what each must promise, checked without a
-// Docker engine (none runs on these machines). The commands themselves run in compose-commands.int.test.ts.
+// Docker engine. The commands themselves run in compose-commands.int.test.ts, and `pnpm test:deploy`
+// (compose-stack.docker.test.ts) builds the image and brings the file up on one.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
