@@ -33,9 +33,13 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     exit 1
   fi
 
+  # A superuser password only when there is one (trust needs none; initdb refuses an empty one).
   # shellcheck disable=SC2086 # POSTGRES_INITDB_ARGS is a list of options
-  initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "${POSTGRES_PASSWORD:-}") \
-    ${POSTGRES_INITDB_ARGS:-}
+  if [ -n "${POSTGRES_PASSWORD:-}" ]; then
+    initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") ${POSTGRES_INITDB_ARGS:-}
+  else
+    initdb --username="$POSTGRES_USER" ${POSTGRES_INITDB_ARGS:-}
+  fi
   printf '\nhost all all all %s\n' "$auth" >>"$PGDATA/pg_hba.conf"
 
   pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -p ${PGPORT:-5432}" -w start
