@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # One image for every role; the command chooses it (docker-compose.yml, docs/operations.md):
 #   node apps/api/dist/main.js                  the HTTP API
 #   node apps/worker/dist/main.js               a worker
@@ -8,16 +7,28 @@
 #   node packages/queue/dist/cli/main.js …      queue a range for the workers (`pnpm etl enqueue`)
 #   node packages/raw/dist/cli/main.js …        raw-database tools (`pnpm raw`)
 # Paths are the repository's, so each command also runs from a checkout after `pnpm build`.
+#
+# Built with BuildKit (the default since Docker 23; DOCKER_BUILDKIT=1 before), by its built-in Dockerfile
+# frontend: no `# syntax=` line, which would fetch a frontend image from a registry. Where the npm
+# registry is reached through a TLS-intercepting proxy, give its CA certificates (PEM) as a build secret:
+#   docker build --secret id=extra-ca-certs,src=/path/to/proxy-ca.pem .
+# npm and pnpm trust them while they download; no layer of the image keeps them.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- dependencies: only the lockfile, so this layer is reused until the lockfile changes
 FROM ${NODE_IMAGE} AS deps
 ENV CI=true STORE_DIR=/pnpm/store
-RUN npm install --global --no-fund --no-audit pnpm@10.34.9
 WORKDIR /src
-COPY pnpm-lock.yaml pnpm-workspace.yaml ./
-RUN pnpm fetch --store-dir "$STORE_DIR"
+RUN --mount=type=secret,id=extra-ca-certs \
+  if [ -s /run/secrets/extra-ca-certs ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/extra-ca-certs; fi \
+  && npm install --global --no-fund --no-audit pnpm@10.34.9
+# The pnpm hook decides which packages the lockfile binds (.pnpmfile.cjs); pnpm checks it is the one
+# the lockfile was resolved with.
+COPY pnpm-lock.yaml pnpm-workspace.yaml .pnpmfile.cjs ./
+RUN --mount=type=secret,id=extra-ca-certs \
+  if [ -s /run/secrets/extra-ca-certs ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/extra-ca-certs; fi \
+  && pnpm fetch --store-dir "$STORE_DIR"
 
 # ---- build: every package compiled to dist/, then a production tree beside it
 FROM deps AS build
@@ -26,7 +37,7 @@ RUN pnpm install --offline --frozen-lockfile --store-dir "$STORE_DIR" && pnpm bu
 # /app holds what the runtime needs: manifests, compiled code, the dashboard's bundle, the raw schema
 # SQL, the deploy files and production dependencies only. @mm/testing (testcontainers, vitest) is never run in production.
 RUN mkdir /app \
-  && cp -a --parents package.json pnpm-lock.yaml pnpm-workspace.yaml \
+  && cp -a --parents package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc .pnpmfile.cjs \
     apps/*/package.json packages/*/package.json apps/*/dist apps/dashboard/build packages/*/dist packages/db/sql db deploy /app/ \
   && cd /app \
   && pnpm install --offline --frozen-lockfile --prod --filter '!@mm/testing' --store-dir "$STORE_DIR"

@@ -114,7 +114,7 @@ for (const pkg of packages) {
     bundle: true, // only so that the plugin sees every import; each one is external
     platform: 'node',
     format: 'esm',
-    target: 'node20.19',
+    target: 'node24',
     sourcemap: 'linked',
     logLevel: 'warning',
     plugins: [rewriteImports(packages)],

@@ -18,3 +18,9 @@ export {
 export { type PoolStats, RawPools, type RawPoolsOptions } from './raw-pools.ts';
 export { createRawSchema, RAW_SCHEMA_FILE, rawSchemaSql } from './raw-schema.ts';
 export * from './types.ts';
+export {
+  DatabaseWaitTimeoutError,
+  isNotReachableYet,
+  type WaitForDatabaseOptions,
+  waitForDatabase,
+} from './wait-for-database.ts';

@@ -1,5 +1,7 @@
 // The deployment files read as an operator's tools would: what each must promise, checked without a
-// Docker engine (none runs on these machines). The commands themselves run in compose-commands.int.test.ts.
+// Docker engine. The commands themselves run in compose-commands.int.test.ts, and `pnpm test:deploy`
+// (compose-stack.docker.test.ts) builds the image and brings the file up on one.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +9,7 @@ import { loadQueueConfig } from '@mm/config';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { durationSeconds, readComposeFile } from './compose-file.ts';
+import { isToolchainPackage } from './toolchain-packages.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const compose = readComposeFile(join(root, 'docker-compose.yml'));
@@ -68,6 +71,19 @@ describe('docker-compose.yml', () => {
     expect([...listed].sort()).toEqual([...read].sort());
   });
 
+  it("health-checks PostgreSQL over TCP, which the socket-only server of the image's first start refuses", () => {
+    const databases = services.filter((s) => s.image?.startsWith('postgres:'));
+    expect(databases.map((s) => s.name).sort()).toEqual(['postgres', 'raw-demo']);
+    for (const s of databases) {
+      const test = s.healthcheck?.test ?? [];
+      expect(test.slice(0, 2), s.name).toEqual(['CMD', 'pg_isready']);
+      const host = test[test.indexOf('-h') + 1];
+      expect(test.includes('-h') ? host : undefined, `${s.name}: pg_isready -h`).toMatch(
+        /^(127\.0\.0\.1|::1)$/,
+      );
+    }
+  });
+
   it('keeps demo-only services behind the demo profile', () => {
     const demo = services.filter((s) => s.profiles.includes('demo')).map((s) => s.name);
     expect(demo.sort()).toEqual(['demo-seed', 'raw-demo']);
@@ -77,6 +93,66 @@ describe('docker-compose.yml', () => {
 describe('Dockerfile', () => {
   const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
   const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  // Instructions with their continuation lines joined.
+  const instructions = dockerfile
+    .replace(/\\\n(\s*#.*\n)*/g, ' ')
+    .split('\n')
+    .filter((line) => /^[A-Z]+\s/.test(line));
+
+  it('names no syntax frontend, which BuildKit would fetch from a registry', () => {
+    expect(dockerfile).not.toMatch(/^#\s*syntax\s*=/im);
+  });
+
+  it('takes extra CA certificates as a build secret for every download, and never into a layer', () => {
+    const downloads = instructions.filter((i) =>
+      /^RUN .*\b(npm install|pnpm fetch|pnpm install(?!.*--offline))/.test(i),
+    );
+    expect(downloads.length).toBeGreaterThan(0);
+    for (const run of downloads) {
+      expect(run).toMatch(/^RUN --mount=type=secret,id=extra-ca-certs /);
+      expect(run).toContain('NODE_EXTRA_CA_CERTS=/run/secrets/extra-ca-certs');
+    }
+    expect(instructions.filter((i) => /^(ENV|ARG)\b.*(CA_CERT|\.pem|\.crt)/i.test(i))).toEqual([]);
+    expect(instructions.filter((i) => /^(COPY|ADD)\b.*(\.pem|\.crt|ca-certificates)/i.test(i))).toEqual([]);
+  });
+
+  it('installs no development-only package into the production tree (no compiler, no test tools)', () => {
+    // The production install's own command, run as a listing over this checkout's install.
+    const install = /pnpm install [^\n]*--prod[^\n]*/.exec(dockerfile)?.[0] ?? '';
+    const filters = [...install.matchAll(/--filter '([^']+)'/g)].map((m) => m[1]!);
+    expect(install).not.toBe('');
+    const listing = spawnSync(
+      'pnpm',
+      [
+        'list',
+        '--recursive',
+        '--prod',
+        '--depth',
+        'Infinity',
+        '--json',
+        ...filters.flatMap((f) => ['--filter', f]),
+      ],
+      { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    expect(listing.status, listing.stderr).toBe(0);
+    type Tree = Record<string, { dependencies?: Tree; optionalDependencies?: Tree }>;
+    const installed = new Set<string>();
+    // Every occurrence is walked: pnpm lists a package's dependencies under one of its occurrences only.
+    const walk = (tree: Tree | undefined, depth: number) => {
+      if (depth > 50) throw new Error('pnpm list: dependency tree deeper than 50');
+      for (const [name, node] of Object.entries(tree ?? {})) {
+        installed.add(name);
+        walk(node.dependencies, depth + 1);
+        walk(node.optionalDependencies, depth + 1);
+      }
+    };
+    for (const project of JSON.parse(listing.stdout) as Array<{ dependencies?: Tree }>) {
+      walk(project.dependencies, 0);
+    }
+    expect(installed.size).toBeGreaterThan(20);
+
+    expect([...installed].filter(isToolchainPackage).sort()).toEqual([]);
+  });
 
   it('runs the last stage as a non-root user with tini as PID 1 and node, never pnpm', () => {
     const user = [...runtime.matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1];
