@@ -88,6 +88,10 @@ export async function plantSummary(db: Kysely<AggDatabase>, input: PlantSummaryI
       select * from unnest(${ids}::text[], ${input.candidates.map((c) => c.name)}::text[],
                            ${input.candidates.map((c) => c.ord)}::int[]) as m(id, name, ord)
     ),
+    -- Once per machine (not once per use of the day in the joins below).
+    latest as materialized (
+      select m.id, greatest(${latestDay}) as day from m
+    ),
     problems as (
       select r.machine_id,
              count(*) filter (where c.status = 'failed') as failed_slices,
@@ -104,7 +108,7 @@ export async function plantSummary(db: Kysely<AggDatabase>, input: PlantSummaryI
              coalesce(p.failed_slices, 0) as failed_slices, coalesce(p.failed_days, 0) as failed_days,
              coalesce(p.stale_slices, 0) as stale_slices, coalesce(p.stale_days, 0) as stale_days,
              coalesce(crit.n, 0) as critical_alerts,
-             a.running_seconds / a.day_seconds as running_share,
+             a.running_share,
              s.first_reading, s.last_reading, s.checked_at,
              case when p.failed_slices > 0 then 'failed'
                   when p.stale_slices > 0 then 'stale'
@@ -112,9 +116,13 @@ export async function plantSummary(db: Kysely<AggDatabase>, input: PlantSummaryI
                   when l.day is null then 'no_data'
                   else 'ok' end as status
       from m
-      cross join lateral (select greatest(${latestDay}) as day) l
+      join latest l on l.id = m.id
       left join problems p on p.machine_id = m.id
-      left join agg_machine_activity_daily a on a.machine_id = m.id and a.day = l.day
+      left join lateral (
+        -- One row by its key; the limit keeps PostgreSQL from hashing the whole table instead.
+        select running_seconds / day_seconds as running_share from agg_machine_activity_daily a
+        where a.machine_id = m.id and a.day = l.day limit 1
+      ) a on true
       left join lateral (
         select sum(amount) as n from alerts_daily_count c
         where c.machine_id = m.id and c.day = l.day and c.alert_type in ('emergency', 'error')

@@ -387,6 +387,8 @@ describe('GET /api/v2/plant', () => {
     });
     expect(mazak.latest_day.pipeline.status).toBe('failed');
     expect(mazak.latest_day.pipeline.etls.energy).toBe('failed');
+    // lathe-3's motors held no valid value that day: 0 kWh, not unknown.
+    expect((await get('/api/v2/plant?machine=lathe-3')).body.machines[0].latest_day.energy_kwh).toBe(0);
     // robot-1: warnings alone are no alarm.
     expect((await get('/api/v2/plant?machine=robot-1')).body.machines[0]).toMatchObject({
       status: 'ok',

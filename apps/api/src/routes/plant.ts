@@ -282,12 +282,13 @@ function plantMachineView(
       stale_slices: row.stale_slices,
       stale_days: row.stale_days,
     },
-    latest_day: day ? latestDayView(day, zone, now, rules) : null,
+    latest_day: day ? latestDayView(machine, day, now, rules) : null,
     data_span: dataSpanView(row, zone, now),
   };
 }
 
-function latestDayView(day: LatestDayRow, zone: string, now: Date, rules: typeof defaultStaleRules) {
+function latestDayView(machine: Machine, day: LatestDayRow, now: Date, rules: typeof defaultStaleRules) {
+  const zone = machine.timezone;
   const window = dayWindow(day.day, zone);
   const runs = day.runs.map((r) => ({
     etl: r.etl,
@@ -311,7 +312,8 @@ function latestDayView(day: LatestDayRow, zone: string, now: Date, rules: typeof
     day_hours: (window.end - window.start) / 3_600_000,
     shares: day.shares,
     hours: day.hours,
-    energy_kwh: day.energy_kwh,
+    // Hours without a valid motor reading have no row: a day of none is 0 kWh, if any motor is mapped.
+    energy_kwh: day.energy_kwh ?? (machine.profile.motors.length > 0 ? 0 : null),
     alerts: {
       emergency: day.alerts.emergency ?? 0,
       error: day.alerts.error ?? 0,
