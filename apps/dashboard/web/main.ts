@@ -55,7 +55,14 @@ async function render(reason: 'navigate' | 'refresh'): Promise<void> {
   const focused = document.activeElement?.id;
   content.dataset.loaded = 'true';
   main.replaceChildren(content);
-  if (focused) document.getElementById(focused)?.focus();
+  if (focused) {
+    const control = document.getElementById(focused);
+    control?.focus();
+    // A search box re-rendered while typing keeps its caret at the end of the text.
+    if (control instanceof HTMLInputElement && control.type === 'search') {
+      control.setSelectionRange(control.value.length, control.value.length);
+    }
+  }
   main.setAttribute('aria-busy', 'false');
   main.dataset.ready = String(ticket);
   if (performance.getEntriesByName('first-view').length === 0) performance.mark('first-view');
