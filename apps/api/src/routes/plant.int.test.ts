@@ -538,6 +538,10 @@ describe('GET /api/v2/plant', () => {
     expect(await bad(`q=${'x'.repeat(101)}`)).toEqual(['q:string_too_long']);
     expect(await bad('timezone=Mars/Olympus_Mons')).toEqual(['timezone:value_error']);
     expect(await bad('profile=fanuc')).toEqual(['profile:value_error']);
+    expect(await bad('timezone=Nowhere&profile=fanuc')).toEqual([
+      'timezone:value_error',
+      'profile:value_error',
+    ]);
     const profile = await get('/api/v2/plant?profile=fanuc');
     expect(profile.body.detail[0].msg).toBe(
       'is not the profile of any configured machine (known: logger, mtconnect)',

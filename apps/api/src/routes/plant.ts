@@ -7,11 +7,12 @@ import {
   dayWindow,
   defaultStaleRules,
   etlIds,
+  type StaleRules,
   worstStatus,
 } from '@mm/etl';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
-import { RequestValidationError } from '../errors.ts';
+import { RequestValidationError, type ValidationIssue } from '../errors.ts';
 import { resolveMachine } from '../machines.ts';
 import { dataSpanSchema } from '../openapi/data-span-schema.ts';
 import { awareTimestamp, dateString, errorResponses, json, naiveTimestamp } from '../openapi/schemas.ts';
@@ -187,16 +188,19 @@ export function plantRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    const zone = q.timezone === undefined ? undefined : configuredZone(q.timezone, zones);
+    // Checks that need the configuration, reported together like the schema's.
+    const issues: ValidationIssue[] = [];
+    const zone = q.timezone === undefined ? undefined : canonicalZone(q.timezone, zones);
+    if (zone === null)
+      issues.push({ loc: ['query', 'timezone'], msg: 'is not an IANA time zone', type: 'value_error' });
     if (q.profile !== undefined && !profiles.includes(q.profile)) {
-      throw new RequestValidationError([
-        {
-          loc: ['query', 'profile'],
-          msg: `is not the profile of any configured machine (known: ${profiles.join(', ')})`,
-          type: 'value_error',
-        },
-      ]);
+      issues.push({
+        loc: ['query', 'profile'],
+        msg: `is not the profile of any configured machine (known: ${profiles.join(', ')})`,
+        type: 'value_error',
+      });
     }
+    if (issues.length > 0) throw new RequestValidationError(issues);
     const only = q.machine === undefined ? null : resolveMachine(machines, q.machine);
     const text = q.q?.trim().toLowerCase() ?? '';
     const candidates: Array<{ id: string; name: string; ord: number }> = [];
@@ -248,18 +252,14 @@ export function plantRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   return app;
 }
 
-/** The configured spelling of an IANA zone, or a 422 when `value` is not one (unused zones match nothing). */
-function configuredZone(value: string, zones: ReadonlySet<string>): string {
+/** The configured spelling of an IANA zone (an unused zone matches nothing), or null when `value` is not one. */
+function canonicalZone(value: string, zones: ReadonlySet<string>): string | null {
   if (zones.has(value)) return value;
-  let canonical: string;
   try {
-    canonical = new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
+    return new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
   } catch {
-    throw new RequestValidationError([
-      { loc: ['query', 'timezone'], msg: 'is not an IANA time zone', type: 'value_error' },
-    ]);
+    return null;
   }
-  return canonical;
 }
 
 function plantMachineView(
@@ -267,7 +267,7 @@ function plantMachineView(
   row: PlantSummaryRow,
   day: LatestDayRow | undefined,
   now: Date,
-  rules: typeof defaultStaleRules,
+  rules: StaleRules,
 ) {
   const zone = machine.timezone;
   return {
@@ -287,7 +287,7 @@ function plantMachineView(
   };
 }
 
-function latestDayView(machine: Machine, day: LatestDayRow, now: Date, rules: typeof defaultStaleRules) {
+function latestDayView(machine: Machine, day: LatestDayRow, now: Date, rules: StaleRules) {
   const zone = machine.timezone;
   const window = dayWindow(day.day, zone);
   const runs = day.runs.map((r) => ({
