@@ -180,6 +180,12 @@ describe('the plant view at 200 machines', () => {
     // The caret stays in the search box across the re-render.
     expect(await page.evaluate('document.activeElement?.id')).toBe('plant-q');
     expect(await rows(page)).toEqual(ids(problemsFirst.filter((i) => lathes.includes(i)).slice(0, 50)));
+    // Enter on the same search (the same address) asks again rather than doing nothing.
+    const ticket = Number(await page.getAttribute('main', 'data-ready'));
+    const before = api.length;
+    await page.press('#plant-q', 'Enter');
+    await ready(page, `main[data-ready="${ticket + 1}"]`);
+    expect(api.slice(before)).toEqual([expect.stringMatching(/^\/api\/v2\/plant\?q=Lathe\+1&/)]);
 
     await page.fill('#plant-q', '');
     await page.press('#plant-q', 'Enter');

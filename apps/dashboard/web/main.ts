@@ -28,7 +28,10 @@ function route(): { name: string; view: View; params: URLSearchParams } {
 }
 
 function go(name: string, params: Record<string, string>): void {
-  location.hash = `#/${name}?${new URLSearchParams(params)}`;
+  const hash = `#/${name}?${new URLSearchParams(params)}`;
+  // The same address fires no hashchange: a Refresh button or a repeated search still re-renders.
+  if (location.hash === hash) void render('refresh');
+  else location.hash = hash;
 }
 
 async function render(reason: 'navigate' | 'refresh'): Promise<void> {
