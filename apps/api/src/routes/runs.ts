@@ -93,7 +93,13 @@ const route = createRoute({
   description: `Every cell of \`from\`..\`to\` (at most 366 days) for each ETL; all machines unless \`machine\` is given, in configuration order. A day’s status is its worst cell (failed, stale, missing, running, partial, complete). At most ${MAX_RUN_CELLS} cells (machines x ETLs x days) per answer: machines are paged, \`page_size\` machines per page (by default as many as fit, all when they all fit), and a \`page_size\` that cannot fit is a 422 saying how many do. Each machine’s \`data_span\` says which days have raw data: a \`missing\` cell outside it has nothing to run on.`,
   request: {
     query: z
-      .object({ ...dateRangeShape, ...pageShape(MAX_RUN_CELLS, Math.floor(MAX_RUN_CELLS / etlIds.length)) })
+      .object({
+        ...dateRangeShape,
+        ...pageShape(
+          MAX_RUN_CELLS,
+          `every machine when they fit in ${MAX_RUN_CELLS} cells, else as many as fit`,
+        ),
+      })
       .superRefine(checkDateRange),
   },
   responses: { 200: json(grid, 'The grid.'), ...errorResponses },

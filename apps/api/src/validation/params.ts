@@ -112,18 +112,18 @@ export const maxPage = 1_000_000;
  * `page` and `page_size` of the paged v2 endpoints.
  *
  * @example
- * z.object({ ...pageShape(500, 50) });
+ * z.object({ ...pageShape(500, 50) }); // or a sentence for a default that depends on other parameters
  */
-export function pageShape(maxPageSize: number, defaultPageSize: number) {
+export function pageShape(maxPageSize: number, defaultPageSize: number | string) {
   return {
     page: positiveIntParam(
       'Page number, from 1 (default 1). A page past the last is empty, not an error.',
       maxPage,
     ),
     page_size: positiveIntParam(
-      `Machines per page, 1 to ${maxPageSize} (default ${defaultPageSize}).`,
+      `Machines per page, 1 to ${maxPageSize} (default: ${defaultPageSize}).`,
       maxPageSize,
-      defaultPageSize,
+      typeof defaultPageSize === 'number' ? defaultPageSize : 1,
     ),
   };
 }
