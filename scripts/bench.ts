@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 const benches: Record<string, string> = {
   etl: 'packages/etl/bench/etl.ts',
   api: 'apps/api/bench/api.ts',
+  'api-start': 'apps/api/bench/start.ts',
   queue: 'apps/worker/bench/queue.ts',
   startup: 'packages/deploy/bench/startup.ts',
 };

@@ -21,6 +21,7 @@ import { machineChangesRoutes } from './routes/machine-changes.ts';
 import { machineProgramRoutes } from './routes/machine-program.ts';
 import { machineUtilRoutes } from './routes/machine-util.ts';
 import { machinesRoutes } from './routes/machines.ts';
+import { plantRoutes } from './routes/plant.ts';
 import { rootRoutes } from './routes/root.ts';
 import { runsRoutes } from './routes/runs.ts';
 import { statusRoutes } from './routes/status.ts';
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     alertsRoutes,
     energyRoutes,
     machinesRoutes,
+    plantRoutes,
     runsRoutes,
   ]) {
     app.route('/', routes(deps));

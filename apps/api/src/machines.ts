@@ -14,9 +14,28 @@ export function resolveMachine(machines: readonly Machine[], id: string | undefi
     if (!first) throw new ApiError(404, 'No machine is configured');
     return first;
   }
-  const machine = machines.find((m) => m.id === id);
+  const machine = machinesById(machines).get(id);
   if (!machine) throw new ApiError(404, `Unknown machine '${id}'`);
   return machine;
+}
+
+// The configured list never changes while the app runs: index it once, not a scan of thousands of
+// machines per request.
+const indexes = new WeakMap<readonly Machine[], ReadonlyMap<string, Machine>>();
+
+/**
+ * The configured machines by id (built once per list).
+ *
+ * @example
+ * machinesById(config.machines).get('press-07')?.timezone;
+ */
+export function machinesById(machines: readonly Machine[]): ReadonlyMap<string, Machine> {
+  let index = indexes.get(machines);
+  if (!index) {
+    index = new Map(machines.map((m) => [m.id, m]));
+    indexes.set(machines, index);
+  }
+  return index;
 }
 
 /**

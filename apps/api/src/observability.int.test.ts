@@ -168,6 +168,8 @@ describe('OpenAPI and /docs', () => {
     '/api/v2/alerts_daily_count',
     '/api/v2/energy_consumption',
     '/api/v2/runs',
+    '/api/v2/plant',
+    '/api/v2/data_status',
   ];
 
   it('documents every endpoint with the parameters the validators use', async () => {
@@ -182,7 +184,22 @@ describe('OpenAPI and /docs', () => {
       );
     expect(params('/api/v1/temperature')).toEqual(['target_date!', 'sensor_name', 'machine']);
     expect(params('/api/v1/machine_changes')).toEqual(['start!', 'end!', 'machine']);
-    expect(params('/api/v2/runs')).toEqual(['from!', 'to!', 'machine']);
+    expect(params('/api/v2/runs')).toEqual(['from!', 'to!', 'machine', 'page', 'page_size']);
+    expect(params('/api/v2/plant')).toEqual([
+      'q',
+      'status',
+      'timezone',
+      'profile',
+      'sort',
+      'order',
+      'machine',
+      'page',
+      'page_size',
+    ]);
+    const pageSize = doc.paths['/api/v2/plant'].get.parameters.find(
+      (p: { name: string }) => p.name === 'page_size',
+    );
+    expect(pageSize.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 500 });
     expect(doc.components.schemas.TemperatureHour.required).toEqual([
       'dt',
       'min_value',

@@ -285,9 +285,15 @@ describe('the dashboard in headless Chromium', () => {
   it('plant view: every machine with its latest day, served numbers, no console errors', async () => {
     const { page, errors } = await open('#/plant');
     await shot(page, 'plant');
-    const cards = await page.$$eval('article.card', (els) => els.map((e) => e.getAttribute('data-machine')));
-    expect(cards).toEqual(['press-07', 'mazak01']);
-    const pressDay = await page.getAttribute('article[data-machine="press-07"]', 'data-day');
+    const rows = await page.$$eval('table[data-table="plant"] tbody tr', (els) =>
+      els.map((e) => [e.getAttribute('data-machine'), e.getAttribute('data-status')]),
+    );
+    // Problems first: press-07's failed day, then mazak01's spindle fault.
+    expect(rows).toEqual([
+      ['press-07', 'failed'],
+      ['mazak01', 'alarm'],
+    ]);
+    const pressDay = await page.getAttribute('tr[data-machine="press-07"]', 'data-day');
     expect(pressDay).toBe(
       (
         await agg.db
@@ -299,7 +305,7 @@ describe('the dashboard in headless Chromium', () => {
     );
     const db = await dayFromDb('press-07', pressDay!);
     const figure = (key: string) =>
-      page.getAttribute(`article[data-machine="press-07"] [data-figure="${key}"]`, 'data-value');
+      page.getAttribute(`tr[data-machine="press-07"] [data-figure="${key}"]`, 'data-value');
     const a = db.activity!;
     expect(Number(await figure('running'))).toBeCloseTo(
       (Number(a.running_seconds) / Number(a.day_seconds)) * 100,
@@ -310,7 +316,7 @@ describe('the dashboard in headless Chromium', () => {
       9,
     );
     expect(Number(await figure('energy'))).toBeCloseTo(db.energy, 9);
-    expect(await page.getAttribute('article[data-machine="mazak01"]', 'data-day')).toBe('2024-10-25');
+    expect(await page.getAttribute('tr[data-machine="mazak01"]', 'data-day')).toBe('2024-10-25');
     expect(errors).toEqual([]);
     await page.close();
   });

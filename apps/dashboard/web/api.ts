@@ -64,10 +64,24 @@ export interface RunCell {
   attempts: number | null;
   error: string | null;
 }
+/** A machine's span of raw data as the scheduler last recorded it. */
+export interface DataSpan {
+  state: 'recorded' | 'no_readings' | 'unknown';
+  first_reading: string | null;
+  last_reading: string | null;
+  first_day: string | null;
+  last_day: string | null;
+  last_reading_age_seconds: number | null;
+  checked_at: string | null;
+}
 export interface RunGrid {
   from: string;
   to: string;
   etls: string[];
+  total_machines: number;
+  page: number;
+  page_size: number;
+  pages: number;
   machines: Array<{
     machine: string;
     name: string;
@@ -79,8 +93,59 @@ export interface RunGrid {
       horizon: string | null;
     };
     counts: Record<string, number>;
+    data_span: DataSpan;
     days: Array<{ day: string; status: string; etls: RunCell[] }>;
   }>;
+}
+
+/** A machine's status in the plant, worst first. */
+export const machineStatuses = ['failed', 'stale', 'alarm', 'no_data', 'ok'] as const;
+export type MachineStatus = (typeof machineStatuses)[number];
+export interface FourStates {
+  running: number;
+  idle: number;
+  off: number;
+  unknown: number;
+}
+export interface PlantMachine {
+  machine: string;
+  name: string;
+  timezone: string;
+  profile: string;
+  status: MachineStatus;
+  problems: { failed_slices: number; failed_days: number; stale_slices: number; stale_days: number };
+  latest_day: {
+    day: string;
+    day_hours: number;
+    shares: FourStates | null;
+    hours: FourStates | null;
+    energy_kwh: number | null;
+    alerts: Record<'emergency' | 'error' | 'warning' | 'other', number>;
+    latest_critical: {
+      dt: string;
+      ts: string;
+      alert_type: string;
+      alarm_code: string | null;
+      alarm_description: string | null;
+    } | null;
+    pipeline: {
+      status: string;
+      etls: Record<string, string>;
+      refreshed_at: string | null;
+      refreshed_age_seconds: number | null;
+      horizon: string | null;
+    };
+  } | null;
+  data_span: DataSpan;
+}
+export interface Plant {
+  generated_at: string;
+  total: number;
+  page: number;
+  page_size: number;
+  pages: number;
+  counts: Record<MachineStatus, number>;
+  machines: PlantMachine[];
 }
 
 /** A response that is not a 2xx, or no response at all; `message` is what the page shows. */

@@ -83,3 +83,33 @@ export function dataTable(
 export function panel(title: string, ...children: Child[]): HTMLElement {
   return h('section', { class: 'panel' }, h('h2', {}, title), ...children);
 }
+
+/**
+ * "Machines 51–100 of 200" with previous and next page links (`href` from `hrefOf`), for views that
+ * page through many machines.
+ */
+export function pager(
+  what: string,
+  page: { page: number; pages: number; pageSize: number; total: number },
+  hrefOf: (page: number) => string,
+): HTMLElement {
+  const first = page.total === 0 ? 0 : Math.min(page.total, (page.page - 1) * page.pageSize + 1);
+  const last = Math.min(page.total, page.page * page.pageSize);
+  const link = (label: string, target: number, rel: string) =>
+    target >= 1 && target <= page.pages && target !== page.page
+      ? h('a', { class: 'button-link', href: hrefOf(target), rel, 'data-page': target }, label)
+      : h('span', { class: 'button-link disabled', 'aria-disabled': 'true' }, label);
+  return h(
+    'nav',
+    { class: 'pager', 'aria-label': `${what} pages`, 'data-page': page.page, 'data-pages': page.pages },
+    link('◀ Previous', page.page - 1, 'prev'),
+    h(
+      'span',
+      { class: 'pager-range', 'aria-live': 'polite' },
+      page.total === 0
+        ? `No ${what.toLowerCase()}`
+        : `${what} ${first}–${last} of ${page.total} · page ${page.page} of ${Math.max(1, page.pages)}`,
+    ),
+    link('Next ▶', page.page + 1, 'next'),
+  );
+}

@@ -28,7 +28,10 @@ function route(): { name: string; view: View; params: URLSearchParams } {
 }
 
 function go(name: string, params: Record<string, string>): void {
-  location.hash = `#/${name}?${new URLSearchParams(params)}`;
+  const hash = `#/${name}?${new URLSearchParams(params)}`;
+  // The same address fires no hashchange: a Refresh button or a repeated search still re-renders.
+  if (location.hash === hash) void render('refresh');
+  else location.hash = hash;
 }
 
 async function render(reason: 'navigate' | 'refresh'): Promise<void> {
@@ -55,7 +58,14 @@ async function render(reason: 'navigate' | 'refresh'): Promise<void> {
   const focused = document.activeElement?.id;
   content.dataset.loaded = 'true';
   main.replaceChildren(content);
-  if (focused) document.getElementById(focused)?.focus();
+  if (focused) {
+    const control = document.getElementById(focused);
+    control?.focus();
+    // A search box re-rendered while typing keeps its caret at the end of the text.
+    if (control instanceof HTMLInputElement && control.type === 'search') {
+      control.setSelectionRange(control.value.length, control.value.length);
+    }
+  }
   main.setAttribute('aria-busy', 'false');
   main.dataset.ready = String(ticket);
   if (performance.getEntriesByName('first-view').length === 0) performance.mark('first-view');

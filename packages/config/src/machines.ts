@@ -9,13 +9,22 @@ export const databaseUrlSchema = z
     message: 'must be a postgres:// URL or pglite:<dir> / pglite:memory',
   });
 
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
+// Each Intl.DateTimeFormat costs tens of microseconds and native memory the process keeps after its
+// garbage is collected; a plant's machines share a handful of zones, so each zone is checked once.
+const canonicalZones = new Map<string, string | null>();
+
+/** The canonical spelling of an IANA zone ('europe/madrid' → 'Europe/Madrid'), or null when unknown. */
+function canonicalZone(zone: string): string | null {
+  let canonical = canonicalZones.get(zone);
+  if (canonical === undefined) {
+    try {
+      canonical = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    } catch {
+      canonical = null;
+    }
+    canonicalZones.set(zone, canonical);
   }
+  return canonical;
 }
 
 export const machineSchema = strictObject({
@@ -28,14 +37,11 @@ export const machineSchema = strictObject({
     .string()
     .default('UTC')
     .superRefine((zone, ctx) => {
-      if (!isTimeZone(zone)) ctx.addIssue({ code: 'custom', message: `unknown IANA time zone '${zone}'` });
+      if (canonicalZone(zone) === null)
+        ctx.addIssue({ code: 'custom', message: `unknown IANA time zone '${zone}'` });
     })
     // 'europe/madrid' is accepted by Intl; store the canonical spelling so every log and key agrees.
-    .transform((zone) =>
-      isTimeZone(zone)
-        ? new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone
-        : zone,
-    ),
+    .transform((zone) => canonicalZone(zone) ?? zone),
   profile: z
     .string({
       error: (issue) =>

@@ -1,16 +1,18 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { cellStatusesWorstFirst, defaultStaleRules, etlIds, isEtlId } from '@mm/etl';
+import { cellStatusesWorstFirst, defaultStaleRules, etlIds, isEtlId, readDataSpans } from '@mm/etl';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
 import { RequestValidationError } from '../errors.ts';
 import { buildGrid } from '../ledger/grid.ts';
 import { ledgerFreshness, ledgerRows } from '../ledger/queries.ts';
 import { resolveMachine } from '../machines.ts';
+import { dataSpanSchema } from '../openapi/data-span-schema.ts';
 import { awareTimestamp, dateString, errorResponses, json } from '../openapi/schemas.ts';
+import { dataSpanView } from '../plant/data-span.ts';
 import { formatAware } from '../time/format.ts';
 import { daysInclusive } from '../time/local-date.ts';
 import { validationHook } from '../validation/hook.ts';
-import { checkDateRange, dateRangeShape } from '../validation/params.ts';
+import { checkDateRange, dateRangeShape, pageShape } from '../validation/params.ts';
 
 const cellStatus = z.enum(cellStatusesWorstFirst as [string, ...string[]]).openapi({
   description:
@@ -45,6 +47,7 @@ const machineGrid = z
       horizon: awareTimestamp('Latest raw reading the ETLs have seen.').nullable(),
     }),
     counts: z.record(z.string(), z.number().int()).openapi({ description: 'Cells per status in the range.' }),
+    data_span: dataSpanSchema,
     days: z.array(
       z.object({
         day: dateString(),
@@ -65,14 +68,20 @@ const grid = z
       running_after_seconds: z.number().int(),
     }),
     etls: z.array(z.string()),
+    total_machines: z
+      .number()
+      .int()
+      .openapi({ description: 'Machines of the request (all, or the one named).' }),
+    page: z.number().int(),
+    page_size: z.number().int().openapi({ description: 'Machines per page.' }),
+    pages: z.number().int(),
     machines: z.array(machineGrid),
   })
   .openapi('RunGrid');
 
 /**
- * Cells (machine x ETL x day) one request may ask for. A cell is about 190 bytes of JSON, so this
- * bounds a response near 400 KB: a year of one machine fits, a year of every machine does not (that
- * was about 1 MB per request for three machines, and slowed every other endpoint while clients polled it).
+ * Cells (machine x ETL x day) one answer may hold. A cell is about 190 bytes of JSON, so this bounds
+ * an answer near 400 KB: a year of one machine fits; more machines than fit are paged.
  */
 export const MAX_RUN_CELLS = 2000;
 
@@ -81,8 +90,18 @@ const route = createRoute({
   path: '/api/v2/runs',
   tags: ['v2'],
   summary: 'The run ledger as a (machine x ETL x day) status grid, with freshness',
-  description: `Every cell of \`from\`..\`to\` (at most 366 days) for each ETL; all machines unless \`machine\` is given. A day’s status is its worst cell (failed, stale, missing, running, partial, complete). At most ${MAX_RUN_CELLS} cells (machines x ETLs x days) per request: a larger grid is a 422 saying how many days fit; narrow \`from\`..\`to\` or pass \`machine\`.`,
-  request: { query: z.object(dateRangeShape).superRefine(checkDateRange) },
+  description: `Every cell of \`from\`..\`to\` (at most 366 days) for each ETL; all machines unless \`machine\` is given, in configuration order. A day’s status is its worst cell (failed, stale, missing, running, partial, complete). At most ${MAX_RUN_CELLS} cells (machines x ETLs x days) per answer: machines are paged, \`page_size\` machines per page (by default as many as fit, all when they all fit), and a \`page_size\` that cannot fit is a 422 saying how many do. Each machine’s \`data_span\` says which days have raw data: a \`missing\` cell outside it has nothing to run on.`,
+  request: {
+    query: z
+      .object({
+        ...dateRangeShape,
+        ...pageShape(
+          MAX_RUN_CELLS,
+          `every machine when they fit in ${MAX_RUN_CELLS} cells, else as many as fit`,
+        ),
+      })
+      .superRefine(checkDateRange),
+  },
   responses: { 200: json(grid, 'The grid.'), ...errorResponses },
 });
 
@@ -94,13 +113,31 @@ export function runsRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    const machines = q.machine ? [resolveMachine(deps.config.machines, q.machine)] : deps.config.machines;
-    checkCellLimit(machines.length, etlIds.length, daysInclusive(q.from, q.to), q.machine !== undefined);
+    const all = q.machine ? [resolveMachine(deps.config.machines, q.machine)] : deps.config.machines;
+    const fit = Math.floor(MAX_RUN_CELLS / (etlIds.length * daysInclusive(q.from, q.to)));
+    if (q.page_size !== undefined && q.page_size > fit) {
+      throw new RequestValidationError([
+        {
+          loc: ['query', 'page_size'],
+          msg: `${q.page_size} machines x ${etlIds.length} ETLs x ${daysInclusive(q.from, q.to)} days is more than the ${MAX_RUN_CELLS} cells per answer: at most ${fit} machines per page for this range`,
+          type: 'value_error',
+        },
+      ]);
+    }
+    // Without page_size: everything when it fits (as before paging existed), else as many as fit.
+    const pageSize = q.page_size ?? Math.max(1, Math.min(fit, all.length));
+    const page = q.page ?? 1;
+    const machines = all.slice((page - 1) * pageSize, page * pageSize);
     const ids = machines.map((m) => m.id);
-    const [rows, freshness] = await Promise.all([
-      ledgerRows(deps.aggDb, ids, q.from, q.to),
-      ledgerFreshness(deps.aggDb, ids),
-    ]);
+    // A page past the last is empty, not an error.
+    const [rows, freshness, spans] =
+      ids.length === 0
+        ? [[], new Map(), new Map()]
+        : await Promise.all([
+            ledgerRows(deps.aggDb, ids, q.from, q.to),
+            ledgerFreshness(deps.aggDb, ids),
+            readDataSpans(deps.aggDb, ids),
+          ]);
     const now = clock();
     const extraEtls = [...new Set(rows.map((r) => r.etl))].filter((e) => !isEtlId(e));
     const etls = [...etlIds, ...extraEtls.sort()];
@@ -114,28 +151,24 @@ export function runsRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
           running_after_seconds: Math.round(rules.runningAfterMs / 1000),
         },
         etls,
-        machines: buildGrid({ machines, etls, from: q.from, to: q.to, rows, freshness, now, rules }),
+        total_machines: all.length,
+        page,
+        page_size: pageSize,
+        pages: Math.ceil(all.length / pageSize),
+        machines: buildGrid({ machines, etls, from: q.from, to: q.to, rows, freshness, now, rules }).map(
+          (grid, i) => {
+            const recorded = spans.get(grid.machine);
+            const span = recorded && {
+              first_reading: recorded.span ? new Date(recorded.span.first) : null,
+              last_reading: recorded.span ? new Date(recorded.span.last) : null,
+              checked_at: recorded.checkedAt,
+            };
+            return { ...grid, data_span: dataSpanView(span, machines[i]?.timezone ?? 'UTC', now) };
+          },
+        ),
       },
       200,
     );
   });
   return app;
-}
-
-// Before any query: refusing the request is the point.
-function checkCellLimit(machines: number, etls: number, days: number, oneMachine: boolean): void {
-  const cells = machines * etls * days;
-  if (cells <= MAX_RUN_CELLS) return;
-  const fit = Math.floor(MAX_RUN_CELLS / (machines * etls));
-  const narrow = [
-    fit > 0 ? `shorten from..to to at most ${fit} days` : null,
-    oneMachine ? null : `pass machine (${Math.floor(MAX_RUN_CELLS / etls)} days fit for one machine)`,
-  ].filter(Boolean);
-  throw new RequestValidationError([
-    {
-      loc: ['query', 'to'],
-      msg: `the grid would have ${cells} cells (${machines} machine${machines === 1 ? '' : 's'} x ${etls} ETLs x ${days} days), more than the ${MAX_RUN_CELLS} per request: ${narrow.join(', or ')}`,
-      type: 'value_error',
-    },
-  ]);
 }

@@ -1,4 +1,5 @@
 import type { AggDatabase, RawDatabase } from '@mm/db';
+import { recordDataSpans } from '@mm/etl';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../testing/harness.ts';
@@ -12,7 +13,17 @@ let app: ReturnType<typeof testApp>['app'];
 
 beforeAll(async () => {
   [agg, raw] = await Promise.all([createTestDatabase('agg'), createTestDatabase('raw')]);
-  await Promise.all([seedFallBackDay(agg.db), seedLedger(agg.db)]);
+  await Promise.all([
+    seedFallBackDay(agg.db),
+    seedLedger(agg.db),
+    recordDataSpans(agg.db, [
+      {
+        machineId: 'press-07',
+        span: { first: Date.parse('2024-10-26T07:00:00Z'), last: Date.parse('2024-11-05T10:59:00Z') },
+        checkedAt: new Date('2024-11-05T12:00:00Z'),
+      },
+    ]),
+  ]);
   app = testApp({ aggDb: agg.db, rawDb: raw.db, rawUrl: raw.url, deps: { now: () => ledgerNow } }).app;
 });
 afterAll(async () => {
@@ -163,21 +174,57 @@ describe('GET /api/v2/runs', () => {
     });
   });
 
-  it('refuses a grid of more than 2000 cells with a 422 saying the limit and how to narrow it', async () => {
+  it('pages by machine when the grid would pass 2000 cells, and refuses only a page_size that cannot fit', async () => {
+    // A year is 1830 cells per machine: one machine per page.
     const year = await get('/api/v2/runs?from=2024-01-01&to=2024-12-31');
-    expect(year.status).toBe(422);
-    expect(year.body).toEqual({
-      detail: [
-        {
-          loc: ['query', 'to'],
-          msg: 'the grid would have 3660 cells (2 machines x 5 ETLs x 366 days), more than the 2000 per request: shorten from..to to at most 200 days, or pass machine (400 days fit for one machine)',
-          type: 'value_error',
-        },
-      ],
+    expect(year.status).toBe(200);
+    expect(year.body).toMatchObject({ total_machines: 2, page: 1, page_size: 1, pages: 2 });
+    expect(year.body.machines.map((m: { machine: string }) => m.machine)).toEqual(['press-07']);
+    expect(year.body.machines[0].days).toHaveLength(366);
+    const second = await get('/api/v2/runs?from=2024-01-01&to=2024-12-31&page=2');
+    expect(second.body.machines.map((m: { machine: string }) => m.machine)).toEqual(['mazak01']);
+    expect((await get('/api/v2/runs?from=2024-01-01&to=2024-12-31&page=3')).body).toMatchObject({
+      page: 3,
+      pages: 2,
+      machines: [],
     });
-    // Both ways out the message names are accepted.
-    expect((await get('/api/v2/runs?from=2024-01-01&to=2024-07-18')).status).toBe(200); // 200 days
-    expect((await get('/api/v2/runs?from=2024-01-01&to=2024-12-31&machine=press-07')).status).toBe(200);
+    // Small requests are answered whole, as before paging existed.
+    expect((await get('/api/v2/runs?from=2024-01-01&to=2024-07-18')).body).toMatchObject({
+      page: 1,
+      page_size: 2,
+      pages: 1,
+    });
+    const tooMany = await get('/api/v2/runs?from=2024-01-01&to=2024-12-31&page_size=2');
+    expect(tooMany).toEqual({
+      status: 422,
+      body: {
+        detail: [
+          {
+            loc: ['query', 'page_size'],
+            msg: '2 machines x 5 ETLs x 366 days is more than the 2000 cells per answer: at most 1 machines per page for this range',
+            type: 'value_error',
+          },
+        ],
+      },
+    });
+    expect((await get('/api/v2/runs?from=2024-01-01&to=2024-01-02&page_size=0')).status).toBe(422);
+  });
+
+  it("gives each machine's recorded data span, unknown until the scheduler has read it", async () => {
+    const r = await get('/api/v2/runs?from=2024-11-01&to=2024-11-01');
+    expect(r.body.machines.map((m: { data_span: { state: string } }) => m.data_span.state)).toEqual([
+      'recorded',
+      'unknown',
+    ]);
+    expect(r.body.machines[0].data_span).toEqual({
+      state: 'recorded',
+      first_reading: '2024-10-26 09:00:00+02:00',
+      last_reading: '2024-11-05 11:59:00+01:00',
+      first_day: '2024-10-26',
+      last_day: '2024-11-05',
+      last_reading_age_seconds: 3660,
+      checked_at: '2024-11-05 13:00:00+01:00',
+    });
   });
 
   it('covers every machine when none is named', async () => {
@@ -187,5 +234,57 @@ describe('GET /api/v2/runs', () => {
       freshness: { last_success_at: null, last_complete_day: null },
       counts: { missing: 5 },
     });
+  });
+});
+
+describe('GET /api/v2/data_status', () => {
+  it("gives v1's data_status of every machine in one call, in configuration order, paged", async () => {
+    const r = await get('/api/v2/data_status');
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({
+      total: 2,
+      page: 1,
+      page_size: 100,
+      pages: 1,
+      machines: [
+        { machine: 'press-07', ...(await get('/api/v1/data_status?machine=press-07')).body },
+        { machine: 'mazak01', ...(await get('/api/v1/data_status?machine=mazak01')).body },
+      ],
+    });
+    expect(r.body.machines[1]).toEqual({
+      machine: 'mazak01',
+      first_date: '2024-10-27',
+      last_date: '2024-10-27',
+      sensor_records: 1,
+      utilization_records: 0,
+      alert_records: 0,
+      program_records: 0,
+      energy_records: 0,
+    });
+    const second = await get('/api/v2/data_status?page=2&page_size=1');
+    expect(second.body).toMatchObject({ total: 2, page: 2, page_size: 1, pages: 2 });
+    expect(second.body.machines.map((m: { machine: string }) => m.machine)).toEqual(['mazak01']);
+    expect((await get('/api/v2/data_status?machine=mazak01')).body.machines).toHaveLength(1);
+    expect((await get('/api/v2/data_status?page_size=1001')).status).toBe(422);
+    expect((await get('/api/v2/data_status?machine=nope')).status).toBe(404);
+  });
+
+  it('v1 data_status agrees with the v_data_status view it replaced', async () => {
+    for (const machine of ['press-07', 'mazak01']) {
+      const view = await agg.db
+        .selectFrom('v_data_status')
+        .select([
+          'first_date',
+          'last_date',
+          'sensor_records',
+          'utilization_records',
+          'alert_records',
+          'program_records',
+          'energy_records',
+        ])
+        .where('machine_id', '=', machine)
+        .executeTakeFirstOrThrow();
+      expect((await get(`/api/v1/data_status?machine=${machine}`)).body, machine).toEqual(view);
+    }
   });
 });

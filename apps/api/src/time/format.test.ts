@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAware, formatOffset, trimZeroFraction } from './format.ts';
+import { formatAware, formatNaive, formatOffset, trimZeroFraction } from './format.ts';
 
 describe('trimZeroFraction', () => {
   it('drops only a zero fraction', () => {
@@ -29,5 +29,15 @@ describe('formatAware', () => {
     );
     expect(formatAware(Date.UTC(2024, 9, 27, 1, 30), 'Europe/Madrid')).toBe('2024-10-27 02:30:00+01:00');
     expect(formatAware(Date.UTC(2024, 0, 1, 12), 'America/St_Johns')).toBe('2024-01-01 08:30:00-03:30');
+  });
+});
+
+describe('formatNaive', () => {
+  it('is the aware timestamp without its offset', () => {
+    expect(formatNaive(Date.UTC(2024, 9, 27, 0, 40), 'Europe/Madrid')).toBe('2024-10-27 02:40:00');
+    expect(formatNaive(Date.UTC(2024, 9, 27, 1, 30, 0, 5), 'Europe/Madrid')).toBe(
+      '2024-10-27 02:30:00.005000',
+    );
+    expect(formatNaive(Date.UTC(2024, 0, 1, 12), 'America/St_Johns')).toBe('2024-01-01 08:30:00');
   });
 });

@@ -41,3 +41,13 @@ export function formatAware(instant: number | Date, zone: string): string {
   const fraction = millis === 0 ? '' : `.${String(millis).padStart(3, '0')}000`;
   return `${local.toFormat('yyyy-MM-dd HH:mm:ss')}${fraction}${formatOffset(local.offset)}`;
 }
+
+/**
+ * An instant as a naive timestamp in `zone`: its wall-clock time there, without the offset.
+ *
+ * @example
+ * formatNaive(Date.UTC(2024, 9, 27, 0, 40), 'Europe/Madrid'); // '2024-10-27 02:40:00'
+ */
+export function formatNaive(instant: number | Date, zone: string): string {
+  return formatAware(instant, zone).slice(0, -6);
+}

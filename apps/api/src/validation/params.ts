@@ -74,3 +74,56 @@ export function checkDateRange(q: { from: string; to: string }, ctx: z.Refinemen
     });
   }
 }
+
+/**
+ * A positive whole number in a query string (`page`, `page_size`), within `max`; absent is `undefined`
+ * (the route picks the default, which may depend on the other parameters).
+ *
+ * @example
+ * z.object({ page: positiveIntParam('Page, from 1.', 1_000_000) });
+ */
+export function positiveIntParam(description: string, max: number, example = 1) {
+  return z
+    .string()
+    .superRefine((value, ctx) => {
+      if (!/^\d{1,9}$/.test(value) || Number(value) < 1) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be a whole number from 1',
+          params: { type: 'int_parsing' },
+        });
+      } else if (Number(value) > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be at most ${max}`,
+          params: { type: 'less_than_equal' },
+        });
+      }
+    })
+    .transform(Number)
+    .optional()
+    .openapi({ description, example: String(example), type: 'integer', minimum: 1, maximum: max });
+}
+
+/** Highest page number accepted (far beyond any plant; keeps the offset a small integer). */
+export const maxPage = 1_000_000;
+
+/**
+ * `page` and `page_size` of the paged v2 endpoints.
+ *
+ * @example
+ * z.object({ ...pageShape(500, 50) }); // or a sentence for a default that depends on other parameters
+ */
+export function pageShape(maxPageSize: number, defaultPageSize: number | string) {
+  return {
+    page: positiveIntParam(
+      'Page number, from 1 (default 1). A page past the last is empty, not an error.',
+      maxPage,
+    ),
+    page_size: positiveIntParam(
+      `Machines per page, 1 to ${maxPageSize} (default: ${defaultPageSize}).`,
+      maxPageSize,
+      typeof defaultPageSize === 'number' ? defaultPageSize : 1,
+    ),
+  };
+}

@@ -1,11 +1,16 @@
 import { type ApiError, getJson, query, type RunGrid } from '../api.ts';
 import { dateField, machinePicker } from '../context.ts';
-import { h, note, panel } from '../dom.ts';
+import { h, note, pager, panel } from '../dom.ts';
 import { addDays, daysBetween, formatAge, localDay } from '../time.ts';
 import type { View } from './view.ts';
 
 /** The API answers at most this many (machine x ETL x day) cells per request. */
 const maxCells = 2000;
+/** The API's longest range. */
+const maxDays = 366;
+/** Machines per page, fewer when the range is long (each machine's row is 5 x days cells). */
+const machinesPerPage = 20;
+const defaultDays = 14;
 const statusLetter: Record<string, string> = {
   complete: '✓',
   partial: 'P',
@@ -13,7 +18,9 @@ const statusLetter: Record<string, string> = {
   stale: 'S',
   missing: '·',
   running: 'R',
+  nodata: '–',
 };
+const statusName = (status: string) => (status === 'nodata' ? 'no data' : status);
 
 /** Admin credentials, kept in memory only (gone on reload): sent with each re-queue. */
 let session: { user: string; password: string } | null = null;
@@ -27,16 +34,20 @@ export const pipelineView: View = {
   async render(ctx, params, go) {
     const selected = params.get('machine') ?? 'all';
     const machines = selected === 'all' ? ctx.machines : [ctx.machine(selected)];
-    const statuses = await Promise.all(machines.map((m) => ctx.dataStatus(m.id)));
-    const latest = statuses
-      .map((s) => s.last_date)
-      .filter((d): d is string => d !== null)
-      .sort()
-      .at(-1);
-    const maxDays = Math.floor(maxCells / (5 * machines.length));
-    const to = params.get('to') ?? latest ?? localDay(Date.now(), machines[0]?.timezone ?? 'UTC');
-    const from = params.get('from') ?? addDays(to, -13);
+    // Today where it is latest among the machines' zones: the default range ends there at any
+    // number of machines; days a machine has no data for say so.
+    const zones = [...new Set(machines.map((m) => m.timezone))];
+    const today =
+      zones
+        .map((z) => localDay(Date.now(), z))
+        .sort()
+        .at(-1) ?? localDay(Date.now(), 'UTC');
+    const to = params.get('to') ?? today;
+    const from = params.get('from') ?? addDays(to, -(defaultDays - 1));
+    const page = Math.max(1, Number(params.get('page')) || 1);
     const here = (p: Record<string, string>) => go({ machine: selected, from, to, ...p });
+    const hrefOf = (p: number) =>
+      `#/pipeline?${new URLSearchParams({ machine: selected, from, to, page: String(p) })}`;
 
     const root = h('div', { class: 'view-pipeline' });
     root.append(
@@ -47,7 +58,7 @@ export const pipelineView: View = {
         machinePicker(ctx, selected, (id) => go({ machine: id }), { value: 'all', label: 'All machines' }),
         dateField('from', 'From', from, {}, (d) => here({ from: d })),
         dateField('to', 'To', to, {}, (d) => here({ to: d })),
-        h('button', { type: 'button', onclick: () => here({}) }, 'Refresh'),
+        h('button', { type: 'button', onclick: () => here({ page: String(page) }) }, 'Refresh'),
         h(
           'a',
           { class: 'button-link', href: '/admin/queues', target: '_blank', rel: 'noopener' },
@@ -61,21 +72,34 @@ export const pipelineView: View = {
         note(
           days.length === 0
             ? '“From” is after “To”.'
-            : `At most ${maxDays} days for ${machines.length} machine(s) at a time (the API serves ${maxCells} cells per request).`,
+            : `At most ${maxDays} days at a time: this range has ${days.length}.`,
           'error',
         ),
       );
       return root;
     }
+    const pageSize = Math.max(1, Math.min(machinesPerPage, Math.floor(maxCells / (5 * days.length))));
     let grid: RunGrid;
     try {
       grid = await getJson<RunGrid>(
-        `/api/v2/runs?${query({ from, to, machine: selected === 'all' ? undefined : selected })}`,
+        `/api/v2/runs?${query({
+          from,
+          to,
+          machine: selected === 'all' ? undefined : selected,
+          page: String(page),
+          page_size: String(pageSize),
+        })}`,
       );
     } catch (error) {
       root.append(note((error as Error).message, 'error'));
       return root;
     }
+    const paging = {
+      page: grid.page,
+      pages: grid.pages,
+      pageSize: grid.page_size,
+      total: grid.total_machines,
+    };
 
     const form = requeueForm(
       ctx.machines.map((m) => m.id),
@@ -109,10 +133,32 @@ export const pipelineView: View = {
       ),
     );
     for (const m of grid.machines) {
+      const span = m.data_span;
+      // Days outside the recorded span have no raw data: nothing to run, so not "missing".
+      const hasData = (day: string) =>
+        span.state === 'unknown' ||
+        (span.state === 'recorded' && day >= (span.first_day ?? day) && day <= (span.last_day ?? day));
+      const shown = (day: string, status: string) =>
+        status === 'missing' && !hasData(day) ? 'nodata' : status;
+      const counts = new Map<string, number>();
+      const dayStatus = new Map<string, string>();
+      for (const d of m.days) {
+        const statuses = d.etls.map((c) => shown(d.day, c.status));
+        for (const s of statuses) counts.set(s, (counts.get(s) ?? 0) + 1);
+        dayStatus.set(d.day, statuses.every((s) => s === 'nodata') ? 'nodata' : d.status);
+      }
+      const spanText =
+        span.state === 'recorded'
+          ? ` · data ${span.first_day} to ${span.last_day}`
+          : span.state === 'no_readings'
+            ? ' · no raw data'
+            : ' · data span not read yet';
+      const outside =
+        span.state === 'recorded' && span.last_day && (span.last_day < from || (span.first_day ?? '') > to);
       table.append(
         h(
           'tr',
-          { class: 'machine-row' },
+          { class: 'machine-row', 'data-machine': m.machine, 'data-span': span.state },
           h(
             'th',
             { scope: 'rowgroup', colspan: days.length + 1 },
@@ -121,28 +167,44 @@ export const pipelineView: View = {
               ? 'no successful run yet'
               : `last success ${formatAge(m.freshness.last_success_age_seconds)}`,
             m.freshness.last_complete_day ? ` · complete up to ${m.freshness.last_complete_day}` : '',
-            ` · ${Object.entries(m.counts)
-              .filter(([, n]) => n > 0)
-              .map(([s, n]) => `${n} ${s}`)
-              .join(', ')}`,
+            spanText,
+            h(
+              'span',
+              { class: 'counts', 'data-counts': JSON.stringify(Object.fromEntries(counts)) },
+              ` · ${[...counts]
+                .filter(([, n]) => n > 0)
+                .map(([s, n]) => `${n} ${statusName(s)}`)
+                .join(', ')}`,
+            ),
+            outside && span.last_day
+              ? h(
+                  'a',
+                  {
+                    class: 'jump',
+                    href: `#/pipeline?${new URLSearchParams({ machine: m.machine, from: addDays(span.last_day, -(defaultDays - 1)), to: span.last_day })}`,
+                  },
+                  ` · show its last ${defaultDays} days of data`,
+                )
+              : null,
           ),
         ),
         h(
           'tr',
           {},
           h('th', { scope: 'col' }, 'ETL'),
-          ...m.days.map((d) =>
-            h(
+          ...m.days.map((d) => {
+            const status = dayStatus.get(d.day) ?? d.status;
+            return h(
               'th',
               {
                 scope: 'col',
-                class: `day st-${d.status}`,
+                class: `day st-${status}`,
                 'data-day': d.day,
-                title: `${d.day}: ${d.status}`,
+                title: `${d.day}: ${statusName(status)}`,
               },
               d.day.slice(5),
-            ),
-          ),
+            );
+          }),
         ),
       );
       for (const etl of grid.etls) {
@@ -153,9 +215,9 @@ export const pipelineView: View = {
             h('th', { scope: 'row' }, etl),
             ...m.days.map((d) => {
               const cell = d.etls.find((c) => c.etl === etl);
-              const status = cell?.status ?? 'missing';
+              const status = shown(d.day, cell?.status ?? 'missing');
               const tip = [
-                `${m.machine} · ${etl} · ${d.day}: ${status}`,
+                `${m.machine} · ${etl} · ${d.day}: ${statusName(status)}`,
                 cell?.error ? `reason: ${cell.error}` : null,
                 cell?.finished_at
                   ? `finished ${cell.finished_at}`
@@ -192,12 +254,13 @@ export const pipelineView: View = {
       }
     }
     root.append(
+      pager('Machines', paging, hrefOf),
       h('div', { class: 'grid-wrap' }, table),
       h(
         'p',
         { class: 'legend' },
         ...Object.entries(statusLetter).map(([s, letter]) =>
-          h('span', {}, h('i', { class: `swatch st-${s}` }, letter), s),
+          h('span', {}, h('i', { class: `swatch st-${s}` }, letter), statusName(s)),
         ),
       ),
       panel('Re-queue', signIn(form.setSignedIn), form.element),
