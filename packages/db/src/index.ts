@@ -15,6 +15,20 @@ export {
   logTableOf,
   type StringDatatype,
 } from './raw-datatypes.ts';
-export { type PoolStats, RawPools, type RawPoolsOptions } from './raw-pools.ts';
+export {
+  API_RAW_CONNECTIONS,
+  connectionBudgetProblem,
+  type RawConnectionPlan,
+  rawConnectionBudget,
+  type ServerBudget,
+} from './raw-connection-budget.ts';
+export {
+  type PoolStats,
+  RawPools,
+  type RawPoolsOptions,
+  rawDatabaseLabel,
+  rawServerLabel,
+  type ServerLimits,
+} from './raw-pools.ts';
 export { createRawSchema, RAW_SCHEMA_FILE, rawSchemaSql } from './raw-schema.ts';
 export * from './types.ts';
