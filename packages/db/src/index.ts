@@ -9,19 +9,19 @@ export {
 } from './migration-state.ts';
 export { migrations } from './migrations/index.ts';
 export {
-  type FloatDatatype,
-  floatDatatypes,
-  type LogTable,
-  logTableOf,
-  type StringDatatype,
-} from './raw-datatypes.ts';
-export {
   API_RAW_CONNECTIONS,
   connectionBudgetProblem,
   type RawConnectionPlan,
   rawConnectionBudget,
   type ServerBudget,
 } from './raw-connection-budget.ts';
+export {
+  type FloatDatatype,
+  floatDatatypes,
+  type LogTable,
+  logTableOf,
+  type StringDatatype,
+} from './raw-datatypes.ts';
 export {
   type PoolStats,
   RawPools,

@@ -72,9 +72,6 @@ export async function carryStates(
     for (const row of rows) parts.get(Number(row.at))?.push(`alarms:${row.state}`);
   }
   return instants.map((instant) =>
-    createHash('sha256')
-      .update(parts.get(instant)!.join('|'))
-      .digest('hex')
-      .slice(0, 32),
+    createHash('sha256').update(parts.get(instant)!.join('|')).digest('hex').slice(0, 32),
   );
 }

@@ -152,10 +152,7 @@ describe('planDueSlices', () => {
     // Injected: the ledger says running, as after a worker died or failed to record its failure.
     await sql`update etl_runs set status = 'running', finished_at = null, started_at = now()
       where machine_id = 'press-07' and day = '2024-01-10'`.execute(agg.db);
-    expect(await plan()).toEqual([
-      '2024-01-10 programs press-07 stale',
-      '2024-01-10 energy press-07 stale',
-    ]);
+    expect(await plan()).toEqual(['2024-01-10 programs press-07 stale', '2024-01-10 energy press-07 stale']);
     // A run in progress holds the slice's lock (the runner's key): that slice is not planned.
     let release!: () => void;
     let locked!: () => void;

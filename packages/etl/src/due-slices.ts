@@ -286,7 +286,8 @@ export async function planDueSlices(input: PlanDueInput): Promise<PlanDueResult>
   for (const row of rows) {
     const m = machines.get(row.machine_id)!;
     const slice = { machine: row.machine_id, etl: row.etl, day: row.day, fingerprint: row.day >= m.lateFrom };
-    const fingerprintLater = () => toFingerprint.set(m.machine.id, [...(toFingerprint.get(m.machine.id) ?? []), row]);
+    const fingerprintLater = () =>
+      toFingerprint.set(m.machine.id, [...(toFingerprint.get(m.machine.id) ?? []), row]);
     // Nothing was written to the raw database since the run's snapshot (or since the last check).
     const unchanged = m.changes !== null && row.raw_changes !== null && row.raw_changes === m.changes;
     const seen = Math.max(row.finished_at?.getTime() ?? 0, row.checked_at?.getTime() ?? 0);

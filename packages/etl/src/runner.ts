@@ -2,11 +2,11 @@ import type { Logger, Machine } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { type Kysely, sql } from 'kysely';
 import { pino } from 'pino';
+import { carryStates } from './carry-state.ts';
 import { type DayWindow, dayWindow, InvalidDayError } from './day-window.ts';
 import { describeError, EtlRunError, PermanentEtlError } from './errors.ts';
 import type { EtlDefinition, EtlId, ExtractContext, ExtractResult } from './etl.ts';
 import { computeHorizon } from './horizon.ts';
-import { carryStates } from './carry-state.ts';
 import {
   markFailed,
   markRunning,

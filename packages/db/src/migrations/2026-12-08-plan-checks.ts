@@ -24,5 +24,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`
     alter table etl_runs
-      drop column carry_in, drop column carry_out, drop column raw_changes, drop column checked_at`.execute(db);
+      drop column carry_in, drop column carry_out, drop column raw_changes, drop column checked_at`.execute(
+    db,
+  );
 }
