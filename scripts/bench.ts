@@ -7,6 +7,7 @@ const benches: Record<string, string> = {
   etl: 'packages/etl/bench/etl.ts',
   api: 'apps/api/bench/api.ts',
   queue: 'apps/worker/bench/queue.ts',
+  plant: 'apps/scheduler/bench/plant.ts',
   startup: 'packages/deploy/bench/startup.ts',
 };
 

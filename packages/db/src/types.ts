@@ -106,6 +106,8 @@ export interface MachineDataSpansTable {
   first_reading: Instant | null;
   last_reading: Instant | null;
   checked_at: Instant;
+  /** The raw database's modification counter when the span was read (null: unknown). */
+  raw_changes: number | null;
 }
 
 export interface DataStatusView {

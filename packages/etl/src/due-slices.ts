@@ -1,7 +1,7 @@
 import type { Machine } from '@mm/config';
 import type { AggDatabase, EtlRunStatus, RawDatabase } from '@mm/db';
 import { type Kysely, sql } from 'kysely';
-import { type DataSpan, dataSpan, type RecordedSpan, recordDataSpans } from './data-span.ts';
+import { type DataSpan, dataSpan, type RecordedSpan, readDataSpans, recordDataSpans } from './data-span.ts';
 import { daysBetween, dayWindow, localDay } from './day-window.ts';
 import { describeError } from './errors.ts';
 import type { EtlId } from './etl.ts';
@@ -164,7 +164,8 @@ export interface PlanDueResult {
 /** What a plan read from one machine's raw database. */
 interface MachineRead {
   machine: Machine;
-  catalog: SignalCatalog;
+  /** Loaded when the span had to be read, or when a fingerprint needs it. */
+  catalog: SignalCatalog | null;
   span: DataSpan;
   /** The raw database's modification counter (`null`: unknown). */
   changes: number | null;
@@ -208,8 +209,9 @@ interface LedgerRow {
  *   since it ran (or it has no fingerprint); or the raw state carried into it differs from what the
  *   day before now carries out (a re-run of D saw rows before midnight that D+1 did not).
  *
- * Cost: per machine a few index look-ups on its raw database (span, catalog, modification counter),
- * `concurrency` machines at a time; ONE ledger statement for all machines, reading only unfinished
+ * Cost: per machine one statement on its raw database (the modification counter), plus a few index
+ * look-ups (catalog, span) when the counter moved since the span was recorded, `concurrency`
+ * machines at a time; ONE ledger statement for all machines, reading only unfinished
  * slices (a partial index), the recent days and the days a gap makes missing; and fingerprints (one
  * statement per machine) only where rows can have arrived: never while the raw database's
  * modification counter equals the one the slice's run (or last check) saw, and per slice at most
@@ -233,10 +235,15 @@ export async function planDueSlices(input: PlanDueInput): Promise<PlanDueResult>
     fingerprinted,
   });
 
-  // 1. Each machine's catalog, span and modification counter, `concurrency` at a time.
+  // 1. Each machine's modification counter, and its catalog and span unless the counter says the
+  // span recorded by the last plan is still current; `concurrency` machines at a time.
   let started = performance.now();
   const machines = new Map<string, MachineRead>();
   const spans: RecordedSpan[] = [];
+  const recorded = await readDataSpans(
+    aggDb,
+    input.machines.map((m) => m.id),
+  );
   await eachBounded(input.machines, input.concurrency, async (machine) => {
     try {
       const read = await input
@@ -245,9 +252,13 @@ export async function planDueSlices(input: PlanDueInput): Promise<PlanDueResult>
         .execute(async (raw) => {
           // The counter first: every row it counts is in what is read after it (rawChangeCounter).
           const changes = await rawChangeCounter(raw);
+          const known = recorded.get(machine.id);
+          if (changes !== null && known?.rawChanges === changes) {
+            return { changes, span: known.span, catalog: null };
+          }
           return { changes, ...(await readSpan(machine, raw)) };
         });
-      spans.push({ machineId: machine.id, span: read.span, checkedAt: policy.now });
+      spans.push({ machineId: machine.id, span: read.span, checkedAt: policy.now, rawChanges: read.changes });
       if (read.span === null || etls.length === 0) return;
       const zone = machine.timezone;
       const first = localDay(read.span.first, zone);
@@ -319,9 +330,10 @@ export async function planDueSlices(input: PlanDueInput): Promise<PlanDueResult>
     const m = machines.get(machineId)!;
     try {
       const days = [...new Set(candidates.map((r) => r.day))];
+      const raw = input.rawDb(m.machine);
       const current = await rawFingerprints(
-        input.rawDb(m.machine),
-        m.catalog,
+        raw,
+        m.catalog ?? (await SignalCatalog.load(raw)),
         days.map((day) => dayWindow(day, m.machine.timezone)),
       );
       for (const row of candidates) {

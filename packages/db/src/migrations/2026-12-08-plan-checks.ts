@@ -11,6 +11,8 @@ import { type Kysely, sql } from 'kysely';
 //   have arrived, and the planner need not fingerprint the day.
 // - etl_runs.checked_at: when a plan last found the slice's raw data unchanged since its run. A partial
 //   day is stale when neither a run nor a check happened for a while.
+// - machine_data_spans.raw_changes: the counter when the span was read. While it stays the same the
+//   span cannot have moved, and a plan reads nothing else of that machine's raw database.
 
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`
@@ -19,9 +21,11 @@ export async function up(db: Kysely<any>): Promise<void> {
       add column carry_out text,
       add column raw_changes bigint,
       add column checked_at timestamptz`.execute(db);
+  await sql`alter table machine_data_spans add column raw_changes bigint`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`alter table machine_data_spans drop column raw_changes`.execute(db);
   await sql`
     alter table etl_runs
       drop column carry_in, drop column carry_out, drop column raw_changes, drop column checked_at`.execute(
