@@ -371,6 +371,9 @@ async function main(): Promise<void> {
     }
 
     const durations = plans().map((l) => l.durationMs as number);
+    const phases = ['raw', 'ledger', 'fingerprint', 'enqueue'].map(
+      (phase) => `${phase} ${median(plans().map((l) => (l.phasesMs as Record<string, number>)[phase]!))}`,
+    );
     const perMachine = plans().map((l) => l.perMachineMs as number);
     const errorLines = apps.flatMap((a) =>
       a.lines.filter((l) =>
@@ -386,6 +389,7 @@ async function main(): Promise<void> {
       `plans: ${durations.length}, first ${durations[0]} ms, median ${median(durations)} ms, max ${Math.max(...durations)} ms; ` +
         `per machine median ${median(perMachine)} ms`,
     );
+    say(`plan phases, median ms: ${phases.join(', ')}`);
     if (caughtUpS !== null) {
       const rate = total / fromFirstPlanS;
       say(

@@ -244,7 +244,12 @@ export async function planDueSlices(input: PlanDueInput): Promise<PlanDueResult>
     aggDb,
     input.machines.map((m) => m.id),
   );
-  await eachBounded(input.machines, input.concurrency, async (machine) => {
+  // Machines of one raw database one after the other: their look-ups reuse its connections instead
+  // of closing another database's to open one (the raw connections are capped).
+  const byDatabase = [...input.machines].sort((a, b) =>
+    a.rawDatabaseUrl < b.rawDatabaseUrl ? -1 : a.rawDatabaseUrl > b.rawDatabaseUrl ? 1 : 0,
+  );
+  await eachBounded(byDatabase, input.concurrency, async (machine) => {
     try {
       const read = await input
         .rawDb(machine)
