@@ -1,5 +1,6 @@
 import type { Machine } from '@mm/config';
-import { sql } from 'kysely';
+import type { RawDatabase } from '@mm/db';
+import { type Kysely, sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seedSmallPlant } from './cli/small-plant.fixture.ts';
 import { readDataSpans } from './data-span.ts';
@@ -44,30 +45,24 @@ async function run(day: string, machine: Machine = press) {
 }
 
 /**
- * The raw database's modification counter once PostgreSQL's statistics have caught up with the
- * writes so far (they reach `pg_stat_user_tables` within seconds): what the next plan will read.
+ * Writes raw rows on one connection and has its statistics reach `pg_stat_user_tables` as soon as it
+ * is idle (they would otherwise wait up to 10 s), so the next plan sees the modification counter move.
  */
-async function settledCounter(): Promise<number | null> {
-  let previous = await rawChangeCounter(raw.db);
-  for (let quiet = 0; quiet < 1_500; ) {
-    await new Promise((r) => setTimeout(r, 250));
-    const now = await rawChangeCounter(raw.db);
-    quiet = now === previous ? quiet + 250 : 0;
-    previous = now;
-  }
-  return previous;
-}
-
-async function countersMovedFrom(before: number | null): Promise<void> {
+async function writeRaw(write: (raw: Kysely<RawDatabase>) => Promise<unknown>): Promise<void> {
+  const before = await rawChangeCounter(raw.db);
+  await raw.db.connection().execute(async (connection) => {
+    await write(connection);
+    await sql`select pg_stat_force_next_flush()`.execute(connection);
+  });
   const deadline = Date.now() + 20_000;
   while ((await rawChangeCounter(raw.db)) === before) {
     if (Date.now() > deadline) throw new Error('the raw database statistics never showed the write');
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 beforeAll(async () => {
-  await seedSmallPlant(raw.db);
+  await writeRaw((db) => seedSmallPlant(db));
 });
 
 describe('planDueSlices', () => {
@@ -105,7 +100,6 @@ describe('planDueSlices', () => {
     for (const day of ['2024-01-10', '2024-01-11', '2024-01-12']) await run(day);
     // Within PARTIAL_REFRESH_SECONDS of its run, the partial day is not even looked at.
     expect(await plan({ refreshMs: 3_600_000 })).toEqual([]);
-    await settledCounter();
     // Past it, the day's raw data is compared with what the run saw: unchanged, so nothing is due
     // (a machine whose logger stopped keeps its last day partial without re-running it forever).
     expect(await plan()).toEqual([]);
@@ -124,13 +118,13 @@ describe('planDueSlices', () => {
   });
 
   it('refreshes a partial day once its raw rows changed, at the refresh cadence only', async () => {
-    const before = await settledCounter();
     // Injected: a reading on the 12th before the horizon (the horizon itself does not move).
-    await raw.db
-      .insertInto('variable_log_float')
-      .values({ id_var: 3, date: T('2024-01-12T09:00:00.5Z'), value: 9 })
-      .execute();
-    await countersMovedFrom(before);
+    await writeRaw((db) =>
+      db
+        .insertInto('variable_log_float')
+        .values({ id_var: 3, date: T('2024-01-12T09:00:00.5Z'), value: 9 })
+        .execute(),
+    );
     expect(await plan({ refreshMs: 3_600_000 })).toEqual([]);
     expect(await plan()).toEqual([
       '2024-01-12 programs press-07 partial',
@@ -180,13 +174,13 @@ describe('planDueSlices', () => {
   });
 
   it('plans a completed day again when raw rows arrive late, within the lookback only', async () => {
-    const before = await settledCounter();
     // Injected: a temperature reading for the 11th, written after the 11th was aggregated.
-    await raw.db
-      .insertInto('variable_log_float')
-      .values({ id_var: 1, date: T('2024-01-11T05:00:00.5Z'), value: 2040 })
-      .execute();
-    await countersMovedFrom(before);
+    await writeRaw((db) =>
+      db
+        .insertInto('variable_log_float')
+        .values({ id_var: 1, date: T('2024-01-11T05:00:00.5Z'), value: 2040 })
+        .execute(),
+    );
     // The 11th is more than 0 days before the latest reading's day: not looked at.
     expect(await plan({ lateDataLookbackDays: 0 })).toEqual([]);
     expect(await plan()).toEqual(['2024-01-11 programs press-07 late', '2024-01-11 energy press-07 late']);
@@ -196,14 +190,14 @@ describe('planDueSlices', () => {
   });
 
   it('re-plans D+1 once a re-run of D carries a different state across midnight', async () => {
-    const before = await settledCounter();
     // Injected: a late state reading at 23:30 Madrid on the 10th: the 10th's rows change, and so does
     // the state the 11th starts from (idle 128 instead of 0 until 09:00 local).
-    await raw.db
-      .insertInto('variable_log_float')
-      .values({ id_var: 2, date: T('2024-01-10T22:30:00Z'), value: 128 })
-      .execute();
-    await countersMovedFrom(before);
+    await writeRaw((db) =>
+      db
+        .insertInto('variable_log_float')
+        .values({ id_var: 2, date: T('2024-01-10T22:30:00Z'), value: 128 })
+        .execute(),
+    );
     expect(await plan()).toEqual(['2024-01-10 programs press-07 late', '2024-01-10 energy press-07 late']);
     await run('2024-01-10');
     // The 10th now carries out another state than the one the 11th was computed from.
