@@ -98,6 +98,9 @@ export class RawPools {
   private readonly pglite = new Map<string, Kysely<RawDatabase>>();
   private readonly serversSeen = new Set<string>();
   private checkedOut = 0;
+  /** Connections of closed pools whose server side has not ended yet: they still hold a slot. */
+  private closingConnections = 0;
+  private readonly closing = new Set<Promise<void>>();
   private readonly slotWaiters: Array<() => void> = [];
   /** Opening connections one at a time keeps the count exact (no two make room for the same slot). */
   private opening: Promise<void> = Promise.resolve();
@@ -113,9 +116,9 @@ export class RawPools {
     return this.entry(url).db;
   }
 
-  /** Raw connections open now (in use or idle), all databases together. */
+  /** Raw connections open now (in use, idle, or still closing), all databases together. */
   get openConnections(): number {
-    let total = 0;
+    let total = this.closingConnections;
     for (const entry of this.entries.values()) total += entry.pool?.totalCount ?? 0;
     return total;
   }
@@ -244,18 +247,42 @@ export class RawPools {
       const victim = [...this.entries.values()]
         .filter((e) => e !== entry && e.pool && e.pool.idleCount > 0)
         .sort((a, b) => a.lastUsed - b.lastUsed)[0];
-      if (!victim?.pool) return; // only connections in use: the slot we hold guarantees one of them is ending
-      if (victim.inUse === 0) {
-        const pool = victim.pool;
-        victim.pool = null;
-        await pool.end();
-      } else {
-        // Check out one of its idle connections (pg-pool hands out an idle one first) and destroy it.
+      if (victim?.pool && victim.inUse === 0) {
+        await this.closePool(victim);
+      } else if (victim?.pool) {
+        // Check out one of its idle connections (pg-pool hands out an idle one first) and destroy it,
+        // waiting until the server has let it go.
         const idle = await victim.pool.connect();
+        const ended = new Promise<void>((resolve) => {
+          idle.once('end', () => resolve());
+          setTimeout(resolve, 5_000).unref(); // a connection that never says so does not hold us up
+        });
         idle.release(true);
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await ended;
+      } else if (this.closing.size > 0) {
+        await Promise.race(this.closing);
+      } else {
+        return; // only connections in use: the slot we hold guarantees one of them is ending
       }
     }
+  }
+
+  /** Closes an entry's pool; its connections count as open until they have ended. */
+  private closePool(entry: Entry): Promise<void> {
+    const pool = entry.pool;
+    if (!pool) return Promise.resolve();
+    entry.pool = null;
+    const count = pool.totalCount;
+    this.closingConnections += count;
+    const closed: Promise<void> = pool
+      .end()
+      .catch(() => {})
+      .finally(() => {
+        this.closingConnections -= count;
+        this.closing.delete(closed);
+      });
+    this.closing.add(closed);
+    return closed;
   }
 
   /** With `maxPools`, closes the least recently used pools not in use beyond it. */
@@ -265,11 +292,7 @@ export class RawPools {
     const idle = [...this.entries.values()]
       .filter((e) => e.pool && e.inUse === 0)
       .sort((a, b) => a.lastUsed - b.lastUsed);
-    for (const entry of idle.slice(0, this.openPools - max)) {
-      const pool = entry.pool!;
-      entry.pool = null;
-      void pool.end().catch(() => {});
-    }
+    for (const entry of idle.slice(0, this.openPools - max)) void this.closePool(entry);
   }
 
   private async checkServer(entry: Entry, client: pg.PoolClient): Promise<void> {
