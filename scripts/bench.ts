@@ -8,6 +8,7 @@ const benches: Record<string, string> = {
   api: 'apps/api/bench/api.ts',
   'api-start': 'apps/api/bench/start.ts',
   queue: 'apps/worker/bench/queue.ts',
+  plant: 'apps/scheduler/bench/plant.ts',
   startup: 'packages/deploy/bench/startup.ts',
 };
 

@@ -1,6 +1,13 @@
 import { type ServerType, serve } from '@hono/node-server';
 import { createLogger, loadConfigOrExit, redactUrl } from '@mm/config';
-import { type AggDatabase, migrationState, NOT_MIGRATED_MESSAGE, openDb, RawPools } from '@mm/db';
+import {
+  type AggDatabase,
+  API_RAW_CONNECTIONS,
+  migrationState,
+  NOT_MIGRATED_MESSAGE,
+  openDb,
+  RawPools,
+} from '@mm/db';
 import packageJson from '../package.json' with { type: 'json' };
 import { createApp } from './app.ts';
 import type { PoolUsage } from './deps.ts';
@@ -20,12 +27,14 @@ const agg = openDb<AggDatabase>(config.aggDatabaseUrl, {
   onConnectionError: (err) => logger.warn({ err }, 'aggregation database connection error'),
 });
 if (agg.pool) pools.agg = agg.pool;
+// A fixed number of raw connections over all raw databases (requests beyond wait their turn), so the
+// API's share of a raw server does not grow with the machines: part of the connection formula.
 const raw = new RawPools({
   applicationName: 'machine-monitoring-api',
-  max: 4,
-  onConnectionError: (err, machine) => logger.warn({ err, machine }, 'raw database connection error'),
-  onOpen: (machine, pool) => {
-    if (pool) pools[`raw:${machine}`] = pool;
+  maxConnections: API_RAW_CONNECTIONS,
+  onConnectionError: (err, database) => logger.warn({ err, database }, 'raw database connection error'),
+  onOpen: (database, pool) => {
+    if (pool) pools[`raw:${database}`] = pool;
   },
 });
 // The API uses Redis (Bull Board, re-queueing, queue metrics, the Redis check of /api/status) only

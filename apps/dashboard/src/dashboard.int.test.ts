@@ -411,7 +411,7 @@ describe('the dashboard in headless Chromium', () => {
     const jobIds = (await page.getAttribute('.requeue-result', 'data-jobs'))!.split(' ');
     expect(jobIds.sort()).toEqual(etlIds.map((etl) => `press-07__${etl}__${failedDay}`).sort());
     for (const etl of etlIds) {
-      const job = await queues.etl.queue(etl).getJob(`press-07__${etl}__${failedDay}`);
+      const job = await queues.etl.queue.getJob(`press-07__${etl}__${failedDay}`);
       expect(job?.data).toEqual({ machine: 'press-07', etl, day: failedDay });
       expect(await job?.getState()).toBe('waiting');
     }

@@ -63,10 +63,10 @@ export class DemoDatabases {
   private constructor(readonly agg: Kysely<AggDatabase>) {
     this.raws = new RawPools({
       applicationName: 'mm-demo',
-      max: 4,
+      maxConnections: 4,
       writablePglite: true,
-      onOpen: (machine, pool) => {
-        if (pool) this.pools[`raw:${machine}`] = pool;
+      onOpen: (database, pool) => {
+        if (pool) this.pools[`raw:${database}`] = pool;
       },
     });
   }

@@ -37,6 +37,7 @@ const demoPolicy: SliceJobPolicy = {
   attempts: 1,
   backoffDelayMs: 1_000,
   keepCompletedSeconds: 24 * 3600,
+  keepCompletedJobs: 10_000,
   keepFailedSeconds: 14 * 24 * 3600,
 };
 
@@ -150,7 +151,6 @@ export async function startDemoQueues(input: StartDemoQueuesInput): Promise<{
     slots: inProcessSlots(1),
     metrics: createWorkerMetrics(),
     logger: input.logger,
-    lateDataLookbackDays: 7,
     slotRetryDelayMs: 200,
   });
   let resolveFirst: (result: PlanResult) => void = () => {};
@@ -167,6 +167,8 @@ export async function startDemoQueues(input: StartDemoQueuesInput): Promise<{
       queues: etl,
       failedCooldownMs: 60_000,
       lateDataLookbackDays: 7,
+      refreshMs: 60_000,
+      rawConcurrency: 1,
       maxBacklog: 10_000,
       exclusive: inProcessPlanLock(),
       producer,

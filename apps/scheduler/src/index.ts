@@ -5,5 +5,7 @@ export {
   type PlanLock,
   type PlanResult,
   planOnce,
+  tierOf,
 } from './plan.ts';
 export { type Scheduler, type SchedulerOptions, startScheduler } from './scheduler.ts';
+export { createSchedulerMetrics, type SchedulerMetrics } from './scheduler-metrics.ts';

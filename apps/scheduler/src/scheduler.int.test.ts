@@ -14,8 +14,9 @@ import {
   waitFor,
 } from '@mm/worker/testing';
 import type { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { advisoryPlanLock, type PlanResult } from './plan.ts';
+import { advisoryPlanLock, type PlanResult, planOnce } from './plan.ts';
 import { startScheduler } from './scheduler.ts';
 
 // The scheduler against the test PostgreSQL and Redis, with ETL workers in this process (the worker
@@ -74,12 +75,11 @@ async function deployment() {
     slots: inProcessSlots(2),
     metrics: createWorkerMetrics(),
     logger,
-    lateDataLookbackDays: 7,
     slotRetryDelayMs: 200,
   });
   const plans: PlanResult[] = [];
   const schedulers: Array<{ close(): Promise<void> }> = [];
-  const startOne = async (maxBacklog = 1000) => {
+  const startOne = async (maxBacklog = 1000, everySeconds = 1) => {
     const scheduler = await startScheduler({
       aggDb: agg.db,
       rawDb: () => raw.db,
@@ -88,15 +88,18 @@ async function deployment() {
       queues,
       failedCooldownMs: 3_600_000,
       lateDataLookbackDays: 7,
+      refreshMs: 0,
+      rawConcurrency: 2,
       maxBacklog,
       logger,
       exclusive: advisoryPlanLock(agg.db, prefix),
       producer: redis('producer'),
       connection: redis('worker'),
-      everySeconds: 1,
+      everySeconds,
       onPlan: (result) => plans.push(result),
     });
     schedulers.push(scheduler);
+    return scheduler;
   };
   cleanups.push(async () => {
     for (const s of schedulers) await s.close();
@@ -134,8 +137,23 @@ describe('two schedulers', () => {
     const runs = await ledger(d.agg);
     const complete = runs.filter((r) => r.complete);
     expect(complete.length).toBeGreaterThanOrEqual(3 * etlIds.length);
-    expect(complete.every((r) => r.attempts === 1)).toBe(true);
+    // Every slice ran once, the last (partial) day included: its logger stopped, so its raw data
+    // never changed and the refreshes (PARTIAL_REFRESH_SECONDS 0 here) found nothing to do.
+    expect(runs.filter((r) => !r.complete).length).toBeGreaterThan(0);
+    expect(runs.every((r) => r.attempts === 1)).toBe(true);
     expect(await snapshot(d.agg.db)).toEqual(await snapshot(reference.db));
+  });
+});
+
+describe('a scheduler that starts', () => {
+  it('plans at once, on a first start and on a restart, whatever PLAN_EVERY_SECONDS', async () => {
+    const d = await deployment();
+    const first = await d.startOne(1000, 3600);
+    await waitFor('the plan of the first start', () => d.plans.length >= 1, 20_000);
+    await first.close();
+    // The deployment's job scheduler survived in Redis with its next tick an hour away.
+    await d.startOne(1000, 3600);
+    await waitFor('the plan of the restart', () => d.plans.length >= 2, 20_000);
   });
 });
 
@@ -154,6 +172,23 @@ describe('one scheduler', () => {
     // the job scheduler and the queued jobs with them.
     expect(await deletePrefix(admin, d.prefix)).toBeGreaterThan(0);
     await waitFor('every slice to succeed', () => allSucceeded(d.agg), 80_000);
+    expect(await snapshot(d.agg.db)).toEqual(await snapshot(reference.db));
+  });
+
+  it('re-runs at the next plan a slice the ledger says is running while nobody runs it', async () => {
+    // Injected: a completed slice set back to running, as when a worker's last attempt could not
+    // record its failure (aggregation database down): no session holds its lock, its job is done.
+    await sql`update etl_runs set status = 'running', finished_at = null, started_at = now()
+      where etl = 'programs' and day = '2024-03-26'`.execute(d.agg.db);
+    const [before] = (await ledger(d.agg)).filter((r) => r.etl === 'programs' && r.day === '2024-03-26');
+    await waitFor(
+      'the abandoned slice to run again',
+      async () => {
+        const [now] = (await ledger(d.agg)).filter((r) => r.etl === 'programs' && r.day === '2024-03-26');
+        return now?.status === 'succeeded' && now.attempts === before!.attempts + 1;
+      },
+      30_000,
+    );
     expect(await snapshot(d.agg.db)).toEqual(await snapshot(reference.db));
   });
 
@@ -189,5 +224,71 @@ describe('one scheduler', () => {
     const after = await snapshot(d.agg.db);
     expect(after).toEqual(await snapshot(reference.db));
     expect(after.agg_sensor_stats).not.toEqual(aggregatedBefore.agg_sensor_stats);
+  });
+});
+
+describe('one plan', () => {
+  it('queues never-run days before the refresh of a changed partial day, and nothing twice', async () => {
+    const agg = await createTestDatabase('agg');
+    const prefix = uniquePrefix();
+    const producer = createRedis(inject('redisUrl'), 'producer');
+    await redisReady(producer);
+    const queues = createEtlQueues({ connection: producer, prefix });
+    cleanups.push(async () => {
+      await queues.close();
+      await deletePrefix(admin, prefix);
+      producer.disconnect();
+      await agg.drop();
+    });
+    await runInProcess(agg.db, raw.db, machine(), FROM, TO);
+    // Injected: the 25th and 26th never ran; the 28th (partial) ran before its horizon moved (and
+    // before the raw database's modification counter it saw, so the plan must look).
+    await sql`delete from etl_runs where day in ('2024-03-25', '2024-03-26')`.execute(agg.db);
+    await sql`update etl_runs set horizon = horizon - interval '1 hour', raw_changes = null
+      where day = ${TO}`.execute(agg.db);
+    const plan = (maxBacklog: number) =>
+      planOnce({
+        aggDb: agg.db,
+        rawDb: () => raw.db,
+        machines: [machine()],
+        etls: etlIds,
+        queues,
+        failedCooldownMs: 3_600_000,
+        lateDataLookbackDays: 7,
+        refreshMs: 0,
+        rawConcurrency: 2,
+        maxBacklog,
+        logger,
+        exclusive: advisoryPlanLock(agg.db, prefix),
+      });
+    const work = 2 * etlIds.length;
+    const small = await plan(work);
+    expect(small).toMatchObject({
+      due: work + etlIds.length,
+      byReason: { missing: work, partial: etlIds.length },
+      enqueued: { added: work },
+      deferred: etlIds.length,
+    });
+    const jobs = async () =>
+      (await queues.queue.getJobs(['prioritized'], 0, -1, true)).map((j) => `${j.data.day} ${j.name}`);
+    expect(new Set((await jobs()).map((j) => j.slice(0, 10)))).toEqual(new Set(['2024-03-26', '2024-03-25']));
+
+    // A larger backlog takes the refresh too, behind the work in the queue's priority order.
+    const large = await plan(1000);
+    expect(large.enqueued).toEqual({ added: etlIds.length, requeued: 0, pending: work, active: 0 });
+    const order = await jobs();
+    expect(order).toHaveLength(work + etlIds.length);
+    const byPriority = (await queues.queue.getJobs(['prioritized'], 0, -1, true))
+      .sort((a, b) => (a.opts.priority ?? 0) - (b.opts.priority ?? 0))
+      .map((j) => j.data.day);
+    expect(byPriority).toEqual([
+      ...Array(etlIds.length).fill('2024-03-26'),
+      ...Array(etlIds.length).fill('2024-03-25'),
+      ...Array(etlIds.length).fill(TO),
+    ]);
+    // Planned again while all of it waits: nothing is queued twice.
+    const again = await plan(1000);
+    expect(again.enqueued).toEqual({ added: 0, requeued: 0, pending: work + etlIds.length, active: 0 });
+    expect(await queues.queue.getJobCounts('prioritized')).toEqual({ prioritized: work + etlIds.length });
   });
 });

@@ -4,6 +4,7 @@ import { planQueueName } from '@mm/queue';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type PlanDeps, type PlanResult, planOnce } from './plan.ts';
+import type { SchedulerMetrics } from './scheduler-metrics.ts';
 
 export interface SchedulerOptions extends PlanDeps {
   /** A `producer` connection for the plan queue. */
@@ -12,11 +13,14 @@ export interface SchedulerOptions extends PlanDeps {
   connection: Redis;
   everySeconds: number;
   logger: Logger;
+  metrics?: SchedulerMetrics;
   /** Called after each plan (tests, the demo's log). */
   onPlan?: (result: PlanResult) => void;
 }
 
 export interface Scheduler {
+  /** Whether the plan worker is running (for `/healthz`). */
+  running(): boolean;
   close(): Promise<void>;
 }
 
@@ -25,9 +29,10 @@ const schedulerId = 'plan';
 /**
  * The scheduler of one deployment: a BullMQ job scheduler (`upsertJobScheduler`, one per deployment:
  * every replica upserts the same id, so there is one tick however many run) adds a plan job every
- * `everySeconds`, and this process's plan worker runs {@link planOnce} for it. The job scheduler is
- * upserted again every tick, so a Redis that lost everything gets it back and the next plan re-queues
- * what was lost.
+ * `everySeconds`, and this process's plan worker runs {@link planOnce} for it. It also plans at once
+ * when it starts (an existing job scheduler would otherwise wait for its next tick, up to
+ * `everySeconds` after a restart). The job scheduler is upserted again every tick, so a Redis that
+ * lost everything gets it back and the next plan re-queues what was lost.
  *
  * @example
  * const scheduler = await startScheduler({ ...planDeps, producer, connection, everySeconds: 300, logger });
@@ -36,13 +41,16 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
   const { prefix } = options.queues;
   const queue = new Queue(planQueueName, { connection: options.producer, prefix });
   queue.on('error', (error) => options.logger.warn({ error: error.message }, 'plan queue error'));
+  const planOptions = { removeOnComplete: 50, removeOnFail: 50, attempts: 1 };
   const upsert = () =>
     queue.upsertJobScheduler(
       schedulerId,
       { every: options.everySeconds * 1000 },
-      { name: 'plan', opts: { removeOnComplete: 50, removeOnFail: 50, attempts: 1 } },
+      { name: 'plan', opts: planOptions },
     );
   await upsert();
+  // Plan now: a job scheduler that survived a restart keeps its next tick where it was.
+  await queue.add('plan', {}, planOptions);
   const refresh = setInterval(() => {
     upsert().catch((error) =>
       options.logger.warn({ error: describeError(error) }, 'cannot refresh the plan job scheduler'),
@@ -53,10 +61,22 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
     planQueueName,
     async () => {
       const started = performance.now();
-      const result = await planOnce(options);
-      const durationMs = Math.round(performance.now() - started);
+      let result: PlanResult;
+      try {
+        result = await planOnce(options);
+      } catch (error) {
+        options.metrics?.planFailed((performance.now() - started) / 1000);
+        throw error;
+      }
+      options.metrics?.planned(result);
       if (result.skipped) options.logger.info('another plan is running: skipped');
-      else options.logger.info({ ...result, durationMs }, 'planned');
+      else {
+        const { failedMachines, ...rest } = result;
+        options.logger.info(
+          { ...rest, machines: options.machines.length, failedMachines: failedMachines.length },
+          'planned',
+        );
+      }
       options.onPlan?.(result);
       return result;
     },
@@ -66,6 +86,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
   worker.on('failed', (_job, error) => options.logger.error({ error: error.message }, 'plan failed'));
 
   return {
+    running: () => worker.isRunning(),
     async close() {
       clearInterval(refresh);
       await worker.close();

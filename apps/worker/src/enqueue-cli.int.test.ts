@@ -49,12 +49,11 @@ beforeAll(async () => {
     slots: inProcessSlots(2),
     metrics: createWorkerMetrics(),
     logger: createLogger({ app: 'test', level: 'silent' }),
-    lateDataLookbackDays: 7,
     slotRetryDelayMs: 200,
   });
 });
 
-const pools = new RawPools({ applicationName: 'test', max: 1 });
+const pools = new RawPools({ applicationName: 'test', maxConnections: 2 });
 
 afterAll(async () => {
   await workers.drain(5_000);

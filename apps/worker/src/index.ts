@@ -1,4 +1,3 @@
-export { JobGate } from './job-gate.ts';
 export { advisoryLockSlots, inProcessSlots, type MachineSlot, type MachineSlots } from './machine-slots.ts';
 export { type EtlWorkers, type EtlWorkersOptions, startEtlWorkers } from './start-workers.ts';
 export { createSliceProcessor, type SliceJobResult, type SliceProcessorDeps } from './worker.ts';

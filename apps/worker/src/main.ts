@@ -1,7 +1,22 @@
 import { createLogger, describeRedisError, EX_CONFIG, loadConfigOrExit } from '@mm/config';
-import { type AggDatabase, assertMigrated, NotMigratedError, openDb, parseDbUrl, RawPools } from '@mm/db';
-import { assertNoEviction, createRedis, RedisEvictionPolicyError, redisReady } from '@mm/queue';
-import { createWorkerHttpServer } from './http-server.ts';
+import {
+  type AggDatabase,
+  API_RAW_CONNECTIONS,
+  assertMigrated,
+  connectionBudgetProblem,
+  NotMigratedError,
+  openDb,
+  parseDbUrl,
+  RawPools,
+  rawConnectionBudget,
+} from '@mm/db';
+import {
+  assertNoEviction,
+  createOpsServer,
+  createRedis,
+  RedisEvictionPolicyError,
+  redisReady,
+} from '@mm/queue';
 import { advisoryLockSlots } from './machine-slots.ts';
 import { startEtlWorkers } from './start-workers.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
@@ -26,11 +41,24 @@ const agg = openDb<AggDatabase>(config.aggDatabaseUrl, {
   max: config.workerConcurrency + 1,
   onConnectionError: (err) => logger.warn({ error: err.message }, 'aggregation database connection error'),
 });
+// One raw connection per running job, all raw databases together; the budget check warns when the
+// deployment's workers, scheduler and API can open more on a raw server than it allows.
+const budget = rawConnectionBudget({
+  machines: config.machines,
+  ...config.connectionPlan,
+  apiConnections: API_RAW_CONNECTIONS,
+});
 const raws = new RawPools({
   applicationName: 'mm-worker',
-  max: Math.min(config.workerConcurrency, config.machineMaxJobs),
-  onConnectionError: (err, machine) =>
-    logger.warn({ machine, error: err.message }, 'raw database connection error'),
+  maxConnections: config.workerConcurrency,
+  maxPools: 2 * config.workerConcurrency,
+  onConnectionError: (err, database) =>
+    logger.warn({ database, error: err.message }, 'raw database connection error'),
+  onServer: (server, limits) => {
+    const share = budget.find((b) => b.server === server);
+    const problem = share && connectionBudgetProblem(share, limits);
+    if (problem) logger.warn({ server, ...limits, budget: share }, problem);
+  },
 });
 const slots = advisoryLockSlots({
   url: config.aggDatabaseUrl,
@@ -53,7 +81,7 @@ try {
   process.exit(error instanceof RedisEvictionPolicyError ? EX_CONFIG : 1);
 }
 
-const metrics = createWorkerMetrics({ processMetrics: true });
+const metrics = createWorkerMetrics({ processMetrics: true, rawPools: raws });
 const machines = new Map(config.machines.map((m) => [m.id, m]));
 const workers = startEtlWorkers({
   connection: redis,
@@ -66,16 +94,15 @@ const workers = startEtlWorkers({
   slots,
   metrics,
   logger,
-  lateDataLookbackDays: config.lateDataLookbackDays,
   slotRetryDelayMs: 1_000,
 });
 
 let draining = false;
-const server = createWorkerHttpServer({
+const server = createOpsServer({
   registry: metrics.registry,
   health: () => {
     const ok = !draining && workers.running() && redis.status === 'ready';
-    return { ok, detail: { draining, redis: redis.status, activeJobs: workers.gate.active } };
+    return { ok, detail: { draining, redis: redis.status, activeJobs: workers.active } };
   },
 });
 server.on('error', (error) => {
@@ -90,6 +117,11 @@ server.listen(config.workerPort, () =>
       concurrency: config.workerConcurrency,
       machineMaxJobs: config.machineMaxJobs,
       machines: config.machines.length,
+      rawServers: budget.map(({ server, databases, total }) => ({
+        server,
+        databases,
+        maxConnections: total,
+      })),
     },
     'worker started',
   ),
@@ -98,7 +130,7 @@ server.listen(config.workerPort, () =>
 async function shutdown(signal: string): Promise<void> {
   if (draining) return;
   draining = true;
-  logger.info({ signal, activeJobs: workers.gate.active, deadlineMs: config.drainTimeoutMs }, 'draining');
+  logger.info({ signal, activeJobs: workers.active, deadlineMs: config.drainTimeoutMs }, 'draining');
   const inTime = await workers.drain(config.drainTimeoutMs);
   if (!inTime) logger.warn('drain deadline passed: unfinished jobs will run again on another worker');
   server.close();

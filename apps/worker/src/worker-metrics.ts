@@ -1,3 +1,4 @@
+import type { RawPools } from '@mm/db';
 import { etlIds } from '@mm/etl';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -17,15 +18,41 @@ export interface WorkerMetrics {
 /**
  * The worker's Prometheus metrics, in a registry of its own: job durations and outcomes by ETL
  * (`completed`; `retrying`: an attempt failed and BullMQ will retry it; `failed`: no attempt left or
- * unrecoverable; `deferred`: its machine had no free slot, so it went back to the queue), and jobs
- * running now by ETL.
+ * unrecoverable; `deferred`: its machine had no free slot, so it went back to the queue), jobs
+ * running now by ETL, and with `rawPools` its raw connections (`open`, `busy`) and open pools.
  *
  * @example
- * const metrics = createWorkerMetrics({ processMetrics: true });
+ * const metrics = createWorkerMetrics({ processMetrics: true, rawPools: raws });
  */
-export function createWorkerMetrics(options: { processMetrics?: boolean } = {}): WorkerMetrics {
+export function createWorkerMetrics(
+  options: {
+    processMetrics?: boolean;
+    rawPools?: Pick<RawPools, 'openConnections' | 'busyConnections' | 'openPools'>;
+  } = {},
+): WorkerMetrics {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'mm_worker_' });
+  const raws = options.rawPools;
+  if (raws) {
+    new Gauge({
+      name: 'mm_worker_raw_connections',
+      help: 'Raw database connections of this worker, all raw databases together: open (busy or idle), busy',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      collect() {
+        this.set({ state: 'open' }, raws.openConnections);
+        this.set({ state: 'busy' }, raws.busyConnections);
+      },
+    });
+    new Gauge({
+      name: 'mm_worker_raw_pools',
+      help: 'Raw database pools this worker holds open',
+      registers: [registry],
+      collect() {
+        this.set(raws.openPools);
+      },
+    });
+  }
   const duration = new Histogram({
     name: 'mm_worker_job_duration_seconds',
     help: 'ETL job duration by ETL and outcome',

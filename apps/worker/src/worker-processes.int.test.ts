@@ -16,6 +16,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  aggregateTables,
   deletePrefix,
   machinesFile,
   runInProcess,
@@ -60,7 +61,13 @@ async function deployment(extraMachines: Array<{ id: string; rawDatabaseUrl: str
   const queues = createEtlQueues({
     connection: producer,
     prefix,
-    policy: { attempts: 3, backoffDelayMs: 200, keepCompletedSeconds: 3600, keepFailedSeconds: 3600 },
+    policy: {
+      attempts: 3,
+      backoffDelayMs: 200,
+      keepCompletedSeconds: 3600,
+      keepCompletedJobs: 1000,
+      keepFailedSeconds: 3600,
+    },
   });
   const file = machinesFile([{ id: 'press-07', rawDatabaseUrl: raw.url }, ...extraMachines]);
   cleanups.push(async () => {
@@ -92,14 +99,8 @@ const allSlices = (machine = 'press-07'): SliceJob[] =>
   DAYS.flatMap((day) => etlIds.map((etl) => ({ machine, etl, day })));
 
 async function finishedCount(queues: EtlQueues): Promise<{ completed: number; failed: number }> {
-  let completed = 0;
-  let failed = 0;
-  for (const queue of queues.all()) {
-    const counts = await queue.getJobCounts('completed', 'failed');
-    completed += counts.completed ?? 0;
-    failed += counts.failed ?? 0;
-  }
-  return { completed, failed };
+  const counts = await queues.queue.getJobCounts('completed', 'failed');
+  return { completed: counts.completed ?? 0, failed: counts.failed ?? 0 };
 }
 
 async function ledger(agg: TestDatabase<AggDatabase>, machine = 'press-07') {
@@ -212,7 +213,7 @@ describe('three worker processes', () => {
     // The first attempt fails (database does not exist); the job has 3 attempts 200 ms apart: wait
     // until they are spent.
     await enqueue(d.queues, [slice]);
-    const queue = d.queues.queue('sensor-stats');
+    const queue = d.queues.queue;
     const job = await waitFor('the job to fail', async () => {
       const found = await queue.getJob(sliceJobId(slice));
       return found && (await found.getState()) === 'failed' ? found : undefined;
@@ -310,6 +311,43 @@ describe('a worker killed in the middle of a job', () => {
   });
 });
 
+describe('a worker locks only the jobs it runs', () => {
+  it('shows WORKER_CONCURRENCY jobs active however many wait, and a SIGKILL strands only those', async () => {
+    const d = await deployment();
+    const [admin, locker] = await Promise.all([adminClient(d.agg.url), adminClient(d.agg.url)]);
+    // Injected: every aggregate table locked, so each job that starts blocks inside its write.
+    await locker.query('begin');
+    await locker.query(`lock table ${aggregateTables.join(', ')} in access exclusive mode`);
+    const doomed = await d.start({ WORKER_CONCURRENCY: '3', MACHINE_MAX_JOBS: '3' });
+    await enqueue(d.queues, allSlices());
+    await waitFor(
+      'three jobs blocked in their writes',
+      async () => (await blockedWorkerBackends(admin, d.agg.name)) === 3,
+    );
+    // Sampled for a while: never more active (locked) jobs than the worker runs.
+    let maxActive = 0;
+    for (let i = 0; i < 10; i++) {
+      maxActive = Math.max(maxActive, await d.queues.queue.getActiveCount());
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(maxActive).toBe(3);
+    expect(await d.queues.queue.getWaitingCount()).toBe(20 - 3);
+
+    doomed.kill('SIGKILL');
+    expect(await doomed.exited).toBeNull();
+    await locker.query('rollback');
+    // The dead worker's jobs are the only ones stranded; another worker picks them up once their
+    // locks expire (STALLED_INTERVAL_MS=1000) and runs everything.
+    expect(await d.queues.queue.getActiveCount()).toBe(3);
+    const rescuer = await d.start();
+    await waitFor('20 completed jobs', async () => (await finishedCount(d.queues)).completed === 20);
+    expect((await ledger(d.agg)).every((r) => r.status === 'succeeded')).toBe(true);
+    expect(await snapshot(d.agg.db)).toEqual(await snapshot(reference.db));
+    rescuer.kill('SIGTERM');
+    expect(await rescuer.exited).toBe(0);
+  });
+});
+
 describe('a worker told to stop', () => {
   it('finishes its running job before exiting 0 (SIGTERM drain)', async () => {
     const d = await deployment();
@@ -327,7 +365,7 @@ describe('a worker told to stop', () => {
     expect(worker.child.exitCode).toBeNull(); // still draining
     await locker.query('rollback');
     expect(await worker.exited).toBe(0);
-    const job = await d.queues.queue(etl).getJob('press-07__energy__2024-03-25');
+    const job = await d.queues.queue.getJob('press-07__energy__2024-03-25');
     expect(await job?.getState()).toBe('completed');
     expect((await ledger(d.agg))[0]).toMatchObject({ status: 'succeeded', attempts: 1 });
     expect(worker.lines('draining')).toHaveLength(1);

@@ -4,7 +4,6 @@ import { describeError, PermanentEtlError, runEtls } from '@mm/etl';
 import { parseSliceJob, type SliceJob } from '@mm/queue';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Kysely } from 'kysely';
-import type { JobGate } from './job-gate.ts';
 import type { MachineSlots } from './machine-slots.ts';
 import type { WorkerMetrics } from './worker-metrics.ts';
 
@@ -12,11 +11,11 @@ export interface SliceProcessorDeps {
   aggDb: Kysely<AggDatabase>;
   rawDb(machine: Machine): Kysely<RawDatabase>;
   machines: ReadonlyMap<string, Machine>;
-  gate: JobGate;
   slots: MachineSlots;
   metrics: WorkerMetrics;
   logger: Logger;
-  lateDataLookbackDays: number;
+  /** Told when a job starts (+1) and ends (-1) running, for `/healthz`. */
+  running?: (delta: 1 | -1) => void;
   /** How long a job whose machine has no free slot waits in the queue before it is tried again. */
   slotRetryDelayMs: number;
   /** Aborted when the drain deadline passes: the runner stops between slices. */
@@ -32,14 +31,14 @@ export interface SliceJobResult {
 }
 
 /**
- * The processor of every ETL queue: validate the payload, find the machine, take a place in this
- * process and a slot on the machine's raw database, run the slice with the runner, give both back.
- * Control flow is by error class: `UnrecoverableError` (bad payload, unknown machine, a
- * `PermanentEtlError`) fails the job at once; `DelayedError` puts it back without using an attempt
- * (no free slot, or the worker is draining); anything else is retried with backoff.
+ * The processor of the ETL queue: validate the payload, find the machine, take a slot on the
+ * machine's raw database, run the slice with the runner (recording what it saw of the raw data unless
+ * the job says not to), give the slot back. Control flow is by error class: `UnrecoverableError` (bad
+ * payload, unknown machine, a `PermanentEtlError`) fails the job at once; `DelayedError` puts it back
+ * without using an attempt (no free slot); anything else is retried with backoff.
  *
  * @example
- * new Worker('energy', createSliceProcessor(deps), { connection, prefix });
+ * new Worker('etl', createSliceProcessor(deps), { connection, prefix, concurrency: 2 });
  */
 export function createSliceProcessor(deps: SliceProcessorDeps) {
   return async (job: Job<SliceJob>, token?: string): Promise<SliceJobResult> => {
@@ -67,16 +66,8 @@ export function createSliceProcessor(deps: SliceProcessorDeps) {
       await job.moveToDelayed(Date.now() + delayMs, token);
       throw new DelayedError();
     };
-    if (!(await deps.gate.enter())) return backLater(0);
-    let slot: Awaited<ReturnType<MachineSlots['tryAcquire']>>;
-    try {
-      slot = await deps.slots.tryAcquire(machine.id);
-    } catch (error) {
-      deps.gate.leave();
-      throw error;
-    }
+    const slot = await deps.slots.tryAcquire(machine.id);
     if (!slot) {
-      deps.gate.leave();
       deps.metrics.jobDeferred(slice.etl);
       logger.debug('no free slot on the machine: back to the queue');
       // Jitter, so deferred jobs of one machine do not all come back at the same instant.
@@ -86,6 +77,7 @@ export function createSliceProcessor(deps: SliceProcessorDeps) {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     deps.metrics.jobStarted(slice.etl);
+    deps.running?.(1);
     try {
       const [run] = await runEtls({
         aggDb: deps.aggDb,
@@ -94,7 +86,7 @@ export function createSliceProcessor(deps: SliceProcessorDeps) {
         etls: [slice.etl],
         day: slice.day,
         logger,
-        lateDataLookbackDays: deps.lateDataLookbackDays,
+        fingerprint: slice.fingerprint ?? true,
         signal: deps.signal,
       });
       if (!run) throw new Error('the runner returned no slice');
@@ -124,8 +116,8 @@ export function createSliceProcessor(deps: SliceProcessorDeps) {
       }
       throw error;
     } finally {
+      deps.running?.(-1);
       await slot.release();
-      deps.gate.leave();
     }
   };
 }

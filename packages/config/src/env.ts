@@ -174,7 +174,9 @@ const wholeNumber = (what: string, min: number, max: number, fallback: number) =
     .default(fallback);
 
 const day = 24 * 3600;
-const lateDataLookbackDays = wholeNumber('a number of days', 0, 366, 7);
+const workerConcurrency = wholeNumber('a number of jobs', 1, 64, 2);
+const machineMaxJobs = wholeNumber('a number of jobs', 1, 64, 2);
+const planRawConcurrency = wholeNumber('a number of connections', 1, 64, 4);
 
 /**
  * How ETL jobs are queued: the Redis key prefix and the options every job is added with. Read by
@@ -190,6 +192,7 @@ export const queueJobsEnv = envPart(
     JOB_ATTEMPTS: wholeNumber('a number of attempts', 1, 100, 5),
     JOB_BACKOFF_MS: wholeNumber('a delay in milliseconds', 100, 3_600_000, 10_000),
     KEEP_COMPLETED_SECONDS: wholeNumber('a number of seconds', 0, 365 * day, day),
+    KEEP_COMPLETED_JOBS: wholeNumber('a number of jobs', 0, 10_000_000, 10_000),
     KEEP_FAILED_SECONDS: wholeNumber('a number of seconds', 60, 365 * day, 14 * day),
   },
   (e) => ({
@@ -199,6 +202,7 @@ export const queueJobsEnv = envPart(
       attempts: e.JOB_ATTEMPTS,
       backoffDelayMs: e.JOB_BACKOFF_MS,
       keepCompletedSeconds: e.KEEP_COMPLETED_SECONDS,
+      keepCompletedJobs: e.KEEP_COMPLETED_JOBS,
       keepFailedSeconds: e.KEEP_FAILED_SECONDS,
     },
   }),
@@ -207,12 +211,11 @@ export const queueJobsEnv = envPart(
 /** The worker's own variables. */
 export const workerEnv = envPart(
   {
-    WORKER_CONCURRENCY: wholeNumber('a number of jobs', 1, 64, 2),
-    MACHINE_MAX_JOBS: wholeNumber('a number of jobs', 1, 64, 2),
+    WORKER_CONCURRENCY: workerConcurrency,
+    MACHINE_MAX_JOBS: machineMaxJobs,
     WORKER_PORT: wholeNumber('a port number', 1, 65535, 9100),
     DRAIN_TIMEOUT_SECONDS: wholeNumber('a number of seconds', 1, 3600, 60),
     STALLED_INTERVAL_MS: wholeNumber('a delay in milliseconds', 200, 600_000, 30_000),
-    LATE_DATA_LOOKBACK_DAYS: lateDataLookbackDays,
   },
   (e) => ({
     workerConcurrency: e.WORKER_CONCURRENCY,
@@ -220,37 +223,67 @@ export const workerEnv = envPart(
     workerPort: e.WORKER_PORT,
     drainTimeoutMs: e.DRAIN_TIMEOUT_SECONDS * 1000,
     stalledIntervalMs: e.STALLED_INTERVAL_MS,
-    lateDataLookbackDays: e.LATE_DATA_LOOKBACK_DAYS,
   }),
 );
 
-/** The scheduler's own variables: how often and how much it plans. */
+/** The scheduler's own variables: how often and how much it plans, and where it reports. */
 export const planEnv = envPart(
   {
     PLAN_EVERY_SECONDS: wholeNumber('a number of seconds', 1, day, 300),
-    LATE_DATA_LOOKBACK_DAYS: lateDataLookbackDays,
+    PARTIAL_REFRESH_SECONDS: wholeNumber('a number of seconds', 0, day, 900),
+    LATE_DATA_LOOKBACK_DAYS: wholeNumber('a number of days', 0, 366, 7),
     FAILED_COOLDOWN_SECONDS: wholeNumber('a number of seconds', 0, 30 * day, 3600),
     PLAN_MAX_BACKLOG: wholeNumber('a number of jobs', 1, 1_000_000, 2000),
+    PLAN_RAW_CONCURRENCY: planRawConcurrency,
+    SCHEDULER_PORT: wholeNumber('a port number', 1, 65535, 9101),
   },
   (e) => ({
     planEverySeconds: e.PLAN_EVERY_SECONDS,
+    /** A partial day is re-run at most this often, and only when its raw data changed. */
+    partialRefreshSeconds: e.PARTIAL_REFRESH_SECONDS,
     lateDataLookbackDays: e.LATE_DATA_LOOKBACK_DAYS,
     failedCooldownSeconds: e.FAILED_COOLDOWN_SECONDS,
-    /** Most ETL jobs a plan leaves waiting across the queues; the rest is planned by later ticks. */
+    /** Most ETL jobs a plan leaves waiting; the rest is planned by later ticks. */
     planMaxBacklog: e.PLAN_MAX_BACKLOG,
+    /** Raw databases a plan reads at once, which is also the scheduler's raw connections during a plan. */
+    planRawConcurrency: e.PLAN_RAW_CONCURRENCY,
+    schedulerPort: e.SCHEDULER_PORT,
+  }),
+);
+
+/**
+ * How the whole deployment uses raw connections, for the start-up check of every raw server's
+ * `max_connections` (worker and scheduler): how many worker processes run (`WORKER_REPLICAS`, the
+ * compose file's), each one's concurrency, the per-machine cap and the scheduler's plan concurrency.
+ */
+export const connectionBudgetEnv = envPart(
+  {
+    WORKER_REPLICAS: wholeNumber('a number of worker processes', 1, 10_000, 1),
+    WORKER_CONCURRENCY: workerConcurrency,
+    MACHINE_MAX_JOBS: machineMaxJobs,
+    PLAN_RAW_CONCURRENCY: planRawConcurrency,
+  },
+  (e) => ({
+    /** The deployment's raw-connection shape (`@mm/db`'s `RawConnectionPlan` without the machines). */
+    connectionPlan: {
+      workers: e.WORKER_REPLICAS,
+      workerConcurrency: e.WORKER_CONCURRENCY,
+      machineMaxJobs: e.MACHINE_MAX_JOBS,
+      planConcurrency: e.PLAN_RAW_CONCURRENCY,
+    },
   }),
 );
 
 /** Every setting of the queue layer (what a deployment's compose file gives all its processes). */
-export const queueEnv = composeEnv(queueJobsEnv, workerEnv, planEnv);
+export const queueEnv = composeEnv(queueJobsEnv, workerEnv, planEnv, connectionBudgetEnv);
 
 /** The environment of each app of this repository, by the name it reports problems under. */
 export const appEnvs = {
   api: composeEnv(sharedEnv, apiEnv, queueJobsEnv),
   etl: sharedEnv,
   'etl-enqueue': composeEnv(sharedEnv, redisEnv, queueJobsEnv),
-  worker: composeEnv(sharedEnv, redisEnv, queueJobsEnv, workerEnv),
-  scheduler: composeEnv(sharedEnv, redisEnv, queueJobsEnv, planEnv),
+  worker: composeEnv(sharedEnv, redisEnv, queueJobsEnv, workerEnv, connectionBudgetEnv),
+  scheduler: composeEnv(sharedEnv, redisEnv, queueJobsEnv, planEnv, connectionBudgetEnv),
   'db-migrate': composeEnv(aggDatabaseEnv, logEnv),
 } as const;
 

@@ -5,6 +5,7 @@ export {
   apiEnv,
   appEnvs,
   composeEnv,
+  connectionBudgetEnv,
   type EnvPart,
   envPart,
   envSchemaOf,

@@ -10,6 +10,7 @@ describe('loadQueueConfig', () => {
         attempts: 5,
         backoffDelayMs: 10_000,
         keepCompletedSeconds: 86_400,
+        keepCompletedJobs: 10_000,
         keepFailedSeconds: 1_209_600,
       },
       workerConcurrency: 2,
@@ -18,9 +19,13 @@ describe('loadQueueConfig', () => {
       drainTimeoutMs: 60_000,
       stalledIntervalMs: 30_000,
       planEverySeconds: 300,
+      partialRefreshSeconds: 900,
       lateDataLookbackDays: 7,
       failedCooldownSeconds: 3600,
       planMaxBacklog: 2000,
+      planRawConcurrency: 4,
+      schedulerPort: 9101,
+      connectionPlan: { workers: 1, workerConcurrency: 2, machineMaxJobs: 2, planConcurrency: 4 },
     });
   });
 

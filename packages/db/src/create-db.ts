@@ -10,6 +10,8 @@ export interface CreateDbOptions {
   /** Pool size for PostgreSQL (PGlite has exactly one connection). */
   max?: number;
   applicationName?: string;
+  /** How long an unused PostgreSQL connection stays open (30 s unless given). */
+  idleTimeoutMs?: number;
   /**
    * Errors of idle or checked-out connections (server restart, network cut, terminated backend). They
    * never crash the process; pass a handler to log them (the failing query rejects on its own).
@@ -87,7 +89,7 @@ export function openDb<DB>(
       application_name: options.applicationName ?? 'machine-monitoring',
       types: pgTypes,
       connectionTimeoutMillis: 10_000,
-      idleTimeoutMillis: 30_000,
+      idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
     });
     // A lost connection (server restart, network cut, terminated backend) must not crash the
     // process: pg emits 'error' on the pool for idle clients and on the client itself for one that

@@ -9,13 +9,27 @@ export {
 } from './migration-state.ts';
 export { migrations } from './migrations/index.ts';
 export {
+  API_RAW_CONNECTIONS,
+  connectionBudgetProblem,
+  type RawConnectionPlan,
+  rawConnectionBudget,
+  type ServerBudget,
+} from './raw-connection-budget.ts';
+export {
   type FloatDatatype,
   floatDatatypes,
   type LogTable,
   logTableOf,
   type StringDatatype,
 } from './raw-datatypes.ts';
-export { type PoolStats, RawPools, type RawPoolsOptions } from './raw-pools.ts';
+export {
+  type PoolStats,
+  RawPools,
+  type RawPoolsOptions,
+  rawDatabaseLabel,
+  rawServerLabel,
+  type ServerLimits,
+} from './raw-pools.ts';
 export { createRawSchema, RAW_SCHEMA_FILE, rawSchemaSql } from './raw-schema.ts';
 export * from './types.ts';
 export {

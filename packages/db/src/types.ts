@@ -90,6 +90,14 @@ export interface EtlRunsTable {
   raw_rows: number | null;
   /** Epoch ms of the newest of those rows. */
   raw_latest: number | null;
+  /** Hash of the raw state carried into the day at its start (null when not taken). */
+  carry_in: string | null;
+  /** Hash of the raw state the day carries out at its end, into the next day (null when not taken). */
+  carry_out: string | null;
+  /** The raw database's modification counter as of the run's snapshot, or of the plan that last verified it. */
+  raw_changes: number | null;
+  /** When a plan last found this slice's raw data unchanged since its run. */
+  checked_at: Instant | null;
 }
 
 /** Each machine's span of raw data as the planner last read it (null instants: no data then). */
@@ -98,6 +106,8 @@ export interface MachineDataSpansTable {
   first_reading: Instant | null;
   last_reading: Instant | null;
   checked_at: Instant;
+  /** The raw database's modification counter when the span was read (null: unknown). */
+  raw_changes: number | null;
 }
 
 export interface DataStatusView {

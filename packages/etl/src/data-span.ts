@@ -45,6 +45,11 @@ export interface RecordedSpan {
   machineId: string;
   span: DataSpan | null;
   checkedAt: Date;
+  /**
+   * The raw database's modification counter when the span was read (`rawChangeCounter`; null or
+   * absent: unknown). The planner reuses a span while the counter has not moved.
+   */
+  rawChanges?: number | null;
 }
 
 /**
@@ -62,16 +67,18 @@ export async function recordDataSpans(
   if (spans.length === 0) return;
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   await sql`
-    insert into machine_data_spans (machine_id, first_reading, last_reading, checked_at)
+    insert into machine_data_spans (machine_id, first_reading, last_reading, checked_at, raw_changes)
     select * from unnest(
       ${spans.map((s) => s.machineId)}::text[],
       ${spans.map((s) => iso(s.span?.first))}::timestamptz[],
       ${spans.map((s) => iso(s.span?.last))}::timestamptz[],
-      ${spans.map((s) => s.checkedAt.toISOString())}::timestamptz[])
+      ${spans.map((s) => s.checkedAt.toISOString())}::timestamptz[],
+      ${spans.map((s) => s.rawChanges ?? null)}::bigint[])
     on conflict (machine_id) do update set
       first_reading = excluded.first_reading,
       last_reading = excluded.last_reading,
-      checked_at = excluded.checked_at`.execute(aggDb);
+      checked_at = excluded.checked_at,
+      raw_changes = excluded.raw_changes`.execute(aggDb);
 }
 
 /**
@@ -102,6 +109,7 @@ export async function readDataSpans(
             ? { first: r.first_reading.getTime(), last: r.last_reading.getTime() }
             : null,
         checkedAt: r.checked_at,
+        ...(r.raw_changes === null ? {} : { rawChanges: r.raw_changes }),
       },
     ]),
   );

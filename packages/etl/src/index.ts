@@ -24,10 +24,12 @@ export {
   type DueReason,
   type DueSlice,
   defaultStaleRules,
-  dueSlices,
   type LedgerRun,
   type MachineDays,
   machineDays,
+  type PlanDueInput,
+  type PlanDueResult,
+  planDueSlices,
   type StaleRules,
   sortNewestFirst,
   worstStatus,
@@ -45,6 +47,7 @@ export {
   isEtlId,
 } from './etl.ts';
 export { computeHorizon } from './horizon.ts';
+export { rawChangeCounter } from './raw-changes.ts';
 export {
   defaultLateDataLookbackDays,
   lateWindowStart,

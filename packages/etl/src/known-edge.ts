@@ -29,15 +29,18 @@ export async function knownEdge(
   return edge === 'last' ? Math.max(...found) : Math.min(...found);
 }
 
-interface VariableGroup {
+/** Non-alarm variables the roles map that share a log table and a reading classifier. */
+export interface VariableGroup {
   table: LogTable;
   ids: number[];
   reading: ReadingClass;
 }
 
-// The non-alarm variables the roles map, grouped per (log table, classifier) so that each group is
-// one statement; classifiers are shared objects, so identity groups them.
-function mappedVariableGroups(roles: ResolvedRoles, catalog: SignalCatalog): VariableGroup[] {
+/**
+ * The non-alarm variables the roles map, grouped per (log table, classifier) so that each group is
+ * one statement; classifiers are shared objects, so identity groups them.
+ */
+export function mappedVariableGroups(roles: ResolvedRoles, catalog: SignalCatalog): VariableGroup[] {
   const groups = new Map<ReadingClass, Map<LogTable, Set<number>>>();
   const add = (variable: RawVariable, reading: ReadingClass) => {
     const byTable = groups.get(reading) ?? new Map<LogTable, Set<number>>();

@@ -30,13 +30,25 @@ export interface SliceOutcome {
   warnings: string[];
 }
 
-/** Records a successful run, with the fingerprint of the raw rows it saw (`null`: none taken). */
+/** What a run saw of the raw data, for the planner to tell later whether it changed. */
+export interface RawObservation {
+  /** The day's raw rows (count, newest instant). */
+  fingerprint: RawFingerprint | null;
+  /** Hash of the raw state carried into the day at its start, and out of it at its end. */
+  carryIn: string | null;
+  carryOut: string | null;
+  /** The raw database's modification counter as of the snapshot (`null`: unknown). */
+  changes: number | null;
+}
+
+/** Records a successful run, with what it saw of the raw data (`null`: nothing taken). */
 export async function markSucceeded(
   db: Db,
   key: SliceKey,
   outcome: SliceOutcome,
-  fingerprint: RawFingerprint | null,
+  observed: RawObservation | null,
 ): Promise<void> {
+  const fingerprint = observed?.fingerprint ?? null;
   await sql`
     update etl_runs set
       status = 'succeeded', finished_at = now(), error = null,
@@ -44,7 +56,9 @@ export async function markSucceeded(
       horizon = ${outcome.horizon === null ? null : new Date(outcome.horizon).toISOString()}::timestamptz,
       rows_read = ${outcome.rowsRead}, invalid_skipped = ${outcome.invalidSkipped},
       rows_written = ${outcome.rowsWritten}, warnings = ${JSON.stringify(outcome.warnings)}::jsonb,
-      raw_rows = ${fingerprint?.rows ?? null}::bigint, raw_latest = ${fingerprint?.latest ?? null}::bigint
+      raw_rows = ${fingerprint?.rows ?? null}::bigint, raw_latest = ${fingerprint?.latest ?? null}::bigint,
+      carry_in = ${observed?.carryIn ?? null}, carry_out = ${observed?.carryOut ?? null},
+      raw_changes = ${observed?.changes ?? null}::bigint, checked_at = null
     where machine_id = ${key.machineId} and etl = ${key.etl} and day = ${key.day}::date`.execute(db);
 }
 

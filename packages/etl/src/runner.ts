@@ -2,17 +2,21 @@ import type { Logger, Machine } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { type Kysely, sql } from 'kysely';
 import { pino } from 'pino';
+import { carryStates } from './carry-state.ts';
 import { type DayWindow, dayWindow, InvalidDayError } from './day-window.ts';
 import { describeError, EtlRunError, PermanentEtlError } from './errors.ts';
 import type { EtlDefinition, EtlId, ExtractContext, ExtractResult } from './etl.ts';
 import { computeHorizon } from './horizon.ts';
-import { markFailed, markRunning, markSucceeded, type SliceKey, type SliceOutcome } from './ledger.ts';
 import {
-  defaultLateDataLookbackDays,
-  lateWindowStart,
-  type RawFingerprint,
-  rawFingerprints,
-} from './raw-fingerprint.ts';
+  markFailed,
+  markRunning,
+  markSucceeded,
+  type RawObservation,
+  type SliceKey,
+  type SliceOutcome,
+} from './ledger.ts';
+import { rawChangeCounter } from './raw-changes.ts';
+import { rawFingerprints } from './raw-fingerprint.ts';
 import { getEtl } from './registry.ts';
 import { resolveRoles } from './roles.ts';
 import { SignalCatalog } from './signal-catalog.ts';
@@ -28,10 +32,12 @@ export interface RunEtlInput {
   day: string;
   logger?: Logger;
   /**
-   * Completed days this close to the horizon get a fingerprint of their raw rows in the ledger, for
-   * late-data detection (`LATE_DATA_LOOKBACK_DAYS`; default {@link defaultLateDataLookbackDays}).
+   * Record in the ledger what the run saw of the raw data (the day's row count and newest row, the
+   * state carried in and out across its midnights), so a planner can tell when the day's raw data
+   * changed. On by default; the scheduler turns it off for days it never checks again (far behind the
+   * horizon), where it would only cost an index scan of the day.
    */
-  lateDataLookbackDays?: number;
+  fingerprint?: boolean;
   /** Aborting stops between slices: slices not yet started fail as interrupted (and are retried). */
   signal?: AbortSignal;
 }
@@ -124,6 +130,8 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
   const started = performance.now();
   for (const etl of etls) await markRunning(aggDb, keyOf(etl));
   try {
+    // Before the snapshot, so the snapshot holds every row the counter counts (rawChangeCounter).
+    const changes = (input.fingerprint ?? true) ? await rawChangeCounter(rawDb) : null;
     await rawDb
       .transaction()
       .setIsolationLevel('repeatable read')
@@ -133,12 +141,12 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
         const roles = resolveRoles(machine, catalog);
         const horizon = await computeHorizon(raw, roles, catalog);
         const until = horizon === null ? window.start : Math.min(window.end, horizon);
-        const lookback = input.lateDataLookbackDays ?? defaultLateDataLookbackDays;
-        // Only days the scheduler will check for late rows pay for the count.
-        const fingerprint: RawFingerprint | null =
-          horizon !== null && window.day >= lateWindowStart(horizon, machine.timezone, lookback)
-            ? ((await rawFingerprints(raw, catalog, [window])).get(window.day) ?? null)
-            : null;
+        let observed: RawObservation | null = null;
+        if (input.fingerprint ?? true) {
+          const fingerprint = (await rawFingerprints(raw, catalog, [window])).get(window.day) ?? null;
+          const [carryIn, carryOut] = await carryStates(raw, roles, catalog, [window.start, window.end]);
+          observed = { fingerprint, carryIn: carryIn ?? null, carryOut: carryOut ?? null, changes };
+        }
         for (const etl of etls) {
           const sliceStarted = performance.now();
           if (input.signal?.aborted) {
@@ -148,7 +156,7 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
           const logger = baseLogger.child({ etl: etl.id });
           const context: ExtractContext = { raw, machine, window, horizon, until, roles, catalog, logger };
           try {
-            const outcome = await extractAndReplace(aggDb, etl, keyOf(etl), context, fingerprint);
+            const outcome = await extractAndReplace(aggDb, etl, keyOf(etl), context, observed);
             const durationMs = Math.round(performance.now() - sliceStarted);
             for (const warning of outcome.warnings) logger.warn(warning);
             logger.debug({ ...outcome, durationMs }, 'slice replaced');
@@ -180,7 +188,7 @@ async function extractAndReplace(
   etl: EtlDefinition,
   key: SliceKey,
   context: ExtractContext,
-  fingerprint: RawFingerprint | null,
+  observed: RawObservation | null,
 ): Promise<SliceOutcome> {
   const { raw, horizon, window, roles, machine } = context;
   return aggDb.transaction().execute(async (trx) => {
@@ -210,7 +218,7 @@ async function extractAndReplace(
       rowsWritten,
       warnings: [...roles.warnings, ...(extracted.warnings ?? [])],
     };
-    await markSucceeded(trx, key, outcome, fingerprint);
+    await markSucceeded(trx, key, outcome, observed);
     return outcome;
   });
 }

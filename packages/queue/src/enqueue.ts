@@ -6,9 +6,10 @@ export interface EnqueueOptions {
   /**
    * Re-run slices whose job is still stored as completed or failed (BullMQ silently ignores `add` for
    * a stored id): such a job is removed and added afresh, with a full set of attempts. A job that is
-   * waiting or delayed is left alone (it has not read the raw data yet). An active job cannot be
-   * removed: it is reported `active`, and whoever forced it decides (the CLI waits for it to finish,
-   * then forces it once more; the scheduler's next plan sees it again if it is still due).
+   * waiting, prioritized or delayed is left alone (it has not read the raw data yet), so a slice is
+   * never queued twice. An active job cannot be removed: it is reported `active`, and whoever forced
+   * it decides (the CLI waits for it to finish, then forces it once more; the scheduler's next plan
+   * sees it again if it is still due).
    */
   force?: boolean;
   /**
@@ -17,6 +18,12 @@ export interface EnqueueOptions {
    * the plan could not see) is not run a second time.
    */
   finishedBefore?: number;
+  /**
+   * The BullMQ priority of each slice's job (1 most urgent; see `slicePriority`). Without one a job
+   * goes to the wait list, which workers empty before any prioritized job: an operator's re-queue runs
+   * before the scheduler's backlog.
+   */
+  priority?: (slice: SliceJob) => number | undefined;
 }
 
 /**
@@ -34,10 +41,14 @@ export interface EnqueueResult {
   outcome: EnqueueOutcome;
 }
 
+/** Slices looked up and added per round of Redis commands. */
+const BATCH = 500;
+
 /**
  * THE way to queue ETL slices (scheduler, CLI, API, demo): validates each slice, gives it its
- * deterministic job id, and adds it to its ETL's queue. Slices are added oldest first with LIFO, so
- * workers take the newest days first: today's numbers appear while history backfills.
+ * deterministic job id (`<machine>__<etl>__<day>`), and adds it to the ETL queue, named after its ETL,
+ * with its priority. Work goes in batches: one round of state look-ups, one of removals (force), one
+ * `addBulk` per 500 slices, each round pipelined on the connection.
  *
  * Without `force` a slice whose id is stored in any state is left as it is (that is what makes two
  * schedulers harmless); with `force` a finished one is re-run (see {@link EnqueueOptions.force}).
@@ -51,55 +62,46 @@ export async function enqueue(
   slices: readonly SliceJob[],
   options: EnqueueOptions = {},
 ): Promise<EnqueueResult[]> {
-  const valid = slices.map(parseSliceJob).sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
-  const addOptions = (jobId: string): JobsOptions => ({ jobId, lifo: true });
-  if (!options.force) {
-    const results: EnqueueResult[] = [];
-    for (const [etl, group] of groupByEtl(valid)) {
-      const queue = queues.queue(etl);
-      const jobs = group.map((slice) => ({ slice, jobId: sliceJobId(slice) }));
-      // BullMQ keeps a stored id as it is; the lookup only tells the caller which ones were new.
-      const existing = await Promise.all(jobs.map(({ jobId }) => queue.getJob(jobId)));
-      await queue.addBulk(
-        jobs.map(({ slice, jobId }) => ({ name: etl, data: slice, opts: addOptions(jobId) })),
-      );
-      for (const [i, { slice, jobId }] of jobs.entries()) {
-        results.push({ slice, jobId, outcome: existing[i] ? 'pending' : 'added' });
-      }
-    }
-    return results;
-  }
+  const valid = slices.map(parseSliceJob);
   const results: EnqueueResult[] = [];
-  for (const slice of valid) {
-    const queue = queues.queue(slice.etl);
-    const jobId = sliceJobId(slice);
-    const stored = await queue.getJob(jobId);
-    let outcome: EnqueueOutcome = 'added';
-    if (stored) {
-      const state = await stored.getState();
-      if (state === 'active') outcome = 'active';
-      else if (state === 'completed' || state === 'failed') {
-        const finishedOn = stored.finishedOn ?? 0;
-        if (options.finishedBefore !== undefined && finishedOn >= options.finishedBefore) outcome = 'pending';
-        // 0: a worker took it between the two calls (its lock forbids removal).
-        else if ((await queue.remove(jobId)) === 1) outcome = 'requeued';
-        else outcome = 'active';
-      } else if (state !== 'unknown') outcome = 'pending';
-    }
-    if (outcome === 'added' || outcome === 'requeued') {
-      await queue.add(slice.etl, slice, addOptions(jobId));
-    }
-    results.push({ slice, jobId, outcome });
+  for (let start = 0; start < valid.length; start += BATCH) {
+    results.push(...(await enqueueBatch(queues, valid.slice(start, start + BATCH), options)));
   }
   return results;
 }
 
-function groupByEtl(slices: SliceJob[]): Map<SliceJob['etl'], SliceJob[]> {
-  const groups = new Map<SliceJob['etl'], SliceJob[]>();
-  for (const slice of slices) {
-    const group = groups.get(slice.etl) ?? [];
-    group.push(slice);
-    groups.set(slice.etl, group);
+async function enqueueBatch(
+  queues: EtlQueues,
+  slices: readonly SliceJob[],
+  options: EnqueueOptions,
+): Promise<EnqueueResult[]> {
+  const { queue } = queues;
+  const jobs = slices.map((slice) => ({ slice, jobId: sliceJobId(slice) }));
+  const states = await Promise.all(jobs.map(({ jobId }) => queue.getJobState(jobId)));
+  const outcomes: EnqueueOutcome[] = states.map((state) =>
+    state === 'unknown' ? 'added' : state === 'active' && options.force ? 'active' : 'pending',
+  );
+  if (options.force) {
+    const finished = jobs.flatMap((job, i) =>
+      states[i] === 'completed' || states[i] === 'failed' ? [{ ...job, i }] : [],
+    );
+    const stored = await Promise.all(finished.map(({ jobId }) => queue.getJob(jobId)));
+    const replace = finished.filter(
+      (_, k) => options.finishedBefore === undefined || (stored[k]?.finishedOn ?? 0) < options.finishedBefore,
+    );
+    const removed = await Promise.all(replace.map(({ jobId }) => queue.remove(jobId)));
+    // 0: a worker took it between the look-up and the removal (its lock forbids removal).
+    for (const [k, { i }] of replace.entries()) outcomes[i] = removed[k] === 1 ? 'requeued' : 'active';
   }
-  return groups;
+  const toAdd = jobs.filter((_, i) => outcomes[i] === 'added' || outcomes[i] === 'requeued');
+  if (toAdd.length > 0) {
+    await queue.addBulk(
+      toAdd.map(({ slice, jobId }) => {
+        const priority = options.priority?.(slice);
+        const opts: JobsOptions = priority ? { jobId, priority } : { jobId };
+        return { name: slice.etl, data: slice, opts };
+      }),
+    );
+  }
+  return jobs.map(({ slice, jobId }, i) => ({ slice, jobId, outcome: outcomes[i]! }));
 }

@@ -3,7 +3,8 @@ export { type EnqueueOptions, type EnqueueOutcome, type EnqueueResult, enqueue }
 export { createEtlQueues, type EtlQueues, type EtlQueuesOptions } from './etl-queues.ts';
 export { assertNoEviction, RedisEvictionPolicyError, readEvictionPolicy } from './eviction-policy.ts';
 export { defaultSliceJobPolicy, type SliceJobPolicy, sliceJobOptions } from './job-options.ts';
-export { defaultQueuePrefix, etlQueueName, etlQueueNames, planQueueName } from './queue-names.ts';
+export { createOpsServer, type MetricsSource } from './ops-server.ts';
+export { defaultQueuePrefix, etlQueueName, planQueueName } from './queue-names.ts';
 export { createRedis, type RedisRole, redisReady } from './redis-connection.ts';
 export {
   InvalidSliceJobError,
@@ -13,3 +14,4 @@ export {
   sliceJobId,
   sliceJobSchema,
 } from './slice-job.ts';
+export { type SliceTier, slicePriority } from './slice-priority.ts';

@@ -8,6 +8,11 @@ export interface SliceJobPolicy {
   backoffDelayMs: number;
   /** Completed jobs are removed this long after they finish: Redis holds work, not history (the ledger does). */
   keepCompletedSeconds: number;
+  /**
+   * And at most this many completed jobs are kept (`KEEP_COMPLETED_JOBS`): a year's backfill of a
+   * plant finishes millions of jobs a day, which an age limit alone would keep in Redis's memory.
+   */
+  keepCompletedJobs: number;
   /** Failed jobs stay this long, so operators can read and retry them in Bull Board. */
   keepFailedSeconds: number;
 }
@@ -16,21 +21,22 @@ export const defaultSliceJobPolicy: SliceJobPolicy = {
   attempts: 5,
   backoffDelayMs: 10_000,
   keepCompletedSeconds: 24 * 3600,
+  keepCompletedJobs: 10_000,
   keepFailedSeconds: 14 * 24 * 3600,
 };
 
 /**
- * The options every ETL job is added with (the queues' `defaultJobOptions`): exponential backoff,
- * completed jobs removed after a while, failed ones kept for operators.
+ * The options every ETL job is added with (the queue's `defaultJobOptions`): exponential backoff,
+ * completed jobs removed after a while or beyond a count, failed ones kept for operators.
  *
  * @example
- * new Queue('energy', { connection, prefix, defaultJobOptions: sliceJobOptions(defaultSliceJobPolicy) });
+ * new Queue('etl', { connection, prefix, defaultJobOptions: sliceJobOptions(defaultSliceJobPolicy) });
  */
 export function sliceJobOptions(policy: SliceJobPolicy): DefaultJobOptions {
   return {
     attempts: policy.attempts,
     backoff: { type: 'exponential', delay: policy.backoffDelayMs },
-    removeOnComplete: { age: policy.keepCompletedSeconds },
+    removeOnComplete: { age: policy.keepCompletedSeconds, count: policy.keepCompletedJobs },
     removeOnFail: { age: policy.keepFailedSeconds },
   };
 }

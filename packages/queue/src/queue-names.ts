@@ -1,19 +1,10 @@
-import { type EtlId, etlIds } from '@mm/etl';
-
 /**
- * The queue of one ETL. One queue per ETL, so an operator reads the failed days of each ETL apart
- * (Bull Board lists queues); every queue lives under the deployment's `QUEUE_PREFIX` (BullMQ's
- * `prefix` option), so several deployments share one Redis.
- *
- * @example
- * etlQueueName('sensor-stats'); // 'sensor-stats'
+ * The one queue of ETL work: every (machine, ETL, day) job, the job's name saying its ETL. One queue,
+ * not one per ETL, so a worker process takes and locks only the jobs it runs (BullMQ's concurrency is
+ * per queue) and priorities order all the work. It lives under the deployment's `QUEUE_PREFIX`
+ * (BullMQ's `prefix` option), so several deployments share one Redis.
  */
-export function etlQueueName(etl: EtlId): string {
-  return etl;
-}
-
-/** Every ETL queue, in registry order. */
-export const etlQueueNames: readonly string[] = etlIds.map(etlQueueName);
+export const etlQueueName = 'etl';
 
 /** The scheduler's queue: its repeatable plan job lives here, apart from the ETL work. */
 export const planQueueName = 'plan';

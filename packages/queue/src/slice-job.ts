@@ -16,6 +16,9 @@ export const sliceJobSchema = z
         const date = new Date(`${day}T00:00:00Z`);
         return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(day);
       }, 'is not a calendar date'),
+    // Whether the run records what it saw of the raw data (absent: it does). The scheduler turns it
+    // off for days it never checks again; the slice is the same either way (same job id).
+    fingerprint: z.boolean().optional(),
   })
   .strict();
 

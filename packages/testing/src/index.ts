@@ -1,3 +1,9 @@
 export { createTestDatabase, type TestDatabase } from './databases.ts';
+export {
+  POSTGRES_BIN,
+  type PrivatePostgres,
+  type PrivatePostgresOptions,
+  startPrivatePostgres,
+} from './private-postgres.ts';
 export { freePort, type PrivateRedis, type PrivateRedisOptions, startPrivateRedis } from './private-redis.ts';
 export { canConnect } from './services.ts';

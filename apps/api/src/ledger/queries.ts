@@ -25,6 +25,7 @@ export function ledgerRows(
       'complete',
       'started_at',
       'finished_at',
+      'checked_at',
       'rows_read',
       'rows_written',
       'attempts',
@@ -106,7 +107,7 @@ export async function troubledDays(
 ): Promise<Map<string, { failed: number; stale: number }>> {
   const rows = await db
     .selectFrom('etl_runs')
-    .select(['machine_id', 'day', 'status', 'complete', 'started_at', 'finished_at'])
+    .select(['machine_id', 'day', 'status', 'complete', 'started_at', 'finished_at', 'checked_at'])
     .where((eb) => eb.or([eb('status', '<>', 'succeeded'), eb('complete', '=', false)]))
     .execute();
   const days = new Map<string, { failed: Set<string>; stale: Set<string> }>();

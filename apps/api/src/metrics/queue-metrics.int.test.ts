@@ -1,5 +1,5 @@
 import type { AggDatabase, RawDatabase } from '@mm/db';
-import { createRedis, enqueue } from '@mm/queue';
+import { createRedis, enqueue, etlQueueName } from '@mm/queue';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -34,55 +34,52 @@ const gauge = (text: string, name: string, labels: string) => {
 };
 
 describe('/metrics queue gauges', () => {
-  it('report waiting, active, delayed and failed jobs per ETL queue and the oldest waiting job’s age', async () => {
+  it('report waiting (prioritized included), active, delayed and failed jobs of the ETL queue and the oldest waiting job’s age', async () => {
     const { app } = testApp({ aggDb: agg.db, rawDb: raw.db, rawUrl: raw.url, deps: { queues } });
     const slice = (etl: 'energy' | 'alerts' | 'programs', day: string) => ({ machine: 'press-07', etl, day });
-    const queuedAt = Date.now();
-    await enqueue(queues.etl, [slice('energy', '2024-11-01'), slice('energy', '2024-11-02')]);
-    await new Promise((r) => setTimeout(r, 1200));
-    await enqueue(queues.etl, [slice('energy', '2024-11-03')]);
-    await queues.etl
-      .queue('energy')
-      .add('energy', slice('energy', '2024-11-04'), { jobId: 'later', delay: 3_600_000 });
 
-    // One alerts job fails for good, one programs job stays active until released.
+    // One alerts job fails for good, then one programs job stays active until released (one job at
+    // a time, so the worker takes nothing else meanwhile).
     const connection = createRedis(inject('redisUrl'), 'worker');
     let release = () => {};
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const failing = new Worker(
-      'alerts',
-      async () => {
-        throw new UnrecoverableError('raw database gone');
+    const worker = new Worker(
+      etlQueueName,
+      async (job) => {
+        if (job.name === 'alerts') throw new UnrecoverableError('raw database gone');
+        if (job.name === 'programs') return held;
+        throw new Error(`this test never lets the worker take ${job.id}`);
       },
-      { connection, prefix: queues.prefix },
+      { connection, prefix: queues.prefix, concurrency: 1 },
     );
-    const holding = new Worker('programs', () => held, { connection, prefix: queues.prefix });
     await enqueue(queues.etl, [slice('alerts', '2024-11-01'), slice('programs', '2024-11-01')]);
-    await until(async () => (await queues.etl.queue('alerts').getFailedCount()) === 1);
-    await until(async () => (await queues.etl.queue('programs').getActiveCount()) === 1);
+    await until(async () => (await queues.etl.queue.getFailedCount()) === 1);
+    await until(async () => (await queues.etl.queue.getActiveCount()) === 1);
+
+    const queuedAt = Date.now();
+    await enqueue(queues.etl, [slice('energy', '2024-11-01'), slice('energy', '2024-11-02')]);
+    await new Promise((r) => setTimeout(r, 1200));
+    await enqueue(queues.etl, [slice('energy', '2024-11-03')], { priority: () => 7 });
+    await queues.etl.queue.add('energy', slice('energy', '2024-11-04'), { jobId: 'later', delay: 3_600_000 });
 
     try {
       const res = await app.request('/metrics');
       expect(res.status).toBe(200);
       const text = await res.text();
       expect(text).toContain('mm_queue_scrape_ok 1');
-      expect(gauge(text, 'mm_queue_jobs', 'queue="energy",state="waiting"')).toBe(3);
-      expect(gauge(text, 'mm_queue_jobs', 'queue="energy",state="delayed"')).toBe(1);
-      expect(gauge(text, 'mm_queue_jobs', 'queue="energy",state="active"')).toBe(0);
-      expect(gauge(text, 'mm_queue_jobs', 'queue="alerts",state="failed"')).toBe(1);
-      expect(gauge(text, 'mm_queue_jobs', 'queue="alerts",state="waiting"')).toBe(0);
-      expect(gauge(text, 'mm_queue_jobs', 'queue="programs",state="active"')).toBe(1);
-      expect(gauge(text, 'mm_queue_jobs', 'queue="sensor-stats",state="waiting"')).toBe(0);
+      expect(gauge(text, 'mm_queue_jobs', 'queue="etl",state="waiting"')).toBe(3);
+      expect(gauge(text, 'mm_queue_jobs', 'queue="etl",state="delayed"')).toBe(1);
+      expect(gauge(text, 'mm_queue_jobs', 'queue="etl",state="active"')).toBe(1);
+      expect(gauge(text, 'mm_queue_jobs', 'queue="etl",state="failed"')).toBe(1);
       // The first two energy jobs were queued 1.2 s before the third: the oldest is theirs.
-      const age = gauge(text, 'mm_queue_oldest_waiting_age_seconds', 'queue="energy"') ?? Number.NaN;
+      const age = gauge(text, 'mm_queue_oldest_waiting_age_seconds', 'queue="etl"') ?? Number.NaN;
       expect(age).toBeGreaterThanOrEqual(1.2);
       expect(age).toBeLessThanOrEqual((Date.now() - queuedAt) / 1000 + 0.1);
-      expect(gauge(text, 'mm_queue_oldest_waiting_age_seconds', 'queue="alerts"')).toBe(0);
     } finally {
       release();
-      await Promise.all([failing.close(), holding.close()]);
+      await worker.close();
       connection.disconnect();
     }
   });

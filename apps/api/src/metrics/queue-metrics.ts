@@ -43,7 +43,7 @@ export function registerQueueMetrics(
   });
   new Gauge({
     name: 'mm_queue_jobs',
-    help: 'Jobs of each ETL queue by state',
+    help: 'Jobs of the ETL queue by state (waiting includes prioritized jobs)',
     labelNames: ['queue', 'state'] as const,
     registers: [registry],
     async collect() {
@@ -81,18 +81,21 @@ async function readQueues(
   const read = Promise.all(
     queues.etl.all().map(async (queue): Promise<[string, QueueSample]> => {
       const [counts, newest, oldest] = await Promise.all([
-        queue.getJobCounts(...states),
-        // LIFO jobs join the wait list at one end, FIFO ones at the other: reading both ends finds the
-        // oldest whichever way the queue's jobs were added.
-        queue.getJobs(['waiting'], 0, 0, false),
-        queue.getJobs(['waiting'], 0, 0, true),
+        queue.getJobCounts(...states, 'prioritized'),
+        // Both ends of the wait list and of the prioritized set (ordered by priority, where the
+        // least urgent job is the one that waits longest): the oldest waiting job is among them.
+        queue.getJobs(['waiting', 'prioritized'], 0, 0, false),
+        queue.getJobs(['waiting', 'prioritized'], 0, 0, true),
       ]);
       const stamps = [...newest, ...oldest].map((job) => job?.timestamp).filter((t) => typeof t === 'number');
       const first = stamps.length > 0 ? Math.min(...stamps) : null;
       return [
         queue.name,
         {
-          counts: Object.fromEntries(states.map((s) => [s, counts[s] ?? 0])) as QueueSample['counts'],
+          // A prioritized job waits too (BullMQ lists it apart).
+          counts: Object.fromEntries(
+            states.map((s) => [s, (counts[s] ?? 0) + (s === 'waiting' ? (counts.prioritized ?? 0) : 0)]),
+          ) as QueueSample['counts'],
           oldestWaitingSeconds: first === null ? null : Math.max(0, (now() - first) / 1000),
         },
       ];

@@ -38,7 +38,6 @@ beforeAll(async () => {
     slots: inProcessSlots(2),
     metrics: createWorkerMetrics(),
     logger: captureLogs().logger,
-    lateDataLookbackDays: 7,
     slotRetryDelayMs: 100,
   });
 });
@@ -71,7 +70,7 @@ const ledger = (etl: string, day: string) =>
     .executeTakeFirst();
 
 describe('retrying a failed job through Bull Board', () => {
-  it('re-runs it on the worker once the raw database is back (one job, then all failed of a queue)', async () => {
+  it('re-runs it on the worker once the raw database is back (one job, then all failed of the queue)', async () => {
     const { app } = testApp({
       aggDb: agg.db,
       rawDb: raw.db,
@@ -84,38 +83,41 @@ describe('retrying a failed job through Bull Board', () => {
       { machine: 'press-07', etl: 'alerts', day: '2024-11-01' },
       { machine: 'press-07', etl: 'alerts', day: '2024-11-02' },
     ]);
-    await until(async () => (await queues.etl.queue('energy').getFailedCount()) === 1);
-    await until(async () => (await queues.etl.queue('alerts').getFailedCount()) === 2);
-    const failed = await queues.etl.queue('energy').getJob('press-07__energy__2024-11-01');
+    await until(async () => (await queues.etl.queue.getFailedCount()) === 3);
+    const failed = await queues.etl.queue.getJob('press-07__energy__2024-11-01');
     expect(failed?.failedReason).toBeTruthy();
     expect((await ledger('energy', '2024-11-01'))?.status).toBe('failed');
 
-    // Bull Board shows the failed jobs.
-    const listed = await app.request('/admin/queues/api/queues?activeQueue=energy&status=failed&page=1', {
+    // Bull Board shows the failed jobs: one queue, each job named after its ETL.
+    const listed = await app.request('/admin/queues/api/queues?activeQueue=etl&status=failed&page=1', {
       headers: auth,
     });
-    const board = (await listed.json()) as { queues: Array<{ name: string; counts: { failed: number } }> };
-    expect(board.queues.find((q) => q.name === 'energy')?.counts.failed).toBe(1);
+    const board = (await listed.json()) as {
+      queues: Array<{ name: string; counts: { failed: number }; jobs: Array<{ name: string }> }>;
+    };
+    const etlQueue = board.queues.find((q) => q.name === 'etl');
+    expect(etlQueue?.counts.failed).toBe(3);
+    expect(etlQueue?.jobs.map((j) => j.name).sort()).toEqual(['alerts', 'alerts', 'energy']);
 
     rawDb = raw.db; // the raw database is back
 
-    const one = await app.request('/admin/queues/api/queues/energy/press-07__energy__2024-11-01/retry', {
+    const one = await app.request('/admin/queues/api/queues/etl/press-07__energy__2024-11-01/retry', {
       method: 'PUT',
       headers: auth,
     });
     expect(one.status).toBe(204);
-    await until(async () => (await queues.etl.queue('energy').getCompletedCount()) === 1);
+    await until(async () => (await queues.etl.queue.getCompletedCount()) === 1);
     expect((await ledger('energy', '2024-11-01'))?.status).toBe('succeeded');
 
-    const all = await app.request('/admin/queues/api/queues/alerts/retry/failed', {
+    const all = await app.request('/admin/queues/api/queues/etl/retry/failed', {
       method: 'PUT',
       headers: auth,
     });
     expect(all.status).toBe(200);
     expect(await all.json()).toEqual({ retried: 2, skipped: 0 });
-    await until(async () => (await queues.etl.queue('alerts').getCompletedCount()) === 2);
+    await until(async () => (await queues.etl.queue.getCompletedCount()) === 3);
     for (const day of ['2024-11-01', '2024-11-02'])
       expect((await ledger('alerts', day))?.status).toBe('succeeded');
-    expect(await queues.etl.queue('alerts').getFailedCount()).toBe(0);
+    expect(await queues.etl.queue.getFailedCount()).toBe(0);
   });
 });

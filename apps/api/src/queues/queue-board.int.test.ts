@@ -1,11 +1,10 @@
 import type { AggDatabase, RawDatabase } from '@mm/db';
-import { etlIds } from '@mm/etl';
 import { enqueue } from '@mm/queue';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testApp, testQueues } from '../testing/harness.ts';
 
-// Bull Board at /admin/queues over HTTP: behind the admin auth, served offline, one entry per ETL queue.
+// Bull Board at /admin/queues over HTTP: behind the admin auth, served offline, the one ETL queue.
 
 let agg: TestDatabase<AggDatabase>;
 let raw: TestDatabase<RawDatabase>;
@@ -29,7 +28,7 @@ describe('Bull Board at /admin/queues', () => {
   it('answers 401 without credentials, on the page, its assets and its API', async () => {
     for (const path of [
       '/admin/queues',
-      '/admin/queues/queue/energy',
+      '/admin/queues/queue/etl',
       '/admin/queues/api/queues',
       '/admin/queues/static/images/logo.svg',
     ]) {
@@ -37,7 +36,7 @@ describe('Bull Board at /admin/queues', () => {
       expect(res.status, path).toBe(401);
       expect(res.headers.get('www-authenticate'), path).toContain('Basic');
     }
-    const retry = await app().request('/admin/queues/api/queues/energy/retry/failed', { method: 'PUT' });
+    const retry = await app().request('/admin/queues/api/queues/etl/retry/failed', { method: 'PUT' });
     expect(retry.status).toBe(401);
   });
 
@@ -63,28 +62,33 @@ describe('Bull Board at /admin/queues', () => {
       expect((await file.arrayBuffer()).byteLength, asset).toBeGreaterThan(100);
     }
     // Client-side routes of the board load the same page.
-    expect((await app().request('/admin/queues/queue/energy', { headers: auth })).status).toBe(200);
+    expect((await app().request('/admin/queues/queue/etl', { headers: auth })).status).toBe(200);
     const slash = await app().request('/admin/queues/', { headers: auth });
     expect(slash.status).toBe(302);
     expect(slash.headers.get('location')).toBe('/admin/queues');
   });
 
-  it('lists one entry per ETL queue through its own JSON API, with their counts', async () => {
+  it('lists the ETL queue through its own JSON API, with its counts and each job named after its ETL', async () => {
     await enqueue(queues.etl, [
       { machine: 'press-07', etl: 'energy', day: '2024-11-01' },
       { machine: 'press-07', etl: 'energy', day: '2024-11-02' },
     ]);
-    const res = await app().request('/admin/queues/api/queues?activeQueue=energy&status=waiting&page=1', {
+    const res = await app().request('/admin/queues/api/queues?activeQueue=etl&status=waiting&page=1', {
       headers: auth,
     });
     expect(res.status).toBe(200);
     const body = (await res.json()) as {
-      queues: Array<{ name: string; counts: Record<string, number>; jobs: Array<{ id: string }> }>;
+      queues: Array<{
+        name: string;
+        counts: Record<string, number>;
+        jobs: Array<{ id: string; name: string }>;
+      }>;
     };
-    expect(body.queues.map((q) => q.name).sort()).toEqual([...etlIds].sort());
-    const energy = body.queues.find((q) => q.name === 'energy');
-    expect(energy?.counts.waiting).toBe(2);
-    expect(energy?.jobs.map((j) => j.id).sort()).toEqual([
+    expect(body.queues.map((q) => q.name)).toEqual(['etl']);
+    const etl = body.queues[0];
+    expect(etl?.counts.waiting).toBe(2);
+    expect(etl?.jobs.map((j) => j.name)).toEqual(['energy', 'energy']);
+    expect(etl?.jobs.map((j) => j.id).sort()).toEqual([
       'press-07__energy__2024-11-01',
       'press-07__energy__2024-11-02',
     ]);

@@ -57,14 +57,14 @@ describe('pnpm start with Redis', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
       expect(out).toContain(`Through the BullMQ queues on ${inject('redisUrl')} (prefix ${prefix})`);
-      expect(await queues.queue('energy').getWorkersCount()).toBe(1);
+      expect(await queues.queue.getWorkersCount()).toBe(1);
       const status = await fetch(`http://127.0.0.1:${port}/api/status?machine=press-07`);
       expect(((await status.json()) as { checks: unknown }).checks).toMatchObject({ redis: 'ok' });
 
       child.kill('SIGINT');
       expect(await exited).toBe(0);
       expect(out).toMatch(/SIGINT: shutting down\nstopped\n$/);
-      expect(await queues.queue('energy').getWorkersCount()).toBe(0);
+      expect(await queues.queue.getWorkersCount()).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await Promise.all([...queues.all(), plan].map((q) => q.obliterate({ force: true })));

@@ -108,7 +108,13 @@ export async function waitFor<T>(
   }
 }
 
-/** A real worker process (`apps/worker/src/main.ts`), its JSON log lines collected. */
+/** The queue processes a test can start, with the variable that sets their `/healthz` port. */
+const apps = {
+  worker: { main: 'apps/worker/src/main.ts', portVariable: 'WORKER_PORT' },
+  scheduler: { main: 'apps/scheduler/src/main.ts', portVariable: 'SCHEDULER_PORT' },
+} as const;
+
+/** A real worker (or scheduler) process (`apps/<app>/src/main.ts`), its JSON log lines collected. */
 export class WorkerProcess {
   readonly logs: Array<Record<string, unknown>> = [];
   readonly exited: Promise<number | null>;
@@ -138,17 +144,17 @@ export class WorkerProcess {
   }
 
   /** Starts a worker with `env` (on top of PATH and HOME) and waits until `/healthz` answers 200. */
-  static async start(env: Record<string, string>): Promise<WorkerProcess> {
+  static async start(env: Record<string, string>, app: keyof typeof apps = 'worker'): Promise<WorkerProcess> {
     const port = await freePort();
     // Node itself with tsx's loader: one process, so a SIGKILL reaches the worker (the tsx CLI runs it
     // as a child that would outlive its killed parent).
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'apps/worker/src/main.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, apps[app].main)], {
       cwd: repoRoot,
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
         LOG_LEVEL: 'info',
-        WORKER_PORT: String(port),
+        [apps[app].portVariable]: String(port),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -159,9 +165,9 @@ export class WorkerProcess {
       exitCode = code;
     });
     await waitFor(
-      'the worker to report healthy',
+      `the ${app} to report healthy`,
       async () => {
-        if (exitCode !== undefined) throw new Error(`worker exited with ${exitCode}: ${worker.stderr}`);
+        if (exitCode !== undefined) throw new Error(`${app} exited with ${exitCode}: ${worker.stderr}`);
         try {
           return (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200;
         } catch {

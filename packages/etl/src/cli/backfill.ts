@@ -1,6 +1,7 @@
 import type { Logger, Machine } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import type { Kysely } from 'kysely';
+import { type RecordedSpan, recordDataSpans } from '../data-span.ts';
 import { machineDays } from '../due-slices.ts';
 import { describeError } from '../errors.ts';
 import { type RunEtlsInput, runEtls, type SliceRun } from '../runner.ts';
@@ -99,7 +100,7 @@ export interface BackfillSummary {
  * run goes on; the summary lists the failures.
  *
  * Without `from`/`to`, each machine's days run from the first to the last machine-local day with
- * raw data ({@link dataSpan}).
+ * raw data ({@link dataSpan}), and the spans read are recorded for the API (`machine_data_spans`).
  *
  * @example
  * const summary = await backfill(
@@ -118,15 +119,22 @@ export async function backfill(request: BackfillRequest, deps: BackfillDeps): Pr
   for (const etl of request.etls) perEtl[etl] = { durationMs: 0, rowsRead: 0, rowsWritten: 0 };
 
   const plans: MachinePlan[] = [];
+  const spans: RecordedSpan[] = [];
   for (const machine of request.machines) {
     try {
-      plans.push({ machineId: machine.id, ...(await machineDays(machine, deps.rawDb(machine), request)) });
+      const { span, ...days } = await machineDays(machine, deps.rawDb(machine), request);
+      if (span !== undefined) spans.push({ machineId: machine.id, span, checkedAt: new Date() });
+      plans.push({ machineId: machine.id, ...days });
     } catch (error) {
       const message = shortError(error);
       failures.push({ machineId: machine.id, etl: null, day: null, error: message });
       plans.push({ machineId: machine.id, days: [], note: `cannot read raw data: ${message}` });
     }
   }
+  // The spans just read, for the API's view of every machine (one statement for all of them).
+  await recordDataSpans(deps.aggDb, spans).catch((error) =>
+    deps.logger?.warn({ error: describeError(error) }, 'could not record the machines’ data spans'),
+  );
   const machinesById = new Map(request.machines.map((m) => [m.id, m]));
   // Chronological across machines, so a range fills up day by day everywhere.
   const units = plans

@@ -84,7 +84,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const aggDb = createDb<AggDatabase>(config.aggDatabaseUrl, { max: pool, applicationName: 'etl-cli' });
   const raws = new RawPools({
     applicationName: 'etl-cli',
-    max: pool,
+    // One raw connection per (machine, day) running at once, plus one for the span reads.
+    maxConnections: pool,
     onConnectionError: (err, machine) => logger.warn({ err, machine }, 'raw database connection error'),
   });
   const rawDb = (machine: Machine) => raws.rawDb(machine);

@@ -54,7 +54,7 @@ export async function runEnqueueCli(argv: readonly string[], io: EnqueueCliIo): 
     : config.machines;
 
   const slices: SliceJob[] = [];
-  const raws = new RawPools({ applicationName: 'etl-enqueue', max: 1 });
+  const raws = new RawPools({ applicationName: 'etl-enqueue', maxConnections: 1 });
   try {
     for (const machine of machines) {
       try {

@@ -38,7 +38,7 @@ export async function waitForJobs(
   while (pending.size > 0 && !options.signal?.aborted) {
     let changed = false;
     const batch = [...pending.values()];
-    const states = await Promise.all(batch.map((j) => queues.queue(j.slice.etl).getJobState(j.jobId)));
+    const states = await Promise.all(batch.map((j) => queues.queue.getJobState(j.jobId)));
     for (const [i, job] of batch.entries()) {
       const state = states[i];
       if (state === 'completed') {
@@ -46,7 +46,7 @@ export async function waitForJobs(
         done++;
         changed = true;
       } else if (state === 'failed' || state === 'unknown') {
-        const stored = state === 'failed' ? await queues.queue(job.slice.etl).getJob(job.jobId) : undefined;
+        const stored = state === 'failed' ? await queues.queue.getJob(job.jobId) : undefined;
         pending.delete(job.jobId);
         done++;
         failed.push({ ...job, reason: stored?.failedReason ?? 'the job is gone from Redis' });

@@ -1,16 +1,22 @@
 import { createServer, type Server } from 'node:http';
-import type { Registry } from 'prom-client';
+
+/** What `/metrics` serves: a prom-client `Registry` has exactly these. */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
 
 /**
- * The worker's operations endpoints: `GET /healthz` (200 while it takes jobs, 503 otherwise, with
- * a JSON reason) and `GET /metrics` (Prometheus text).
+ * The operations endpoints of a queue process (the worker's `WORKER_PORT`, the scheduler's
+ * `SCHEDULER_PORT`): `GET /healthz` (200 while the process does its work, 503 otherwise, with a JSON
+ * reason) and `GET /metrics` (Prometheus text). Nothing else: it never serves data.
  *
  * @example
- * const server = createWorkerHttpServer({ registry, health: () => ({ ok: workers.running() }) });
+ * const server = createOpsServer({ registry, health: () => ({ ok: workers.running() }) });
  * server.listen(9100);
  */
-export function createWorkerHttpServer(options: {
-  registry: Registry;
+export function createOpsServer(options: {
+  registry: MetricsSource;
   health: () => { ok: boolean; detail?: Record<string, unknown> };
 }): Server {
   return createServer((req, res) => {
