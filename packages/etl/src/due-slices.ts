@@ -1,6 +1,6 @@
 import type { Machine } from '@mm/config';
 import type { AggDatabase, EtlRunStatus, RawDatabase } from '@mm/db';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { type DataSpan, dataSpan, type RecordedSpan, readDataSpans, recordDataSpans } from './data-span.ts';
 import { daysBetween, dayWindow, localDay } from './day-window.ts';
 import { describeError } from './errors.ts';
@@ -65,6 +65,30 @@ export function classifyRun(
   if (run.complete) return 'complete';
   const finished = Math.max((run.finished_at ?? run.started_at).getTime(), run.checked_at?.getTime() ?? 0);
   return now.getTime() - finished > rules.partialAfterMs ? 'stale' : 'partial';
+}
+
+/**
+ * {@link classifyRun} as a SQL expression over an `etl_runs` row named `alias`, for statements that
+ * classify the ledger rows of every machine at once instead of reading them into Node. The two are one
+ * rule written twice only because one runs in PostgreSQL: `cell-status-sql.int.test.ts` checks every
+ * kind of row against `classifyRun`, on both sides of each threshold.
+ *
+ * @example
+ * sql`select ${cellStatusSql('r', now, rules)} from etl_runs r`
+ */
+export function cellStatusSql(alias: string, now: Date, rules: StaleRules): RawBuilder<CellStatus> {
+  const column = (name: string) => sql.ref(`${alias}.${name}`);
+  const at = now.toISOString();
+  return sql<CellStatus>`case
+    when ${column('status')} = 'failed' then 'failed'
+    when ${column('status')} = 'running' then
+      case when ${column('started_at')} < ${at}::timestamptz - ${rules.runningAfterMs} * interval '1 millisecond'
+           then 'stale' else 'running' end
+    when ${column('complete')} then 'complete'
+    when greatest(coalesce(${column('finished_at')}, ${column('started_at')}), ${column('checked_at')})
+         < ${at}::timestamptz - ${rules.partialAfterMs} * interval '1 millisecond'
+      then 'stale'
+    else 'partial' end`;
 }
 
 /**

@@ -19,6 +19,7 @@ export { type DayWindow, daysBetween, dayWindow, InvalidDayError, localDay, pars
 export {
   type CellStatus,
   cellStatusesWorstFirst,
+  cellStatusSql,
   classifyRun,
   type DuePolicy,
   type DueReason,

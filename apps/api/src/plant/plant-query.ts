@@ -1,7 +1,6 @@
 import type { AggDatabase } from '@mm/db';
-import type { StaleRules } from '@mm/etl';
+import { cellStatusSql, type StaleRules } from '@mm/etl';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { cellStatusSql } from '../ledger/cell-status-sql.ts';
 
 /**
  * A machine's status in the plant, worst first (the "problems first" order):

@@ -1,21 +1,25 @@
 import type { AggDatabase, EtlRunStatus } from '@mm/db';
-import { classifyRun, defaultStaleRules, type StaleRules } from '@mm/etl';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cellStatusSql } from './cell-status-sql.ts';
+import { cellStatusSql, classifyRun, defaultStaleRules, type StaleRules } from './due-slices.ts';
 
-// The plant endpoint classifies every machine's ledger rows in SQL; the grid classifies a page of them
-// with classifyRun. Both must say the same of every row: each kind of row, on both sides of each
-// threshold and exactly on it, under two rule sets.
+// The API's plant endpoint classifies every machine's ledger rows in SQL; the grid classifies a page of
+// them with classifyRun. Both must say the same of every row: each kind of row, on both sides of each
+// threshold and exactly on it, under two rule sets, with and without a plan's check of a partial day.
 
 let agg: TestDatabase<AggDatabase>;
 const now = new Date('2024-11-05T12:00:00Z');
 const ago = (ms: number) => new Date(now.getTime() - ms).toISOString();
 const hour = 3_600_000;
 
-const cases: Array<{ status: EtlRunStatus; complete: boolean; started: string; finished: string | null }> =
-  [];
+const cases: Array<{
+  status: EtlRunStatus;
+  complete: boolean;
+  started: string;
+  finished: string | null;
+  checked?: string;
+}> = [];
 for (const offset of [-1, 0, 1, 1000]) {
   for (const threshold of [hour, 2 * hour, 15 * 60_000]) {
     const at = ago(threshold + offset);
@@ -27,6 +31,16 @@ for (const offset of [-1, 0, 1, 1000]) {
       finished: at,
     });
     cases.push({ status: 'succeeded', complete: false, started: at, finished: null });
+    // A partial day run long ago whose raw data a plan found unchanged at `at`: fresh until then.
+    cases.push({
+      status: 'succeeded',
+      complete: false,
+      started: ago(10 * threshold),
+      finished: ago(10 * threshold - 60_000),
+      checked: at,
+    });
+    // A check older than the run does not make it older.
+    cases.push({ status: 'succeeded', complete: false, started: ago(threshold), finished: at, checked: ago(20 * threshold) });
     cases.push({ status: 'succeeded', complete: true, started: at, finished: at });
     cases.push({ status: 'failed', complete: false, started: at, finished: at });
   }
@@ -46,6 +60,7 @@ beforeAll(async () => {
         complete: c.complete,
         started_at: c.started,
         finished_at: c.finished,
+        checked_at: c.checked ?? null,
         warnings: '[]',
         rows_read: 0,
         invalid_skipped: 0,
@@ -67,8 +82,9 @@ describe('cellStatusSql', () => {
         complete: boolean;
         started_at: Date;
         finished_at: Date | null;
+        checked_at: Date | null;
         cls: string;
-      }>`select r.status, r.complete, r.started_at, r.finished_at, ${cellStatusSql('r', now, rules)} as cls
+      }>`select r.status, r.complete, r.started_at, r.finished_at, r.checked_at, ${cellStatusSql('r', now, rules)} as cls
          from etl_runs r`.execute(agg.db);
       expect(rows.rows).toHaveLength(cases.length);
       const kinds = new Set<string>();
