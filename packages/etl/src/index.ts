@@ -45,6 +45,7 @@ export {
   isEtlId,
 } from './etl.ts';
 export { computeHorizon } from './horizon.ts';
+export { type MachineState, stateOfReading } from './machine-activity/index.ts';
 export {
   defaultLateDataLookbackDays,
   lateWindowStart,
