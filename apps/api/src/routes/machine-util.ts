@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { dayShares } from '../aggregates/day-shares.ts';
+import { dayHours, dayShares } from '../aggregates/day-shares.ts';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
@@ -21,21 +21,22 @@ const utilDay = z
     day_hours: hours('Length of the local day (23, 24 or 25)'),
   })
   .openapi('MachineUtilDay');
-const percent = (description: string) =>
-  z.number().openapi({ description: `${description}, percent of the full day (2 decimals).` });
+const fourStates = (unit: string) =>
+  z.object({
+    running: z.number().openapi({ description: `Running, ${unit}.` }),
+    idle: z.number().openapi({ description: `Powered but idle (unplanned down), ${unit}.` }),
+    off: z.number().openapi({ description: `Off (planned down), ${unit}.` }),
+    unknown: z.number().openapi({ description: `After the data horizon (not known yet), ${unit}.` }),
+  });
 const utilDayRanged = utilDay
   .extend({
-    shares: z
-      .object({
-        running: percent('Running'),
-        idle: percent('Powered but idle (unplanned down)'),
-        off: percent('Off (planned down)'),
-        unknown: percent('After the data horizon: not known yet'),
-      })
-      .openapi({
-        description:
-          'Every share of the day from its seconds, rounded once to 2 decimals (halves away from zero): `running` and `off` equal `running_percentage` and `down_percentage`; the four add up to 100 within rounding.',
-      }),
+    shares: fourStates('percent of the full day').openapi({
+      description:
+        'Every share of the day from its seconds, rounded once to 2 decimals (halves away from zero): `running` and `off` equal `running_percentage` and `down_percentage`; the four add up to 100 within rounding.',
+    }),
+    hours: fourStates('hours').openapi({
+      description: 'The same in hours, rounded like the v1 hours (the first three equal them).',
+    }),
   })
   .openapi('MachineUtilDayRanged');
 
@@ -92,7 +93,10 @@ export function machineUtilRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.openapi(v2, async (c) => {
     const q = c.req.valid('query');
     const machine = resolveMachine(deps.config.machines, q.machine);
-    return c.json(await days(machine.id, q.from, q.to).select(dayShares('a').as('shares')).execute(), 200);
+    const rows = await days(machine.id, q.from, q.to)
+      .select([dayShares('a').as('shares'), dayHours('a').as('hours')])
+      .execute();
+    return c.json(rows, 200);
   });
 
   return app;

@@ -116,12 +116,13 @@ describe('range endpoints', () => {
     const [row] = (await get('/api/v2/machine_util?from=2024-10-27&to=2024-10-27')).body;
     // 36,000 s running, 18,018 s idle, 35,982 s off of a 90,000 s (25 h) day, nothing unknown.
     expect(row.shares).toEqual({ running: 40, idle: 20.02, off: 39.98, unknown: 0 });
+    expect(row.hours).toEqual({ running: 10, idle: 5.01, off: 10, unknown: 0 });
     expect(row.shares.running).toBe(row.running_percentage);
     expect(row.shares.off).toBe(row.down_percentage);
     // v1 stays as it was: the same row without shares.
     const [v1] = (await get('/api/v1/machine_util?target_date=2024-10-27')).body;
     expect(v1).not.toHaveProperty('shares');
-    const { shares: _, ...rest } = row;
+    const { shares: _, hours: __, ...rest } = row;
     expect(v1).toEqual(rest);
   });
 
