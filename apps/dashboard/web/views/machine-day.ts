@@ -115,8 +115,9 @@ export const machineDayView: View = {
     });
     const horizon = edge.horizon ?? now;
     const at = (ms: number) => `${localTime(ms, zone)} (${zone})`;
-    if (!u && status !== 'after-stop') {
-      root.append(day > last ? noData : note(`No daily activity row for ${day}.`, 'empty'));
+    // Past the aggregated days, only a stopped machine's days off have something to show.
+    if (day > last && status !== 'after-stop') {
+      root.append(noData);
       return root;
     }
     root.dataset.partial = String(status === 'partial');
@@ -191,7 +192,8 @@ export const machineDayView: View = {
     }
     if (!util.ok) statePanel.append(note(util.error.message, 'error'));
     else if (u) statePanel.append(...dayShares(u, status, horizon, zone));
-    else if (status === 'after-stop' && day < today) {
+    else if (status !== 'after-stop') statePanel.append(note('No daily activity row for this day.', 'empty'));
+    else if (day < today) {
       // Nothing was logged, so no aggregate row: the day reads as the off days the aggregate has.
       const dayHours = Math.round((dayEnd - dayStart) / 36_000) / 100;
       statePanel.append(
