@@ -38,16 +38,27 @@ export function machinesById(machines: readonly Machine[]): ReadonlyMap<string, 
   return index;
 }
 
+/** The sensor name the original dashboards always ask for (the logger profile's). */
+export const v1SensorName = 'TEMPERATURA_BASE';
+
 /**
  * The temperature sensor a request is about: `sensor_name` when given (it must be one of the
- * machine's profile's temperature sensors), else the profile's first one.
+ * machine's profile's temperature sensors), else the profile's first one. With `v1` and a machine
+ * that opted in (`v1Compat`), `TEMPERATURA_BASE` stands for the machine's first sensor when it has
+ * none of that name: the original dashboards send it whatever the machine.
  *
  * @example
  * resolveSensor(machine, undefined); // 'TEMPERATURA_BASE' on a logger-profile machine
+ * resolveSensor(mazak, 'TEMPERATURA_BASE', { v1: true }); // 'Stemp' when mazak has v1Compat
  */
-export function resolveSensor(machine: Machine, name: string | undefined): string {
+export function resolveSensor(
+  machine: Machine,
+  name: string | undefined,
+  options: { v1?: boolean } = {},
+): string {
   const sensors = machine.profile.temperature.map((t) => t.variable);
-  if (name === undefined || name === '') {
+  const aliased = options.v1 && machine.v1Compat && name === v1SensorName && !sensors.includes(name);
+  if (name === undefined || name === '' || aliased) {
     const first = sensors[0];
     if (first === undefined) throw new ApiError(404, `Machine '${machine.id}' has no temperature sensor`);
     return first;

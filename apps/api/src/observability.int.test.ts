@@ -170,6 +170,7 @@ describe('OpenAPI and /docs', () => {
     '/api/v2/runs',
     '/api/v2/plant',
     '/api/v2/data_status',
+    '/api/v2/machine_changes',
   ];
 
   it('documents every endpoint with the parameters the validators use', async () => {
@@ -184,6 +185,7 @@ describe('OpenAPI and /docs', () => {
       );
     expect(params('/api/v1/temperature')).toEqual(['target_date!', 'sensor_name', 'machine']);
     expect(params('/api/v1/machine_changes')).toEqual(['start!', 'end!', 'machine']);
+    expect(params('/api/v2/machine_changes')).toEqual(['start!', 'end!', 'machine']);
     expect(params('/api/v2/runs')).toEqual(['from!', 'to!', 'machine', 'page', 'page_size']);
     expect(params('/api/v2/plant')).toEqual([
       'q',

@@ -396,10 +396,23 @@ describe('the dashboard in headless Chromium', () => {
     expect(await page.locator(`button.cell[data-day="2024-10-24"][data-status="complete"]`).count()).toBe(5);
     expect(await page.locator('a[href="/admin/queues"]').count()).toBe(1);
 
+    // A wrong password is answered on the page, at once (not held for the browser's own prompt).
     await page.fill('#admin-user', admin.user);
+    await page.fill('#admin-password', 'Not-The-Password-9');
+    const asked = Date.now();
+    await page.click('button:text("Sign in")');
+    await page.waitForSelector('.sign-in-state[data-signed-in="false"]', { timeout: 2000 });
+    expect(Date.now() - asked).toBeLessThan(2000);
+    expect(await page.textContent('.sign-in-state')).toBe('Wrong user name or password.');
+    // The browser reports the refused check itself; it is the only error the page sees.
+    expect(errors).toEqual([expect.stringMatching(/status of 401/)]);
+    errors.length = 0;
     await page.fill('#admin-password', admin.password);
     await page.click('button:text("Sign in")');
     await page.waitForSelector('.sign-in-state[data-signed-in="true"]');
+    expect(await page.textContent('.sign-in-state')).toBe(`Signed in as ${admin.user}.`);
+    // The form goes once signed in.
+    expect(await page.isVisible('form.sign-in')).toBe(false);
     // Keyboard: focus the failed cell and select it with Enter, then re-queue the whole day.
     await failed.focus();
     await page.keyboard.press('Enter');

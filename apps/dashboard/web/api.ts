@@ -6,6 +6,8 @@ export interface MachineInfo {
   timezone: string;
   profile: string;
   temperature_sensors: string[];
+  /** The motors the hourly energy is estimated from (load in percent of the rated power). */
+  motors: Array<{ variable: string; rated_kw: number }>;
 }
 export interface DataStatus {
   first_date: string | null;
@@ -19,6 +21,11 @@ export interface UtilDay {
   running_percentage: number;
   down_percentage: number;
   day_hours: number;
+}
+/** A v2 `machine_util` day: the v1 fields plus the day's shares and hours as the API rounds them. */
+export interface UtilDayRanged extends UtilDay {
+  shares: FourStates;
+  hours: FourStates;
 }
 export interface TemperatureHour {
   dt: string;
@@ -51,9 +58,18 @@ export interface AlertDetail {
   alarm_code: string | null;
   alarm_description: string | null;
 }
-export interface StateChange {
-  ts: string;
-  value: number | string | null;
+/** A machine's state as the activity aggregate counts it (the API applies the profile). */
+export type MachineState = 'running' | 'idle' | 'off';
+/** `/api/v2/machine_changes`: the state signal in a window, readable. */
+export interface StateChanges {
+  machine: string;
+  /** The profile's state variable; null: the machine has no state signal (gap method). */
+  variable: string | null;
+  /** Whether the raw database has that variable. */
+  variable_logged: boolean;
+  /** The reading in force at `start`; null: nothing logged before it (off: no reading yet). */
+  at_start: { state: MachineState; value: number | string | null; logged_at: string } | null;
+  changes: Array<{ ts: string; state: MachineState; value: number | string | null }>;
 }
 export interface RunCell {
   etl: string;

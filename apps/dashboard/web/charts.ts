@@ -2,6 +2,7 @@
 // series, and small SVG/HTML for the state timeline and the share bars, which need no axes engine.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { shareText } from './shares.ts';
 
 export interface ChartSeries {
   label: string;
@@ -26,10 +27,19 @@ export interface TimeChartOptions {
   band?: [number, number];
   /** Units of the `y` scale and of a second one. */
   units: Record<string, string>;
-  /** Fixed x range, epoch seconds (a whole day), so a partial day shows where it stops. */
+  /**
+   * Fixed x range, epoch seconds: a whole day, so a partial day shows where it stops; for bars, half a
+   * bar's slot beyond the first and last, so neither is cut at the edge.
+   */
   xRange?: [number, number];
+  /** Ticks and labels at exactly these x values (epoch seconds), thinned to fit: one per bar of days. */
+  xTicks?: number[];
+  /** A fixed range for a scale (`[0, 100]` for percentages); bar scales otherwise start at 0. */
+  yRanges?: Record<string, [number, number]>;
   /** Axis labels: local `HH:MM` (a day) or `MM-DD` (a range of days). */
   xLabels: (epochMs: number) => string;
+  /** The legend's name of the x value (`Hour`, `Day`). */
+  xLegend?: string;
   height?: number;
 }
 
@@ -56,21 +66,34 @@ export function timeChart(options: TimeChartOptions): HTMLElement {
   const data = [options.x, ...options.series.map((s) => s.values)] as uPlot.AlignedData;
   const bars = uPlot.paths.bars?.({ size: [0.7, 48] });
 
+  // Bars are read by their height: their axis starts at 0 (uPlot's auto range would start near the
+  // smallest value, and 374 kWh would look a tenth of 595).
+  const barScales = new Set(options.series.filter((s) => s.kind === 'bar').map((s) => s.scale ?? 'y'));
+  const scaleOf = (scale: string): uPlot.Scale => {
+    const fixed = options.yRanges?.[scale];
+    if (fixed) return { auto: false, range: fixed };
+    if (!barScales.has(scale)) return { auto: true };
+    return { auto: true, range: (_u, _min, max) => [0, max > 0 ? niceCeiling(max) : 1] };
+  };
+  const ticks = options.xTicks;
+
   const build = (width: number): uPlot.Options => ({
     width,
     height,
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), options.zone),
+    // A legend is a key until the pointer is on the chart: no `--` placeholders for values.
     legend: { show: true },
     cursor: { drag: { x: false, y: false } },
     scales: {
       x: { time: true, ...(options.xRange ? { range: options.xRange } : {}) },
-      ...Object.fromEntries(scales.map((s) => [s, { auto: true }])),
+      ...Object.fromEntries(scales.map((s) => [s, scaleOf(s)])),
     },
     axes: [
       {
         stroke: text,
         grid: { stroke: grid, width: 1 },
         ticks: { stroke: grid },
+        ...(ticks ? { splits: (u: uPlot) => thinned(ticks, u.bbox.width / devicePixelRatio) } : {}),
         values: (_u: uPlot, splits: number[]) => splits.map((s) => options.xLabels(s * 1000)),
       },
       ...scales.map((scale, i) => ({
@@ -84,7 +107,10 @@ export function timeChart(options: TimeChartOptions): HTMLElement {
       })),
     ],
     series: [
-      {},
+      {
+        label: options.xLegend ?? 'Time',
+        value: (_u: uPlot, v: number | null) => (v === null ? '' : options.xLabels(v * 1000)),
+      },
       ...options.series.map((s) => {
         const color = css(s.color);
         return {
@@ -94,6 +120,7 @@ export function timeChart(options: TimeChartOptions): HTMLElement {
           width: s.kind === 'bar' ? 1 : 2,
           ...(s.kind === 'bar' ? { fill: `${color}cc`, paths: bars } : {}),
           points: { show: s.kind === 'line' && options.x.length < 3 },
+          value: (_u: uPlot, v: number | null) => (v === null ? '' : formatValue(v)),
         } satisfies uPlot.Series;
       }),
     ],
@@ -120,6 +147,24 @@ export function timeChart(options: TimeChartOptions): HTMLElement {
   });
   observer.observe(figure);
   return figure;
+}
+
+/** A round number at or above `max`, for the top of a zero-based axis: 595 -> 600, 0.37 -> 0.4. */
+function niceCeiling(max: number): number {
+  const step = 10 ** Math.floor(Math.log10(max));
+  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * step >= max) return m * step;
+  return 10 * step;
+}
+
+/** Every k-th of `ticks` so that labels stand at least 56 CSS pixels apart on a plot `width` wide. */
+function thinned(ticks: number[], width: number): number[] {
+  const every = Math.max(1, Math.ceil((ticks.length * 56) / Math.max(1, width)));
+  return ticks.filter((_, i) => i % every === 0);
+}
+
+/** A hovered value in the legend: 3 significant decimals at most. */
+function formatValue(v: number): string {
+  return Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3);
 }
 
 export type MachineState = 'running' | 'idle' | 'off' | 'unknown';
@@ -184,19 +229,24 @@ export function stateTimeline(
   return wrap;
 }
 
-/** A horizontal 100 % bar of shares, each part with `data-share` and `data-value` (percent). */
-export function shareBar(parts: Array<{ key: string; label: string; percent: number }>): HTMLElement {
+/**
+ * A horizontal 100 % bar of served shares, each part with `data-share` and `data-value` (percent);
+ * `kind` picks its colour when it differs from the key (the part after a stop is `off`).
+ */
+export function shareBar(
+  parts: Array<{ key: string; label: string; percent: number; kind?: string }>,
+): HTMLElement {
   const bar = document.createElement('div');
   bar.className = 'share-bar';
   bar.setAttribute('role', 'img');
-  bar.setAttribute('aria-label', parts.map((p) => `${p.label} ${p.percent.toFixed(1)} %`).join(', '));
+  bar.setAttribute('aria-label', parts.map((p) => `${p.label} ${shareText(p.percent)}`).join(', '));
   for (const part of parts) {
     const span = document.createElement('span');
-    span.className = `share share-${part.key}`;
+    span.className = `share share-${part.kind ?? part.key}`;
     span.style.width = `${Math.max(0, part.percent)}%`;
     span.dataset.share = part.key;
     span.dataset.value = String(part.percent);
-    span.title = `${part.label}: ${part.percent.toFixed(1)} %`;
+    span.title = `${part.label}: ${shareText(part.percent)}`;
     bar.append(span);
   }
   return bar;

@@ -58,3 +58,15 @@ export function dateField(
   });
   return h('label', { class: 'field' }, h('span', {}, label), input);
 }
+
+/** What a machine's energy figures are estimated from (its profile's motors), said under the chart. */
+export function energySourceText(machine: MachineInfo): HTMLElement {
+  const motors = machine.motors.map((m) => `${m.variable} at ${m.rated_kw} kW rated`).join(', ');
+  return h(
+    'p',
+    { class: 'muted small', 'data-note': 'energy-source' },
+    machine.motors.length === 0
+      ? 'This machine’s profile maps no motor: no energy figures.'
+      : `Estimated from motor load, not metered: ${motors} (load % × rated power × time).`,
+  );
+}

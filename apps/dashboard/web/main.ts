@@ -16,6 +16,13 @@ const views: Record<string, View> = {
   pipeline: pipelineView,
 };
 const refreshMs = 60_000;
+// A 24-hour clock, like every other time on the page.
+const clock = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
 const main = document.getElementById('main') as HTMLElement;
 const updated = document.getElementById('updated') as HTMLElement;
 let ctx: Context | null = null;
@@ -69,7 +76,7 @@ async function render(reason: 'navigate' | 'refresh'): Promise<void> {
   main.setAttribute('aria-busy', 'false');
   main.dataset.ready = String(ticket);
   if (performance.getEntriesByName('first-view').length === 0) performance.mark('first-view');
-  updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+  updated.textContent = `Updated ${clock.format(new Date())}`;
 }
 
 window.addEventListener('hashchange', () => void render('navigate'));

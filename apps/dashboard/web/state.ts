@@ -1,46 +1,34 @@
+import type { StateChanges } from './api.ts';
 import type { MachineState, StateSpan } from './charts.ts';
 import { parseAware } from './time.ts';
 
 /**
- * What a logged state value means, for the two built-in signal profiles: a number is the logger's
- * `MACHINE_IN_OPERATION` (255 running, any other finite value idle), a string MTConnect's `execution`
- * (`ACTIVE` running, `UNAVAILABLE` or empty off, anything else idle); `null` (NaN, NULL) is off.
- */
-export function stateOf(value: number | string | null): MachineState {
-  if (value === null) return 'off';
-  if (typeof value === 'number') return value === 255 ? 'running' : 'idle';
-  const text = value.trim();
-  if (text === '' || text === 'UNAVAILABLE') return 'off';
-  return text === 'ACTIVE' ? 'running' : 'idle';
-}
-
-/**
- * The spans of a day from the state changes around it: each reading holds until the next one, the
- * state at the day's start is the last reading before it (off when there is none), and nothing is
- * known after `knownUntil` (the horizon), shown as `unknown`.
+ * The spans of a day from the API's readable state changes (`/api/v2/machine_changes` over the day):
+ * each reading holds until the next one, the state at the day's start is the reading in force then
+ * (off when nothing was logged yet, as the daily aggregate counts it), and nothing is known after
+ * `knownUntil`, shown as `unknown`.
+ *
+ * @example
+ * stateSpans(changes, dayStart, dayEnd, horizon);
  */
 export function stateSpans(
-  changes: ReadonlyArray<{ ts: string; value: number | string | null }>,
+  changes: StateChanges,
   dayStart: number,
   dayEnd: number,
   knownUntil: number,
 ): StateSpan[] {
-  const readings = changes
-    .map((c) => ({ at: parseAware(c.ts), state: stateOf(c.value) }))
-    .filter((r) => Number.isFinite(r.at))
-    .sort((a, b) => a.at - b.at);
   const cut = Math.max(dayStart, Math.min(dayEnd, knownUntil));
-  let current: MachineState = 'off';
-  for (const r of readings) if (r.at <= dayStart) current = r.state;
+  let current: MachineState = changes.at_start?.state ?? 'off';
   const spans: StateSpan[] = [];
   let from = dayStart;
-  for (const r of readings) {
-    if (r.at <= dayStart) continue;
-    if (r.at >= cut) break;
-    if (r.state !== current) {
-      if (r.at > from) spans.push({ state: current, from, to: r.at });
-      from = r.at;
-      current = r.state;
+  for (const c of changes.changes) {
+    const at = parseAware(c.ts);
+    if (!Number.isFinite(at) || at < dayStart) continue;
+    if (at >= cut) break;
+    if (c.state !== current) {
+      if (at > from) spans.push({ state: current, from, to: at });
+      from = at;
+      current = c.state;
     }
   }
   if (cut > from) spans.push({ state: current, from, to: cut });

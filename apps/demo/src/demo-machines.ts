@@ -14,16 +14,20 @@ export interface DemoMachineEntry {
   timezone: string;
   profile: string;
   signals?: Record<string, unknown>;
+  v1Compat?: boolean;
 }
 
 /**
  * The demo's machines file (DOMAIN §1): the simulated `press-07` and, when the NIST logs are
- * available, the real `mazak01` with its spindle load as the one motor (rated 11 kW).
+ * available, the real `mazak01` with its spindle load as the one motor (rated 11 kW). The machine
+ * named by `v1Machine` comes first, with `v1Compat`.
  *
  * @example
  * writeFileSync('machines.json', JSON.stringify(demoMachinesFile(settings), null, 2));
  */
-export function demoMachinesFile(settings: Pick<DemoSettings, 'rawDatabaseUrl' | 'nistDir'>): {
+export function demoMachinesFile(
+  settings: Pick<DemoSettings, 'rawDatabaseUrl' | 'nistDir'> & Partial<Pick<DemoSettings, 'v1Machine'>>,
+): {
   machines: DemoMachineEntry[];
 } {
   const machines: DemoMachineEntry[] = [
@@ -45,5 +49,7 @@ export function demoMachinesFile(settings: Pick<DemoSettings, 'rawDatabaseUrl' |
       signals: { motors: [{ variable: 'Sload', ratedKw: 11 }] },
     });
   }
+  const v1 = machines.find((m) => m.id === settings.v1Machine);
+  if (v1) return { machines: [{ ...v1, v1Compat: true }, ...machines.filter((m) => m !== v1)] };
   return { machines };
 }

@@ -65,4 +65,12 @@ describe('demoSettingsFromEnv', () => {
       'DEMO_DAYS must be a whole number from 1 to 90',
     ]);
   });
+
+  it('takes a demo machine to answer the original dashboards (DEMO_V1_MACHINE), and only a demo machine', () => {
+    expect(demoSettingsFromEnv({}).v1Machine).toBeNull();
+    expect(demoSettingsFromEnv({ DEMO_V1_MACHINE: 'mazak01' }).v1Machine).toBe('mazak01');
+    expect(() => demoSettingsFromEnv({ DEMO_V1_MACHINE: 'mazak02' })).toThrow(
+      /DEMO_V1_MACHINE must be one of the demo's machines \(press-07, mazak01\)/,
+    );
+  });
 });

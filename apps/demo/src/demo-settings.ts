@@ -20,6 +20,11 @@ export interface DemoSettings {
   seed: number;
   /** The simulated machine's last day; `null` means yesterday in its time zone, at seed time. */
   lastDay: string | null;
+  /**
+   * A demo machine to serve as the original (v1) dashboards expect: first in the machines file (the
+   * default of every endpoint, which they never name) and with `v1Compat` set; `null`: none.
+   */
+  v1Machine: string | null;
 }
 
 /** The environment names settings that cannot be used; the message lists every problem. */
@@ -94,6 +99,12 @@ export function demoSettingsFromEnv(env: Env): DemoSettings {
   const lastDay = value('DEMO_LAST_DAY') ?? null;
   if (lastDay !== null && !isCalendarDate(lastDay)) problems.push('DEMO_LAST_DAY must be a date YYYY-MM-DD');
 
+  const v1Machine = value('DEMO_V1_MACHINE') ?? null;
+  const demoMachines = ['press-07', ...(nistDir !== null ? ['mazak01'] : [])];
+  if (v1Machine !== null && !demoMachines.includes(v1Machine)) {
+    problems.push(`DEMO_V1_MACHINE must be one of the demo's machines (${demoMachines.join(', ')})`);
+  }
+
   const settings: DemoSettings = {
     dataDir,
     aggDatabaseUrl,
@@ -108,6 +119,7 @@ export function demoSettingsFromEnv(env: Env): DemoSettings {
     volume,
     seed: integer('DEMO_SEED', 42, 0, 2 ** 31 - 1),
     lastDay,
+    v1Machine,
   };
   if (problems.length > 0) throw new DemoSettingsError(problems);
   return settings;

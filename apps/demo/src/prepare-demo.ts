@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Config, createLogger, type Logger, loadConfig, type Machine } from '@mm/config';
 import { type AggDatabase, migrateToLatest, parseDbUrl } from '@mm/db';
 import { daysBetween, etlTables, localDay } from '@mm/etl';
 import type { Kysely } from 'kysely';
+import { ADMIN_FILE, type DemoAdmin, demoAdminCredentials } from './admin-credentials.ts';
 import { type BackfillDemoResult, backfillDemo, seconds } from './backfill-demo.ts';
 import { LOCK_FILE, lockDataDir } from './data-dir-lock.ts';
 import { DemoDatabases } from './demo-databases.ts';
@@ -16,9 +17,11 @@ import { addDays, clearRawDatabase, seedNistMachine, seedSimulatedMachine } from
 /** Marks a directory as the demo's own, so `--reset` and a re-seed never wipe anything else. */
 export const DATA_DIR_SENTINEL = '.mm-demo';
 export const MACHINES_FILE = 'machines.json';
+/** The product's JSON log lines, out of the demo's human text. */
+export const LOG_FILE = 'demo.log';
 
-/** Files of the data directory that are not data: never wiped. */
-const kept = new Set([DATA_DIR_SENTINEL, LOCK_FILE]);
+/** Files of the data directory that are not data: never wiped (a re-seed keeps the sign-in and the log). */
+const kept = new Set([DATA_DIR_SENTINEL, LOCK_FILE, ADMIN_FILE, LOG_FILE]);
 
 /** The data directory exists, holds other files, and is not the demo's: it is never wiped. */
 export class ForeignDataDirError extends Error {
@@ -32,7 +35,10 @@ export interface PrepareDemoOptions {
   reset?: boolean;
   /** User-facing progress lines. */
   report?: (line: string) => void;
-  /** The process's root logger; one is created from the configuration (level `warn` unless LOG_LEVEL says otherwise). */
+  /**
+   * The process's root logger; by default one from the configuration (level `warn` unless LOG_LEVEL
+   * says otherwise) appending to {@link LOG_FILE} in the data directory.
+   */
   logger?: Logger;
   /** Now, for "yesterday" (epoch ms). */
   now?: () => number;
@@ -49,6 +55,10 @@ export interface DemoRuntime {
   logger: Logger;
   /** The data was already there: nothing was seeded this time. */
   reused: boolean;
+  /** The admin sign-in (Bull Board, re-queueing): the environment's, or the demo's own. */
+  admin: DemoAdmin;
+  /** Where the product's JSON log lines go (null when the caller passed its own logger). */
+  logFile: string | null;
   marker: SeedMarker;
   /**
    * The queue layer (scheduler and one worker) running in this process when Redis answered; `null`
@@ -107,7 +117,8 @@ async function prepareLockedDemo(settings: DemoSettings, options: PrepareDemoOpt
   const machinesFile = demoMachinesFile(settings);
   const fingerprint = seedFingerprint({
     aggDatabaseUrl: settings.aggDatabaseUrl,
-    machines: machinesFile.machines,
+    // Which machine answers v1 dashboards changes no data: switching it reuses the seed.
+    machines: demoMachinesFile({ ...settings, v1Machine: null }).machines,
     days: settings.days,
     volume: settings.volume,
     seed: settings.seed,
@@ -118,9 +129,13 @@ async function prepareLockedDemo(settings: DemoSettings, options: PrepareDemoOpt
   // Validated (with the rest of the environment: CORS_ORIGINS, ADMIN_*…) before anything is wiped.
   // Unlike a deployed API, the demo tries Redis at the local default when REDIS_URL is unset.
   const redisUrl = env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
+  // The admin surface is on in the demo: with the environment's credentials, else with its own.
+  const admin = demoAdminCredentials(env, dataDir);
   const config = loadConfig(
     {
       ...env,
+      ADMIN_USER: admin.user,
+      ADMIN_PASSWORD: admin.password,
       REDIS_URL: redisUrl,
       LOG_LEVEL: env.LOG_LEVEL?.trim() || 'warn',
       AGG_DATABASE_URL: settings.aggDatabaseUrl,
@@ -141,11 +156,19 @@ async function prepareLockedDemo(settings: DemoSettings, options: PrepareDemoOpt
       report('An earlier seed did not finish: seeding again from scratch.');
     }
     wipeDataDir(dataDir);
-    // Not read by the demo (its configuration is above); there for `pnpm etl` or the API on the same data.
-    writeFileSync(machinesPath, machinesText);
   }
+  // Not read by the demo (its configuration is above); there for `pnpm etl` or the API on the same data.
+  writeFileSync(machinesPath, machinesText);
 
-  const logger = options.logger ?? createLogger({ app: 'demo', level: config.logLevel });
+  const logFile = options.logger ? null : join(dataDir, LOG_FILE);
+  const logger =
+    options.logger ??
+    createLogger({
+      app: 'demo',
+      level: config.logLevel,
+      // Written at once: the demo exits right after its last line, and the lines are few (warnings).
+      destination: { write: (line: string) => appendFileSync(logFile as string, line) },
+    });
   const opening = performance.now();
   const dbs = await DemoDatabases.open(config.aggDatabaseUrl, config.machines);
   let queues: DemoQueues | null = null;
@@ -176,7 +199,7 @@ async function prepareLockedDemo(settings: DemoSettings, options: PrepareDemoOpt
       );
       // The scheduler keeps the data current from here (nothing is due on a finished seed but partial days).
       queues = (await startQueues(false))?.queues ?? null;
-      return { config, dbs, logger, reused: true, marker: previous, queues, close };
+      return { config, dbs, logger, reused: true, admin, logFile, marker: previous, queues, close };
     }
 
     report(`Seeding ${dataDir} (databases opened in ${seconds(performance.now() - opening)}).`);
@@ -225,7 +248,7 @@ async function prepareLockedDemo(settings: DemoSettings, options: PrepareDemoOpt
         `${backfill.rowsRead.toLocaleString('en')} raw rows read, ${backfill.rowsWritten.toLocaleString('en')} rows written` +
         `${backfill.failures.length > 0 ? `, ${backfill.failures.length} slices FAILED` : ''}).`,
     );
-    return { config, dbs, logger, reused: false, marker, queues, close };
+    return { config, dbs, logger, reused: false, admin, logFile, marker, queues, close };
   } catch (error) {
     await close().catch(() => {});
     throw error;

@@ -35,49 +35,35 @@ function isoSeconds(instant: Date): string {
 }
 
 /**
- * The "try these" block printed once the API listens: working URLs for each machine on a day that
- * has data, and the API's documentation and metrics.
+ * The "try the API" block printed once the demo is ready: a few working requests for each machine on
+ * a day that has data; `/docs` has every endpoint.
  *
  * @example
- * (await tryThese(agg, config.machines, 'http://127.0.0.1:8000')).forEach((line) => console.log(line));
+ * (await tryThese(agg, config.machines, 'http://localhost:8000')).forEach((line) => console.log(line));
  */
 export async function tryThese(
   agg: Kysely<AggDatabase>,
   machines: readonly Machine[],
   baseUrl: string,
 ): Promise<string[]> {
-  const lines = ['Try these:'];
   const curl = (path: string) => `  curl -s '${baseUrl}${path}'`;
+  const lines = ['Try the API:', curl('/api/v2/machines')];
   for (const machine of machines) {
     const day = await busiestDay(agg, machine.id);
-    const m = `machine=${encodeURIComponent(machine.id)}`;
-    lines.push(
-      '',
-      `  # ${machine.name} (${machine.id}, ${machine.timezone})${day ? `: busiest day ${day}` : ''}`,
-    );
-    lines.push(curl(`/api/v1/data_status?${m}`));
     if (!day) continue;
+    const m = `machine=${encodeURIComponent(machine.id)}`;
     const d = `${m}&target_date=${day}`;
-    lines.push(curl(`/api/v1/machine_util?${d}`));
-    lines.push(curl(`/api/v1/temperature?${d}`));
-    lines.push(curl(`/api/v1/machine_program?${d}`));
-    lines.push(curl(`/api/v1/alerts_daily_count?${d}`));
-    lines.push(curl(`/api/v1/alerts_detail?${d}`));
-    lines.push(curl(`/api/v1/energy_consumption?${d}`));
     const hour = await busiestHour(agg, machine.id, day);
     const window = hour
       ? `start=${isoSeconds(hour)}&end=${isoSeconds(new Date(hour.getTime() + 3_600_000))}`
       : `start=${day}T08:00:00&end=${day}T09:00:00`;
-    lines.push(curl(`/api/v1/machine_changes?${m}&${window}`));
-    lines.push(curl(`/api/v2/runs?${m}&from=${day}&to=${day}`));
+    lines.push(
+      `  # ${machine.name} (${machine.id}, ${machine.timezone}): busiest day ${day}`,
+      curl(`/api/v1/machine_util?${d}`),
+      curl(`/api/v1/energy_consumption?${d}`),
+      curl(`/api/v2/machine_changes?${m}&${window}`),
+    );
   }
-  lines.push(
-    '',
-    '  # Everything else',
-    curl('/api/v2/machines'),
-    curl('/api/status'),
-    curl('/metrics'),
-    `  open ${baseUrl}/docs   (the API documentation, offline)`,
-  );
+  lines.push(`  Every endpoint, with its fields: ${baseUrl}/docs`);
   return lines;
 }

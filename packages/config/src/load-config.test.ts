@@ -369,6 +369,22 @@ describe('loadConfig: profiles', () => {
     });
   });
 
+  it('takes the v1 compatibility opt-in per machine, off unless set, and only as a boolean', () => {
+    const [plain, compat] = load(
+      {},
+      machinesFile([machine(), machine({ id: 'mazak01', profile: 'mtconnect', v1Compat: true })]),
+    ).machines;
+    expect(plain?.v1Compat).toBeUndefined();
+    expect(compat?.v1Compat).toBe(true);
+    const error = configError(() =>
+      load({}, machinesFile([machine({ v1Compat: 'yes' }), machine({ id: 'b', v1compat: true })])),
+    );
+    expect(error.problems).toEqual([
+      { path: 'machines.json.machines[0].v1Compat', message: expect.stringMatching(/boolean/) },
+      { path: 'machines.json.machines[1]', message: "unknown key 'v1compat' (did you mean 'v1Compat'?)" },
+    ]);
+  });
+
   it('reports an invalid site profile once, not again as unknown on the machines using it', () => {
     const error = configError(() =>
       load(

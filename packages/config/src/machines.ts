@@ -51,6 +51,13 @@ export const machineSchema = strictObject({
     })
     .min(1, "must name the machine's signal profile"),
   signals: signalsOverrideSchema.optional(),
+  /**
+   * Answers the original (v1) dashboards as they expect for this machine: `TEMPERATURA_BASE` names the
+   * machine's first temperature sensor, and `/api/v1/machine_changes` speaks the logger's encoding
+   * (255 running, 0 idle, null off) with the state in force at `start` first. Off by default, so
+   * machines whose v1 answers dashboards already read see no change.
+   */
+  v1Compat: z.boolean().default(false),
 });
 
 export const machinesFileSchema = strictObject({
@@ -120,6 +127,8 @@ export interface Machine {
   timezone: string;
   profileName: string;
   profile: Profile;
+  /** The machines file's `v1Compat` opt-in (absent: off). */
+  v1Compat?: boolean;
 }
 
 export type MachinesFile = z.infer<typeof machinesFileSchema>;
@@ -138,6 +147,8 @@ export function resolveMachines(file: MachinesFile): Machine[] {
       timezone: m.timezone,
       profileName: m.profile,
       profile: { ...base, ...overrides },
+      // Present only when opted in: a machine without it reads exactly as before.
+      ...(m.v1Compat ? { v1Compat: true } : {}),
     };
   });
 }

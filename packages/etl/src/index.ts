@@ -48,6 +48,7 @@ export {
   isEtlId,
 } from './etl.ts';
 export { computeHorizon } from './horizon.ts';
+export { type MachineState, stateOfReading } from './machine-activity/index.ts';
 export { rawChangeCounter } from './raw-changes.ts';
 export {
   defaultLateDataLookbackDays,

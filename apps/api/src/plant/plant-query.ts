@@ -1,6 +1,7 @@
 import type { AggDatabase } from '@mm/db';
 import { cellStatusSql, type StaleRules } from '@mm/etl';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { dayHours, dayShares, type FourStates } from '../aggregates/day-shares.ts';
 
 /**
  * A machine's status in the plant, worst first (the "problems first" order):
@@ -200,8 +201,8 @@ export interface LatestDayRow {
   unplanned_down_seconds: number | null;
   planned_down_seconds: number | null;
   day_seconds: number | null;
-  shares: { running: number; idle: number; off: number; unknown: number } | null;
-  hours: { running: number; idle: number; off: number; unknown: number } | null;
+  shares: FourStates | null;
+  hours: FourStates | null;
   energy_kwh: number | null;
   alerts: Record<string, number>;
   critical_ts: Date | null;
@@ -231,22 +232,11 @@ export async function latestDays(
   days: ReadonlyArray<{ id: string; day: string }>,
 ): Promise<Map<string, LatestDayRow>> {
   if (days.length === 0) return new Map();
-  const share = (seconds: string) =>
-    sql`round((${sql.ref(seconds)} / a.day_seconds * 100)::numeric, 2)::float8`;
-  const hours = (seconds: string) => sql`round((${sql.ref(seconds)} / 3600)::numeric, 2)::float8`;
   const { rows } = await sql<LatestDayRow>`
     select p.id as machine_id, p.day::text as day,
            a.running_seconds, a.unplanned_down_seconds, a.planned_down_seconds, a.day_seconds,
-           case when a.machine_id is not null then json_build_object(
-             'running', ${share('a.running_seconds')}, 'idle', ${share('a.unplanned_down_seconds')},
-             'off', ${share('a.planned_down_seconds')},
-             'unknown', round((greatest(0, a.day_seconds - a.running_seconds - a.unplanned_down_seconds - a.planned_down_seconds)
-                         / a.day_seconds * 100)::numeric, 2)::float8) end as shares,
-           case when a.machine_id is not null then json_build_object(
-             'running', ${hours('a.running_seconds')}, 'idle', ${hours('a.unplanned_down_seconds')},
-             'off', ${hours('a.planned_down_seconds')},
-             'unknown', round((greatest(0, a.day_seconds - a.running_seconds - a.unplanned_down_seconds - a.planned_down_seconds)
-                         / 3600)::numeric, 2)::float8) end as hours,
+           case when a.machine_id is not null then ${dayShares('a')} end as shares,
+           case when a.machine_id is not null then ${dayHours('a')} end as hours,
            (select sum(energy_kwh) from energy_consumption_hourly e
              where e.machine_id = p.id and e.day = p.day) as energy_kwh,
            (select coalesce(json_object_agg(alert_type, amount), '{}') from alerts_daily_count c

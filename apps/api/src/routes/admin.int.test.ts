@@ -40,6 +40,26 @@ describe('admin logins', () => {
     expect(logs.text()).not.toContain('Guess-Number-1');
   });
 
+  it('GET /admin/session checks credentials; a page saying X-Requested-With gets no challenge', async () => {
+    const { app } = testApp({ aggDb: agg.db, rawDb: raw.db, rawUrl: raw.url, config: { admin } });
+    const ok = await app.request(
+      '/admin/session',
+      { headers: { Authorization: basic('ops', admin.password), 'X-Requested-With': 'fetch' } },
+      from('203.0.113.10'),
+    );
+    expect([ok.status, await ok.json()]).toEqual([200, { user: 'ops', queues: false }]);
+    const wrong = await app.request(
+      '/admin/session',
+      { headers: { Authorization: basic('ops', 'Guess-Number-2'), 'X-Requested-With': 'fetch' } },
+      from('203.0.113.10'),
+    );
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toBeNull();
+    // curl and a browser tab (no X-Requested-With) still get the Basic challenge.
+    const curl = await app.request('/admin/session', {}, from('203.0.113.11'));
+    expect(curl.headers.get('www-authenticate')).toMatch(/^Basic /);
+  });
+
   it('throttle an address after 5 failures: 429 with Retry-After, other addresses unaffected', async () => {
     const { app, logs } = testApp({ aggDb: agg.db, rawDb: raw.db, rawUrl: raw.url, config: { admin } });
     const attempt = (address: string, password: string) =>

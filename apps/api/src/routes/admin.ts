@@ -1,8 +1,9 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Config, Logger } from '@mm/config';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
 import { adminAuth, createLoginThrottle, type LoginThrottleOptions } from '../middleware/admin-auth/index.ts';
+import { detailSchema, json } from '../openapi/schemas.ts';
 import type { ApiQueues } from '../queues/api-queues.ts';
 import { queueBoard } from '../queues/queue-board.ts';
 import { validationHook } from '../validation/hook.ts';
@@ -19,6 +20,31 @@ export interface AdminRoutesOptions {
   /** Failed-login throttling per client address (defaults: 5 failures in 15 minutes). */
   throttle?: LoginThrottleOptions;
 }
+
+const session = createRoute({
+  method: 'get',
+  path: '/session',
+  tags: ['admin'],
+  summary: 'Check the admin credentials',
+  description:
+    'Answers who is signed in and whether the queue features (Bull Board, re-queueing) are available. A page checking credentials sends `X-Requested-With` so that a wrong password is a plain 401 it can report, not a browser login prompt.',
+  security: [{ adminBasic: [] }],
+  responses: {
+    200: json(
+      z
+        .object({
+          user: z.string().openapi({ example: 'ops' }),
+          queues: z.boolean().openapi({
+            description: 'Bull Board and `POST /admin/requeue` are available (the API uses Redis).',
+          }),
+        })
+        .openapi('AdminSession'),
+      'The credentials are right.',
+    ),
+    401: json(detailSchema, 'No or wrong admin credentials.'),
+    429: json(detailSchema, 'Too many failed logins from this address.'),
+  },
+});
 
 /** Where the app mounts these routes; Bull Board needs it to build its links. */
 export const adminPrefix = '/admin';
@@ -55,6 +81,8 @@ export function adminRoutes(options: AdminRoutesOptions): OpenAPIHono<AppEnv> {
   app.use('/', auth);
   app.use('/*', auth);
   const queues = options.queues;
+  const user = options.admin.user;
+  app.openapi(session, (c) => c.json({ user, queues: queues !== null }, 200));
   if (queues) {
     const basePath = `${adminPrefix}/queues`;
     app.get('/queues/', (c) => c.redirect(basePath));

@@ -17,6 +17,17 @@ const machine = z
       example: ['TEMPERATURA_BASE'],
       description: 'Valid `sensor_name` values; the first is the default.',
     }),
+    motors: z
+      .array(
+        z.object({
+          variable: z.string().openapi({ example: 'Sload' }),
+          rated_kw: z.number().openapi({ example: 11 }),
+        }),
+      )
+      .openapi({
+        description:
+          'The motors whose load (percent of rated power) the hourly energy is estimated from; empty: no energy figures.',
+      }),
   })
   .openapi('Machine');
 
@@ -40,6 +51,7 @@ export function machinesRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
         timezone: m.timezone,
         profile: m.profileName,
         temperature_sensors: m.profile.temperature.map((t) => t.variable),
+        motors: m.profile.motors.map((motor) => ({ variable: motor.variable, rated_kw: motor.ratedKw })),
       })),
       200,
     ),

@@ -21,7 +21,7 @@ const sensorParam = z
   .optional()
   .openapi({
     description:
-      "The sensor's variable name (`TEMPERATURA_BASE` on logger machines, `Stemp` on MTConnect ones); the machine's first temperature sensor when absent.",
+      "The sensor's variable name (`TEMPERATURA_BASE` on logger machines, `Stemp` on MTConnect ones); the machine's first temperature sensor when absent. On `/api/v1/temperature`, a machine with `v1Compat` answers `TEMPERATURA_BASE` with its first sensor.",
     example: 'TEMPERATURA_BASE',
   });
 
@@ -99,7 +99,7 @@ export function temperatureRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.openapi(v1, async (c) => {
     const q = c.req.valid('query');
     const machine = resolveMachine(deps.config.machines, q.machine);
-    const sensor = resolveSensor(machine, q.sensor_name);
+    const sensor = resolveSensor(machine, q.sensor_name, { v1: true });
     const rows = await hours(machine.id, machine.timezone, sensor, q.target_date, q.target_date).execute();
     if (rows.length === 0) {
       throw new ApiError(404, `No temperature data found for ${sensor} on ${q.target_date}`);

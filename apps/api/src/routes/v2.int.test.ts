@@ -47,6 +47,12 @@ describe('GET /api/v2/machines', () => {
         timezone: 'Europe/Madrid',
         profile: 'logger',
         temperature_sensors: ['TEMPERATURA_BASE'],
+        motors: [
+          { variable: 'AXIS_X_MOTOR_UTILIZACION', rated_kw: 15.1 },
+          { variable: 'AXIS_Y_MOTOR_UTILIZATION', rated_kw: 15.1 },
+          { variable: 'AXIS_Z_MOTOR_UTILIZACION', rated_kw: 15.71 },
+          { variable: 'SPINDLE_LOAD_1', rated_kw: 37 },
+        ],
       },
       {
         id: 'mazak01',
@@ -54,6 +60,7 @@ describe('GET /api/v2/machines', () => {
         timezone: 'UTC',
         profile: 'mtconnect',
         temperature_sensors: ['Stemp'],
+        motors: [],
       },
     ]);
     expect(text).not.toContain('postgres://');
@@ -103,6 +110,20 @@ describe('range endpoints', () => {
     expect(energy.body).toEqual([
       { hour_ts: '2024-10-28 00:00:00', ts: '2024-10-28 00:00:00+01:00', energy_kwh: 99 },
     ]);
+  });
+
+  it('machine_util: each day carries its four shares, by v1 percentages’ one rounding rule', async () => {
+    const [row] = (await get('/api/v2/machine_util?from=2024-10-27&to=2024-10-27')).body;
+    // 36,000 s running, 18,018 s idle, 35,982 s off of a 90,000 s (25 h) day, nothing unknown.
+    expect(row.shares).toEqual({ running: 40, idle: 20.02, off: 39.98, unknown: 0 });
+    expect(row.hours).toEqual({ running: 10, idle: 5.01, off: 10, unknown: 0 });
+    expect(row.shares.running).toBe(row.running_percentage);
+    expect(row.shares.off).toBe(row.down_percentage);
+    // v1 stays as it was: the same row without shares.
+    const [v1] = (await get('/api/v1/machine_util?target_date=2024-10-27')).body;
+    expect(v1).not.toHaveProperty('shares');
+    const { shares: _, hours: __, ...rest } = row;
+    expect(v1).toEqual(rest);
   });
 
   it('are [] (not 404) when empty, and accept exactly 366 days', async () => {

@@ -6,13 +6,15 @@ import {
   type ProgramDay,
   query,
   type RunGrid,
-  type StateChange,
+  type StateChanges,
   type TemperatureHour,
-  type UtilDay,
+  type UtilDayRanged,
 } from '../api.ts';
 import { shareBar, stateTimeline, timeChart } from '../charts.ts';
-import { dateField, machinePicker } from '../context.ts';
+import { dateField, energySourceText, machinePicker } from '../context.ts';
+import { type DayStatus, dayStatus, machineEdge } from '../day-status.ts';
 import { dataTable, fixed, h, note, panel } from '../dom.ts';
+import { shareLabels, shareText } from '../shares.ts';
 import { stateSpans, stateTotals } from '../state.ts';
 import { addDays, formatDuration, localDay, localMidnight, localTime, parseAware } from '../time.ts';
 import type { View } from './view.ts';
@@ -35,8 +37,9 @@ export const machineDayView: View = {
   async render(ctx, params, go) {
     const machine = ctx.machine(params.get('machine'));
     const zone = machine.timezone;
-    const status = await ctx.dataStatus(machine.id);
-    const day = params.get('day') ?? status.last_date;
+    const today = localDay(Date.now(), zone);
+    const aggregated = await ctx.dataStatus(machine.id);
+    const day = params.get('day') ?? aggregated.last_date;
     const root = h('div', { class: 'view-day', 'data-machine': machine.id, 'data-day': day ?? '' });
     const controls = h(
       'form',
@@ -44,11 +47,14 @@ export const machineDayView: View = {
       machinePicker(ctx, machine.id, (id) => go({ machine: id })),
     );
     root.append(h('h1', {}, `${machine.name}: machine day`), controls);
-    if (!day || !status.first_date || !status.last_date) {
+    if (!day || !aggregated.first_date || !aggregated.last_date) {
       root.append(note('No data aggregated for this machine yet: nothing to show.', 'empty'));
       return root;
     }
-    const bounds = { min: status.first_date, max: status.last_date };
+    const first = aggregated.first_date;
+    const last = aggregated.last_date;
+    // Up to today: the days after the last aggregated one may be days off after a stop.
+    const bounds = { min: first, max: [today, last].sort()[1] as string };
     controls.append(
       dateField('day', 'Day', day, bounds, (d) => go({ machine: machine.id, day: d })),
       h(
@@ -70,10 +76,9 @@ export const machineDayView: View = {
         'Next day ▶',
       ),
     );
+    const noData = note(`No data for ${day}: this machine has data from ${first} to ${last}.`, 'empty');
     if (day < bounds.min || day > bounds.max) {
-      root.append(
-        note(`No data for ${day}: this machine has data from ${bounds.min} to ${bounds.max}.`, 'empty'),
-      );
+      root.append(noData);
       return root;
     }
 
@@ -81,7 +86,7 @@ export const machineDayView: View = {
     const dayStart = localMidnight(day, zone);
     const dayEnd = localMidnight(addDays(day, 1), zone);
     const [util, temperature, energy, programs, counts, critical, changes, runs] = await Promise.all([
-      settle(getJson<UtilDay[]>(`/api/v2/machine_util?${range}`)),
+      settle(getJson<UtilDayRanged[]>(`/api/v2/machine_util?${range}`)),
       settle(getJson<TemperatureHour[]>(`/api/v2/temperature?${range}`)),
       settle(getJson<EnergyHour[]>(`/api/v2/energy_consumption?${range}`)),
       settle(getJson<ProgramDay[]>(`/api/v2/machine_program?${range}`)),
@@ -89,48 +94,91 @@ export const machineDayView: View = {
       settle(
         getJson<AlertDetail[]>(`/api/v1/alerts_detail?${query({ machine: machine.id, target_date: day })}`),
       ),
-      // Two days before the day too: the state at midnight is the last change before it.
+      // The day's readable states, with the reading in force at midnight.
       settle(
-        getJson<StateChange[]>(
-          `/api/v1/machine_changes?${query({ machine: machine.id, start: `${addDays(day, -2)} 00:00:00`, end: `${addDays(day, 1)} 00:00:00` })}`,
+        getJson<StateChanges>(
+          `/api/v2/machine_changes?${query({ machine: machine.id, start: `${day} 00:00:00`, end: `${addDays(day, 1)} 00:00:00` })}`,
         ),
       ),
       settle(getJson<RunGrid>(`/api/v2/runs?${range}`)),
     ]);
 
-    const horizonText = runs.ok ? runs.value.machines[0]?.freshness.horizon : null;
-    const horizon = horizonText ? parseAware(horizonText) : Date.now();
+    const now = Date.now();
+    const gridRow = runs.ok ? runs.value.machines[0] : undefined;
+    const edge = machineEdge(gridRow, changes.ok ? changes.value : null, dayEnd);
     const u = util.ok ? util.value[0] : undefined;
-    const knownHours = u ? u.state_running + u.state_unplanned_down + u.state_planned_down : 0;
-    const partial = u ? knownHours < u.day_hours - 0.01 : horizon < dayEnd;
-    root.dataset.partial = String(partial);
-    if (partial) {
+    const status = dayStatus({
+      dayStart,
+      dayEnd,
+      ledgerComplete: gridRow?.days[0]?.status === 'complete',
+      edge,
+    });
+    const horizon = edge.horizon ?? now;
+    const at = (ms: number) => `${localTime(ms, zone)} (${zone})`;
+    // Past the aggregated days, only a stopped machine's days off have something to show.
+    if (day > last && status !== 'after-stop') {
+      root.append(noData);
+      return root;
+    }
+    root.dataset.partial = String(status === 'partial');
+    root.dataset.dayStatus = status;
+    if (status === 'partial') {
       root.append(
         h(
           'p',
           { class: 'partial-mark', role: 'status' },
-          `Partial day: data up to ${horizon < dayEnd && horizon > dayStart ? localTime(horizon, zone) : 'the start of the day'} (${zone}); the numbers grow as the day completes.`,
+          `Partial day: data up to ${horizon < dayEnd && horizon > dayStart ? at(horizon) : 'the start of the day'}; the numbers grow as data arrives.`,
+        ),
+      );
+    } else if (status === 'stopped') {
+      root.append(
+        h(
+          'p',
+          { class: 'stop-mark', role: 'status' },
+          `No reading after ${at(horizon)}, when the machine was switched off: a logger writes nothing while its machine is off, so the rest of the day reads as off.`,
+        ),
+      );
+    } else if (status === 'after-stop') {
+      root.append(
+        h(
+          'p',
+          { class: 'stop-mark', role: 'status' },
+          `Off ${day === today ? 'so far today' : 'all day'}: no reading since ${localDay(horizon, zone)} ${at(horizon)}, when the machine was switched off (a logger writes nothing while its machine is off).`,
         ),
       );
     }
     const hour = (ms: number) => localTime(ms, zone);
+    // Known up to the horizon; after a stop, off up to now (the state then holds until a next reading).
+    const knownUntil =
+      status === 'complete' ? dayEnd : status === 'partial' ? horizon : Math.min(dayEnd, now);
 
-    // State: the timeline from the raw state changes, the shares from the daily aggregate.
+    // State: the timeline from the raw state readings, the shares from the daily aggregate.
     const statePanel = panel(`State (${zone} time)`);
     if (!changes.ok) statePanel.append(note(`State timeline unavailable: ${changes.error.message}`, 'error'));
-    else if (changes.value.length === 0)
+    else if (changes.value.variable === null)
       statePanel.append(
         note(
-          'No state signal changes logged around this day (the machine may have no state signal).',
+          'This machine has no state signal (its activity comes from the gap between log rows): no timeline.',
           'empty',
         ),
       );
+    else if (!changes.value.variable_logged)
+      statePanel.append(
+        note(`This machine's raw database has no ${changes.value.variable} variable: no timeline.`, 'empty'),
+      );
     else {
-      const spans = stateSpans(changes.value, dayStart, dayEnd, horizon);
+      const spans = stateSpans(changes.value, dayStart, dayEnd, knownUntil);
       const totals = stateTotals(spans);
       statePanel.append(
         stateTimeline(spans, dayStart, dayEnd, zone, hour),
         legend(),
+        changes.value.at_start === null && changes.value.changes.length === 0
+          ? h(
+              'p',
+              { class: 'muted small', 'data-note': 'no-state-reading-yet' },
+              `No ${changes.value.variable} reading before or during this day: off until the first one, as the daily numbers count it.`,
+            )
+          : '',
         dataTable(
           'state-timeline',
           'Hours per state on the timeline',
@@ -143,40 +191,24 @@ export const machineDayView: View = {
       );
     }
     if (!util.ok) statePanel.append(note(util.error.message, 'error'));
-    else if (u) {
-      const pct = (hours: number) => (hours / u.day_hours) * 100;
+    else if (u) statePanel.append(...dayShares(u, status, horizon, zone));
+    else if (status !== 'after-stop') statePanel.append(note('No daily activity row for this day.', 'empty'));
+    else if (day < today) {
+      // Nothing was logged, so no aggregate row: the day reads as the off days the aggregate has.
+      const dayHours = Math.round((dayEnd - dayStart) / 36_000) / 100;
       statePanel.append(
-        shareBar([
-          { key: 'running', label: 'Running', percent: pct(u.state_running) },
-          { key: 'idle', label: 'Idle (unplanned down)', percent: pct(u.state_unplanned_down) },
-          { key: 'off', label: 'Off (planned down)', percent: pct(u.state_planned_down) },
-          { key: 'unknown', label: 'Not yet known', percent: pct(Math.max(0, u.day_hours - knownHours)) },
-        ]),
-        dataTable(
-          'utilization',
-          `Day of ${fixed(u.day_hours, 0)} hours (aggregate)`,
-          ['State', 'Hours', 'Share %'],
-          [
-            [
-              'running',
-              { value: u.state_running, decimals: 2 },
-              { value: pct(u.state_running), decimals: 1 },
-            ],
-            [
-              'idle (unplanned down)',
-              { value: u.state_unplanned_down, decimals: 2 },
-              { value: pct(u.state_unplanned_down), decimals: 1 },
-            ],
-            [
-              'off (planned down)',
-              { value: u.state_planned_down, decimals: 2 },
-              { value: pct(u.state_planned_down), decimals: 1 },
-            ],
-          ],
-          true,
+        ...dayShares(
+          {
+            shares: { running: 0, idle: 0, off: 100, unknown: 0 },
+            hours: { running: 0, idle: 0, off: dayHours, unknown: 0 },
+            day_hours: dayHours,
+          },
+          status,
+          horizon,
+          zone,
         ),
       );
-    } else statePanel.append(note('No daily activity row for this day.', 'empty'));
+    }
 
     // Temperature: hourly min / avg / max with the band between min and max.
     const sensor = machine.temperature_sensors[0] ?? 'temperature';
@@ -201,6 +233,7 @@ export const machineDayView: View = {
           units: { y: '°C' },
           xRange: [dayStart / 1000, dayEnd / 1000],
           xLabels: hour,
+          xLegend: 'Hour',
         }),
         dataTable(
           'temperature',
@@ -219,8 +252,8 @@ export const machineDayView: View = {
       );
     }
 
-    // Energy: hourly bars and the day's total.
-    const energyPanel = panel('Energy (kWh per hour)');
+    // Energy: hourly bars and the day's total, and what they are estimated from.
+    const energyPanel = panel('Energy (kWh per hour)', energySourceText(machine));
     if (!energy.ok) energyPanel.append(note(energy.error.message, 'error'));
     else if (energy.value.length === 0) energyPanel.append(note(`No energy data on ${day}.`, 'empty'));
     else {
@@ -230,7 +263,7 @@ export const machineDayView: View = {
         h(
           'p',
           { class: 'total', 'data-total': 'energy', 'data-value': String(total) },
-          `Day total: ${fixed(total, 2)} kWh${partial ? ' so far' : ''}`,
+          `Day total: ${fixed(total, 2)} kWh${status === 'partial' ? ' so far' : ''}`,
         ),
         timeChart({
           name: 'energy',
@@ -241,6 +274,7 @@ export const machineDayView: View = {
           units: { y: 'kWh' },
           xRange: [dayStart / 1000, dayEnd / 1000],
           xLabels: hour,
+          xLegend: 'Hour',
         }),
         dataTable(
           'energy',
@@ -292,7 +326,12 @@ export const machineDayView: View = {
           ...(['emergency', 'error', 'warning', 'other'] as const).map((t) =>
             h(
               'span',
-              { class: `badge sev-${t}`, 'data-type': t, 'data-value': byType[t] ?? 0 },
+              // Coloured only when there is something to see: a red 0 reads as an alarm.
+              {
+                class: `badge${(byType[t] ?? 0) > 0 ? ` sev-${t}` : ''}`,
+                'data-type': t,
+                'data-value': byType[t] ?? 0,
+              },
               `${byType[t] ?? 0} ${t}`,
             ),
           ),
@@ -349,4 +388,55 @@ function legend(): HTMLElement {
       ] as const
     ).map(([k, label]) => h('span', {}, h('i', { class: `swatch state-${k}` }), label)),
   );
+}
+
+/** The served shares and hours of a day as a bar and a table; the part after the data is named by `status`. */
+function dayShares(
+  u: Pick<UtilDayRanged, 'shares' | 'hours' | 'day_hours'>,
+  status: DayStatus,
+  horizon: number,
+  zone: string,
+): HTMLElement[] {
+  const afterLabel =
+    status === 'stopped' || status === 'after-stop'
+      ? `Off after the last reading (${localTime(horizon, zone)})`
+      : shareLabels.unknown;
+  const parts = (['running', 'idle', 'off', 'unknown'] as const).filter(
+    (k) => k !== 'unknown' || u.shares.unknown > 0,
+  );
+  const label = (k: (typeof parts)[number]) => (k === 'unknown' ? afterLabel : shareLabels[k]);
+  return [
+    shareBar(
+      parts.map((k) => ({
+        key: k,
+        label: label(k),
+        percent: u.shares[k],
+        ...(k === 'unknown' && status !== 'partial' ? { kind: 'off-after' } : {}),
+      })),
+    ),
+    h(
+      'p',
+      { class: 'share-figures day-shares' },
+      ...parts.map((k) =>
+        h(
+          'span',
+          { class: 'figure', 'data-figure': k, 'data-value': String(u.shares[k]) },
+          h('i', { class: `swatch share-${k === 'unknown' && status !== 'partial' ? 'off-after' : k}` }),
+          `${label(k)} `,
+          h('strong', {}, shareText(u.shares[k])),
+        ),
+      ),
+    ),
+    dataTable(
+      'utilization',
+      `Day of ${fixed(u.day_hours, 0)} hours${status === 'after-stop' ? ' (no reading: off)' : ' (aggregate)'}`,
+      ['State', 'Hours', 'Share %'],
+      parts.map((k) => [
+        label(k).toLowerCase(),
+        { value: u.hours[k], decimals: 2 },
+        { value: u.shares[k], decimals: 2 },
+      ]),
+      true,
+    ),
+  ];
 }

@@ -24,8 +24,14 @@ const statusName = (status: string) => (status === 'nodata' ? 'no data' : status
 
 /** Admin credentials, kept in memory only (gone on reload): sent with each re-queue. */
 let session: { user: string; password: string } | null = null;
-const authHeader = (s: { user: string; password: string }) =>
-  `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${s.user}:${s.password}`)))}`;
+/**
+ * The credentials, and `X-Requested-With` so that a wrong password is answered to the page: a
+ * challenged 401 (`WWW-Authenticate: Basic`) is held by the browser for its own login prompt.
+ */
+const adminHeaders = (s: { user: string; password: string }) => ({
+  Authorization: `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${s.user}:${s.password}`)))}`,
+  'X-Requested-With': 'fetch',
+});
 
 /** The run ledger as a (machine x ETL x day) grid, and re-queueing from it for a signed-in operator. */
 export const pipelineView: View = {
@@ -124,14 +130,13 @@ export const pipelineView: View = {
       f.summary.textContent = `Selected: ${f.machine.value}, ${f.etl.value === 'all' ? 'every ETL' : f.etl.value}, ${f.from.value} to ${f.to.value}`;
     };
 
-    const table = h('table', { class: 'grid', 'data-table': 'runs' });
-    table.append(
-      h(
-        'caption',
-        {},
-        `Run ledger ${grid.from} to ${grid.to}. Select a cell (Shift to extend the range) to re-queue it.`,
-      ),
+    // The caption stands above the scrolling grid, where it stays readable on a narrow screen.
+    const caption = h(
+      'p',
+      { class: 'grid-caption', id: 'runs-caption' },
+      `Run ledger ${grid.from} to ${grid.to}. Select a cell (Shift to extend the range) to re-queue it.`,
     );
+    const table = h('table', { class: 'grid', 'data-table': 'runs', 'aria-labelledby': 'runs-caption' });
     for (const m of grid.machines) {
       const span = m.data_span;
       // Days outside the recorded span have no raw data: nothing to run, so not "missing".
@@ -162,30 +167,34 @@ export const pipelineView: View = {
           h(
             'th',
             { scope: 'rowgroup', colspan: days.length + 1 },
-            `${m.name} (${m.machine}, ${m.timezone}) · `,
-            m.freshness.last_success_age_seconds === null
-              ? 'no successful run yet'
-              : `last success ${formatAge(m.freshness.last_success_age_seconds)}`,
-            m.freshness.last_complete_day ? ` · complete up to ${m.freshness.last_complete_day}` : '',
-            spanText,
             h(
               'span',
-              { class: 'counts', 'data-counts': JSON.stringify(Object.fromEntries(counts)) },
-              ` · ${[...counts]
-                .filter(([, n]) => n > 0)
-                .map(([s, n]) => `${n} ${statusName(s)}`)
-                .join(', ')}`,
+              { class: 'row-head' },
+              `${m.name} (${m.machine}, ${m.timezone}) · `,
+              m.freshness.last_success_age_seconds === null
+                ? 'no successful run yet'
+                : `last success ${formatAge(m.freshness.last_success_age_seconds)}`,
+              m.freshness.last_complete_day ? ` · complete up to ${m.freshness.last_complete_day}` : '',
+              spanText,
+              h(
+                'span',
+                { class: 'counts', 'data-counts': JSON.stringify(Object.fromEntries(counts)) },
+                ` · ${[...counts]
+                  .filter(([, n]) => n > 0)
+                  .map(([s, n]) => `${n} ${statusName(s)}`)
+                  .join(', ')}`,
+              ),
+              outside && span.last_day
+                ? h(
+                    'a',
+                    {
+                      class: 'jump',
+                      href: `#/pipeline?${new URLSearchParams({ machine: m.machine, from: addDays(span.last_day, -(defaultDays - 1)), to: span.last_day })}`,
+                    },
+                    ` · show its last ${defaultDays} days of data`,
+                  )
+                : null,
             ),
-            outside && span.last_day
-              ? h(
-                  'a',
-                  {
-                    class: 'jump',
-                    href: `#/pipeline?${new URLSearchParams({ machine: m.machine, from: addDays(span.last_day, -(defaultDays - 1)), to: span.last_day })}`,
-                  },
-                  ` · show its last ${defaultDays} days of data`,
-                )
-              : null,
           ),
         ),
         h(
@@ -253,9 +262,22 @@ export const pipelineView: View = {
         );
       }
     }
+    const wrap = h('div', { class: 'grid-wrap' }, table);
+    const hint = h(
+      'p',
+      { class: 'scroll-hint', hidden: true },
+      '◀ Earlier days: scroll the grid sideways (the newest day is on the right).',
+    );
+    // On a narrow screen the newest day, the one most likely to need attention, is shown first.
+    requestAnimationFrame(() => {
+      wrap.scrollLeft = wrap.scrollWidth;
+      hint.hidden = wrap.scrollWidth <= wrap.clientWidth;
+    });
     root.append(
       pager('Machines', paging, hrefOf),
-      h('div', { class: 'grid-wrap' }, table),
+      caption,
+      hint,
+      wrap,
       h(
         'p',
         { class: 'legend' },
@@ -290,21 +312,28 @@ function signIn(onChange: (signedIn: boolean) => void): HTMLElement {
       onsubmit: async (e) => {
         e.preventDefault();
         const candidate = { user: user.value, password: password.value };
+        message.textContent = 'Signing in…';
+        delete message.dataset.signedIn;
         try {
-          // Bull Board's queue list answers only with the right credentials (and Redis up).
-          await getJson('/admin/queues/api/queues?page=1', {
-            headers: { Authorization: authHeader(candidate) },
+          const answer = await getJson<{ user: string; queues: boolean }>('/admin/session', {
+            headers: adminHeaders(candidate),
           });
           session = candidate;
-          message.textContent = `Signed in as ${candidate.user}.`;
+          message.textContent = answer.queues
+            ? `Signed in as ${answer.user}.`
+            : `Signed in as ${answer.user}, but re-queueing needs Redis, which this API runs without.`;
           message.dataset.signedIn = 'true';
           form.hidden = true;
-          onChange(true);
+          onChange(answer.queues);
         } catch (error) {
           session = null;
           const status = (error as ApiError).status;
           message.textContent =
-            status === 401 ? 'Wrong user name or password.' : `Cannot sign in: ${(error as Error).message}`;
+            status === 401
+              ? 'Wrong user name or password.'
+              : status === 404
+                ? 'The admin surface is off on this server (ADMIN_USER and ADMIN_PASSWORD are not set).'
+                : `Cannot sign in: ${(error as Error).message}`;
           message.dataset.signedIn = 'false';
           onChange(false);
         }
@@ -360,7 +389,7 @@ function requeueForm(machineIds: string[], etls: string[], machine: string, from
             jobs: Array<{ job_id: string; outcome: string }>;
           }>('/admin/requeue', {
             method: 'POST',
-            headers: { 'Content-Type': 'application/json', Authorization: authHeader(session) },
+            headers: { 'Content-Type': 'application/json', ...adminHeaders(session) },
             body: JSON.stringify(body),
           });
           result.dataset.jobs = answer.jobs.map((j) => j.job_id).join(' ');

@@ -9,6 +9,7 @@ import {
 import { shareBar } from '../charts.ts';
 import type { Context } from '../context.ts';
 import { fixed, h, note, pager } from '../dom.ts';
+import { shareLabels, shareText } from '../shares.ts';
 import { formatAge, localDay } from '../time.ts';
 import type { View } from './view.ts';
 
@@ -299,32 +300,40 @@ function figure(key: string, value: number | null, text: string): HTMLElement {
 function sharesCell(m: PlantMachine): HTMLElement {
   const shares = m.latest_day?.shares;
   if (!shares) return h('td', { class: 'muted' }, m.latest_day ? 'no activity row' : '–');
-  const partial = shares.unknown > 0;
+  // The part after the latest reading is named for what it is, not promised: a machine switched off
+  // logs nothing more, and its day will not grow (the machine-day view tells the two apart).
+  const after = shares.unknown > 0;
   return h(
     'td',
     { class: 'shares-cell' },
     shareBar([
-      { key: 'running', label: 'Running', percent: shares.running },
-      { key: 'idle', label: 'Idle (unplanned down)', percent: shares.idle },
-      { key: 'off', label: 'Off (planned down)', percent: shares.off },
-      { key: 'unknown', label: 'Not yet known', percent: shares.unknown },
+      { key: 'running', label: shareLabels.running, percent: shares.running },
+      { key: 'idle', label: shareLabels.idle, percent: shares.idle },
+      { key: 'off', label: shareLabels.off, percent: shares.off },
+      { key: 'unknown', label: 'After the latest reading', percent: shares.unknown },
     ]),
     h(
       'span',
       { class: 'share-figures' },
-      figure('running', shares.running, `${fixed(shares.running, 1)} %`),
+      figure('running', shares.running, shareText(shares.running)),
       ' · ',
-      figure('idle', shares.idle, `${fixed(shares.idle, 1)} %`),
+      figure('idle', shares.idle, shareText(shares.idle)),
       ' · ',
-      figure('off', shares.off, `${fixed(shares.off, 1)} %`),
-      partial ? h('span', { class: 'muted' }, ` · ${fixed(shares.unknown, 0)} % to come`) : null,
+      figure('off', shares.off, shareText(shares.off)),
+      after
+        ? h(
+            'span',
+            { class: 'muted', title: 'Of the day after the latest reading' },
+            ` · ${shareText(shares.unknown)} after the latest reading`,
+          )
+        : null,
     ),
   );
 }
 
 function energyCell(m: PlantMachine): HTMLElement {
   const kwh = m.latest_day?.energy_kwh ?? null;
-  return h('td', { class: 'num' }, kwh === null ? '–' : figure('energy', kwh, `${fixed(kwh, 1)} kWh`));
+  return h('td', { class: 'num' }, kwh === null ? '–' : figure('energy', kwh, `${fixed(kwh, 1)}\u202fkWh`));
 }
 
 function alarmsCell(m: PlantMachine): HTMLElement {

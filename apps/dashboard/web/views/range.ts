@@ -1,7 +1,16 @@
-import { type EnergyHour, getJson, query, type UtilDay } from '../api.ts';
+import {
+  type EnergyHour,
+  type FourStates,
+  getJson,
+  query,
+  type RunGrid,
+  type StateChanges,
+  type UtilDayRanged,
+} from '../api.ts';
 import { timeChart } from '../charts.ts';
-import { dateField, machinePicker } from '../context.ts';
-import { dataTable, h, note, panel } from '../dom.ts';
+import { dateField, energySourceText, machinePicker } from '../context.ts';
+import { horizonOf, stateAt } from '../day-status.ts';
+import { dataTable, fixed, h, note, panel } from '../dom.ts';
 import { addDays, daysBetween, localDay, localMidnight } from '../time.ts';
 import type { View } from './view.ts';
 
@@ -18,6 +27,8 @@ export const rangeView: View = {
   },
   async render(ctx, params, go) {
     const machine = ctx.machine(params.get('machine'));
+    const zone = machine.timezone;
+    const today = localDay(Date.now(), zone);
     const status = await ctx.dataStatus(machine.id);
     const root = h('div', { class: 'view-range', 'data-machine': machine.id });
     const controls = h(
@@ -30,9 +41,11 @@ export const rangeView: View = {
       root.append(note('No data aggregated for this machine yet: nothing to show.', 'empty'));
       return root;
     }
-    const to = params.get('to') ?? status.last_date;
+    const last = status.last_date;
+    const to = params.get('to') ?? last;
     const from = params.get('from') ?? maxOf(status.first_date, addDays(to, -6));
-    const bounds = { min: status.first_date, max: status.last_date };
+    // Up to today: days after the last aggregated one may be days off after a stop.
+    const bounds = { min: status.first_date, max: maxOf(today, last) };
     controls.append(
       dateField('from', 'From', from, bounds, (d) => go({ machine: machine.id, from: d, to })),
       dateField('to', 'To', to, bounds, (d) => go({ machine: machine.id, from, to: d })),
@@ -49,33 +62,45 @@ export const rangeView: View = {
       return root;
     }
     const range = query({ machine: machine.id, from, to });
-    let util: UtilDay[];
+    let util: UtilDayRanged[];
     let energy: EnergyHour[];
+    let stop: number | null;
     try {
-      [util, energy] = await Promise.all([
-        getJson<UtilDay[]>(`/api/v2/machine_util?${range}`),
+      [util, energy, stop] = await Promise.all([
+        getJson<UtilDayRanged[]>(`/api/v2/machine_util?${range}`),
         getJson<EnergyHour[]>(`/api/v2/energy_consumption?${range}`),
+        // Only a range reaching past the aggregated days needs to know whether the machine stopped.
+        to > last ? stoppedAt(machine.id, last) : Promise.resolve(null),
       ]);
     } catch (error) {
       root.append(note((error as Error).message, 'error'));
       return root;
     }
-    if (util.length === 0 && energy.length === 0) {
+    const utilByDay = new Map(util.map((u) => [u.dt, u]));
+    // Days after a stop, before today: nothing was logged, so no aggregate row, but the day was off as
+    // surely as the off days the aggregate has (DOMAIN §4: an off reading holds until the next one).
+    const offAfterStop = (d: string) =>
+      stop !== null && !utilByDay.has(d) && d > localDay(stop, zone) && d < today;
+    if (util.length === 0 && energy.length === 0 && !days.some(offAfterStop)) {
       root.append(note(`No data between ${from} and ${to}.`, 'empty'));
       return root;
     }
-    const utilByDay = new Map(util.map((u) => [u.dt, u]));
     const energyByDay = new Map<string, number>();
     for (const e of energy) {
       const d = e.hour_ts.slice(0, 10);
       energyByDay.set(d, (energyByDay.get(d) ?? 0) + e.energy_kwh);
     }
-    const dayLabel = (ms: number) => localDay(ms, machine.timezone).slice(5);
-    const x = days.map((d) => localMidnight(d, machine.timezone) / 1000 + 43_200);
-    const running = days.map((d) => {
+    const shareOf = (d: string, k: keyof FourStates): number | null => {
       const u = utilByDay.get(d);
-      return u ? u.running_percentage : null;
-    });
+      if (u) return u.shares[k];
+      if (offAfterStop(d)) return k === 'off' ? 100 : 0;
+      return null;
+    };
+    const dayLabel = (ms: number) => localDay(ms, zone).slice(5);
+    // Each bar at its day's noon, the axis half a day wider on each side: no bar is cut at an edge.
+    const x = days.map((d) => localMidnight(d, zone) / 1000 + 43_200);
+    const xRange: [number, number] = [(x[0] ?? 0) - 43_200, (x.at(-1) ?? 0) + 43_200];
+    const running = days.map((d) => shareOf(d, 'running'));
     const kwh = days.map((d) => energyByDay.get(d) ?? null);
     root.append(
       h(
@@ -86,11 +111,15 @@ export const rangeView: View = {
           timeChart({
             name: 'running-share',
             label: `Running share per day, ${from} to ${to}`,
-            zone: machine.timezone,
+            zone,
             x,
             series: [{ label: 'running %', values: running, color: '--running', kind: 'bar' }],
             units: { y: '%' },
+            yRanges: { y: [0, 100] },
+            xRange,
+            xTicks: x,
             xLabels: dayLabel,
+            xLegend: 'Day',
           }),
         ),
         panel(
@@ -98,28 +127,36 @@ export const rangeView: View = {
           timeChart({
             name: 'daily-energy',
             label: `Energy per day, ${from} to ${to}`,
-            zone: machine.timezone,
+            zone,
             x,
             series: [{ label: 'kWh', values: kwh, color: '--energy', kind: 'bar' }],
             units: { y: 'kWh' },
+            xRange,
+            xTicks: x,
             xLabels: dayLabel,
+            xLegend: 'Day',
           }),
+          energySourceText(machine),
         ),
         panel(
           'Days',
           dataTable(
             'range',
-            `${from} to ${to}`,
+            `${from} to ${to}: shares of each full day as the API rounds them`,
             ['Day', 'Running %', 'Idle %', 'Planned down %', 'Energy kWh'],
             days.map((d, i) => {
               const u = utilByDay.get(d);
-              const pct = (hours: number | undefined) =>
-                u && hours !== undefined ? (hours / u.day_hours) * 100 : null;
+              const note =
+                u && u.shares.unknown > 0
+                  ? ` (${fixed(u.shares.unknown, 2)} % after the last reading)`
+                  : offAfterStop(d)
+                    ? ' (off: no reading since the machine was switched off)'
+                    : '';
               return [
-                d,
-                { value: running[i] ?? null, decimals: 1 },
-                { value: pct(u?.state_unplanned_down), decimals: 1 },
-                { value: u ? u.down_percentage : null, decimals: 1 },
+                `${d}${note}`,
+                { value: running[i] ?? null, decimals: 2 },
+                { value: shareOf(d, 'idle'), decimals: 2 },
+                { value: shareOf(d, 'off'), decimals: 2 },
                 { value: kwh[i] ?? null, decimals: 2 },
               ];
             }),
@@ -131,6 +168,22 @@ export const rangeView: View = {
     return root;
   },
 };
+
+/**
+ * When the machine's data ends with it switched off, the instant of that last reading (epoch ms);
+ * null when it was on then, or has no state signal.
+ */
+async function stoppedAt(machine: string, day: string): Promise<number | null> {
+  // The grid's freshness is the machine's, whatever the day asked for.
+  const grid = await getJson<RunGrid>(`/api/v2/runs?${query({ machine, from: day, to: day })}`);
+  const horizon = horizonOf(grid.machines[0]);
+  if (horizon === null) return null;
+  const instant = new Date(horizon).toISOString();
+  const changes = await getJson<StateChanges>(
+    `/api/v2/machine_changes?${query({ machine, start: instant, end: instant })}`,
+  );
+  return stateAt(changes, horizon) === 'off' ? horizon : null;
+}
 
 function maxOf(a: string, b: string): string {
   return a > b ? a : b;

@@ -3,7 +3,9 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, EX_CONFIG, formatConfigError, redactUrl } from '@mm/config';
+import { type DemoAdmin, markAdminShown } from '../admin-credentials.ts';
 import { seconds } from '../backfill-demo.ts';
+import { DashboardBuildError, ensureDashboardBundle } from '../dashboard-bundle.ts';
 import { DataDirInUseError } from '../data-dir-lock.ts';
 import { DamagedDatabaseError } from '../demo-databases.ts';
 import { DemoSettingsError, demoSettingsFromEnv } from '../demo-settings.ts';
@@ -12,13 +14,17 @@ import type { DemoQueues } from '../queue-demo.ts';
 import { assertPortFree, type DemoServer, PortUnavailableError, serveDemo } from '../serve-demo.ts';
 import { tryThese } from '../try-these.ts';
 
+/** The dashboard's sources and bundle (`apps/dashboard`). */
+const DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboard/', import.meta.url));
+
 const USAGE = `usage: pnpm start [-- --reset]
   --reset   wipe the demo's data (.data/demo) and seed it again
 
 Environment (all optional): PORT (8000), HOST (127.0.0.1), AGG_DATABASE_URL, DEMO_RAW_DATABASE_URL
 (with {machine}), NIST_DIR, DEMO_DATA_DIR, DEMO_DAYS (14), DEMO_VOLUME (0.1), DEMO_SEED, DEMO_LAST_DAY,
-LOG_LEVEL (warn), CORS_ORIGINS, ADMIN_USER/ADMIN_PASSWORD, REDIS_URL (redis://127.0.0.1:6379: through
-the queues when it answers, else in process). See apps/demo/README.md.`;
+LOG_LEVEL (warn, into .data/demo/demo.log), CORS_ORIGINS, ADMIN_USER/ADMIN_PASSWORD (generated for the
+demo when unset), REDIS_URL (redis://127.0.0.1:6379: through the queues when it answers, else in
+process). See apps/demo/README.md.`;
 
 // Relative paths (.data/demo, NIST_DIR, pglite:./… URLs) are the repository root's,
 // wherever pnpm started us from.
@@ -40,7 +46,8 @@ if (values.help) {
   process.exit(0);
 }
 
-const started = performance.now();
+// Node's clock starts with the process: the time printed is the whole start, loading included.
+const started = 0;
 let demo: DemoRuntime | null = null;
 let server: DemoServer | null = null;
 let seedQueues: DemoQueues | null = null;
@@ -77,9 +84,13 @@ try {
   const urls = [settings.aggDatabaseUrl, settings.rawDatabaseUrl('<machine>')];
   const embedded = urls.every((url) => url.startsWith('pglite:'));
   console.log(
-    `Machine monitoring demo: ${embedded ? 'embedded PGlite databases, no PostgreSQL needed' : 'PostgreSQL databases'}; Redis optional.\n` +
-      `  data ${settings.dataDir}; aggregation database ${where(urls[0]!)}; raw databases ${where(urls[1]!)}`,
+    `Machine monitoring demo: the dashboard will be at ${browserUrl(settings.host, settings.port)}\n` +
+      `  ${embedded ? 'embedded PGlite databases, no PostgreSQL needed' : 'PostgreSQL databases'}; Redis optional; ` +
+      `data ${settings.dataDir}; aggregation database ${where(urls[0]!)}; raw databases ${where(urls[1]!)}`,
   );
+  // Built (quietly, and only when its sources changed) while the databases open.
+  const bundle = ensureDashboardBundle(DASHBOARD_DIR);
+  bundle.catch(() => {}); // awaited below; not an unhandled rejection in the meantime
   demo = await prepareDemo(settings, {
     reset: values.reset ?? false,
     report: (line) => console.log(line),
@@ -87,12 +98,15 @@ try {
       seedQueues = queues;
     },
   });
+  const built = await bundle;
+  if (built.built) console.log(`Dashboard bundle built from changed sources in ${seconds(built.ms)}.`);
   server = await serveDemo(demo, { port: settings.port, host: settings.host });
-  console.log(
-    `\nAPI listening on ${server.url}: ${demo.config.machines.map((m) => m.id).join(', ')} ` +
-      `(ready in ${seconds(performance.now() - started)}${demo.reused ? ', data reused' : ''}).\n`,
-  );
-  for (const line of await tryThese(demo.dbs.agg, demo.config.machines, server.url)) console.log(line);
+  const base = browserUrl(settings.host, server.port);
+  console.log(`\nReady in ${seconds(performance.now() - started)}${demo.reused ? ' (data reused)' : ''}.\n`);
+  for (const line of readyLines(demo, base)) console.log(line);
+  markAdminShown(demo.admin);
+  console.log('');
+  for (const line of await tryThese(demo.dbs.agg, demo.config.machines, base.slice(0, -1))) console.log(line);
   console.log('\nCtrl-C stops it.');
 } catch (error) {
   await demo?.close().catch(() => {});
@@ -103,6 +117,10 @@ try {
   if (error instanceof ConfigError) {
     process.stderr.write(formatConfigError(error, 'demo'));
     process.exit(EX_CONFIG);
+  }
+  if (error instanceof DashboardBuildError) {
+    console.error(`demo: ${error.message}; Vite said:\n${error.output}`);
+    process.exit(1);
   }
   if (
     error instanceof PortUnavailableError ||
@@ -117,4 +135,28 @@ try {
   // minified code on one line).
   console.error(`demo: unexpected error: ${error instanceof Error ? error.stack : String(error)}`);
   process.exit(1);
+}
+
+/** The address to open in a browser on this machine: `localhost` for a loopback or any-address bind. */
+function browserUrl(host: string, port: number): string {
+  const local = ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost'].includes(host);
+  const shown = local ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}/`;
+}
+
+/** Where to go once the demo is ready: the dashboard first, then the docs, the admin sign-in, the log. */
+function readyLines(demo: DemoRuntime, base: string): string[] {
+  const signIn = (admin: DemoAdmin) =>
+    admin.source === 'generated'
+      ? `user ${admin.user}, password ${admin.password}   (generated for this demo and shown once: kept in ${admin.file})`
+      : admin.source === 'stored'
+        ? `user ${admin.user}, password in ${admin.file}`
+        : `ADMIN_USER and ADMIN_PASSWORD from the environment`;
+  return [
+    `  Dashboard   ${base}`,
+    `  API docs    ${base}docs`,
+    `  Bull Board  ${base}admin/queues${demo.queues ? '' : '   (needs Redis: the ETLs ran without it)'}`,
+    `  Sign in     ${signIn(demo.admin)}`,
+    ...(demo.logFile ? [`  Logs        ${demo.logFile} (JSON lines)`] : []),
+  ];
 }

@@ -1,4 +1,4 @@
-import { type RawBuilder, sql } from 'kysely';
+import { sql } from 'kysely';
 import { defineEtl, type ExtractContext, type ExtractResultOf } from '../etl.ts';
 
 type ActivityResult = ExtractResultOf<'agg_machine_activity_daily'>;
@@ -6,6 +6,7 @@ type ActivityResult = ExtractResultOf<'agg_machine_activity_daily'>;
 import { intervalsCtes, readingCounts } from '../intervals.ts';
 import type { ResolvedRoles } from '../roles.ts';
 import { gapSessions } from './gap-sessions.ts';
+import { runningPredicate } from './state-reading.ts';
 
 /**
  * Daily machine activity (DOMAIN §5.2): running, unplanned-down (powered but idle) and planned-down
@@ -70,22 +71,6 @@ async function stateMethod(
     rows: { agg_machine_activity_daily: [activityRow(ctx, running_ms, unplanned_ms)] },
     ...counts,
   };
-}
-
-/**
- * SQL predicate over a non-off `value`: the profile's running values. A float signal compares
- * numerically as `real` (the column's type, so a configured 0.1 matches a logged 0.1); a string
- * signal compares trimmed text. Values of the other kind are converted (`'255'` -> 255, 255 -> '255').
- */
-function runningPredicate(isFloat: boolean, runningValues: Array<number | string>): RawBuilder<boolean> {
-  if (isFloat) {
-    const numbers = runningValues
-      .map((v) => (typeof v === 'number' ? v : v.trim() === '' ? Number.NaN : Number(v)))
-      .filter(Number.isFinite);
-    return sql<boolean>`(value = any(${numbers}::real[]))`;
-  }
-  const strings = runningValues.map((v) => String(v).trim());
-  return sql<boolean>`(btrim(value) = any(${strings}::text[]))`;
 }
 
 async function gapMethod(ctx: ExtractContext, gapSeconds: number): Promise<ActivityResult> {

@@ -6,9 +6,10 @@ import { ShdrInputError } from './errors.ts';
 import { importShdr, type ShdrFileResult } from './import-shdr.ts';
 import { shdrFolder } from './shdr-folder.ts';
 
-const USAGE = `usage: pnpm raw import-shdr --db <raw-db-url> [--devices <Devices.xml>] <file|dir>...
+const USAGE = `usage: pnpm raw import-shdr --db <raw-db-url> [--devices <Devices.xml>] [--verbose] <file|dir>...
   --db        postgres://… (written with COPY) or pglite:<dir>; the raw schema is created if missing
   --devices   the Devices.xml describing the device (default: the one in a directory given)
+  --verbose   also list each variable created, with its datatype and where that came from
   <dir>       imports its *.txt (and *.txt.gz) logs and uses its Devices.xml`;
 
 /**
@@ -19,12 +20,17 @@ const USAGE = `usage: pnpm raw import-shdr --db <raw-db-url> [--devices <Devices
  * process.exitCode = await importShdrCommand(['--db', url, 'data/nist-mazak01']);
  */
 export async function importShdrCommand(args: string[]): Promise<number> {
-  let values: { db?: string; devices?: string; help?: boolean };
+  let values: { db?: string; devices?: string; help?: boolean; verbose?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args,
-      options: { db: { type: 'string' }, devices: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        db: { type: 'string' },
+        devices: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        verbose: { type: 'boolean', short: 'v' },
+      },
       allowPositionals: true,
       strict: true,
     }));
@@ -57,11 +63,19 @@ export async function importShdrCommand(args: string[]): Promise<number> {
       onFile: (file) => console.log(progressLine(file)),
     });
     for (const warning of result.warnings) console.warn(`warning: ${warning}`);
-    for (const v of result.created) {
-      console.log(
-        `variable ${v.id} ${v.name}: ${v.datatype} (${v.from === 'devices' ? 'Devices.xml' : 'by shape'})`,
-      );
+    // One line per variable is for who asks: a device has dozens, and they would bury the summary.
+    if (values.verbose) {
+      for (const v of result.created) {
+        console.log(
+          `variable ${v.id} ${v.name}: ${v.datatype} (${v.from === 'devices' ? 'Devices.xml' : 'by shape'})`,
+        );
+      }
     }
+    const fromDevices = result.created.filter((v) => v.from === 'devices').length;
+    const created =
+      result.created.length === 0
+        ? 'none new'
+        : `${result.created.length} new: ${fromDevices} typed by Devices.xml, ${result.created.length - fromDevices} by the shape of their values${values.verbose ? '' : '; --verbose lists them'}`;
     const t = result.totals;
     // Opening the database (PGlite takes seconds) and the key scan are in the total, not in the files' time.
     const fileMs = result.files.reduce((sum, f) => sum + f.ms, 0);
@@ -71,7 +85,7 @@ export async function importShdrCommand(args: string[]): Promise<number> {
         `${t.lines} lines (${rate(t.lines, result.ms)}/s), ${t.written} rows written (${rate(t.written, result.ms)} rows/s), ` +
         `${t.rows - t.written} already there, ${t.malformed} malformed lines and ${t.invalid} invalid readings skipped, ` +
         `${t.staleIgnored} stale readings ignored, ${t.restamped} lines re-stamped, ${t.duplicates} same-ms duplicates; ` +
-        `${result.variables} variables (${result.created.length} new)`,
+        `${result.variables} variables (${created})`,
     );
     return 0;
   } catch (error) {

@@ -57,6 +57,27 @@ describe('adminAuth', () => {
     expect((await get('203.0.113.7', basic('ops', password))).status).toBe(200);
   });
 
+  it('leaves the challenge out for a script that says so with X-Requested-With, still a 401 and a failed login', async () => {
+    const { app, logs } = setup();
+    const res = await app.request(
+      '/admin/x',
+      { headers: { Authorization: basic('ops', 'nope'), 'X-Requested-With': 'fetch' } },
+      from('203.0.113.7'),
+    );
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBeNull();
+    expect(((await res.json()) as { detail: string }).detail).toBe(
+      'Unauthorized: wrong admin user or password',
+    );
+    expect(logs().filter((l) => l.msg === 'admin login failed')).toHaveLength(1);
+    const none = await app.request(
+      '/admin/x',
+      { headers: { 'X-Requested-With': 'fetch' } },
+      from('203.0.113.7'),
+    );
+    expect([none.status, none.headers.get('www-authenticate')]).toEqual([401, null]);
+  });
+
   it('logs a failed login at warn with the client address, never what was typed', async () => {
     const { get, logs, text } = setup();
     await get('203.0.113.7', basic('ops', 'Hunter2-guess'));

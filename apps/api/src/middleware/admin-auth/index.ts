@@ -20,6 +20,11 @@ export interface AdminAuthOptions {
  * from it is a 429 with `Retry-After` until the block ends. A request without credentials (a
  * browser's first) is a 401 but not a failed login.
  *
+ * A script's request that says so with `X-Requested-With` (any value, as `fetch` from a page sends
+ * it: `X-Requested-With: fetch`) gets its 401 without the challenge: a browser holds a challenged
+ * answer back from the page for its own login prompt, so a sign-in form would wait forever for a
+ * wrong password's answer. curl, Bull Board in a tab and other clients get the challenge as before.
+ *
  * The address is the TCP peer's: behind a reverse proxy every client shares the proxy's address, so
  * failures from anyone block everyone until the window ends (which is safe, if inconvenient).
  *
@@ -44,13 +49,10 @@ export function adminAuth(options: AdminAuthOptions): MiddlewareHandler<AppEnv> 
         'Retry-After': String(wait),
       });
     }
+    const answer = c.req.header('X-Requested-With') ? {} : challenge;
     const credentials = basicCredentials(c.req.header('Authorization'));
     if (!credentials) {
-      return c.json(
-        { detail: 'Unauthorized: the admin surface needs its user and password' },
-        401,
-        challenge,
-      );
+      return c.json({ detail: 'Unauthorized: the admin surface needs its user and password' }, 401, answer);
     }
     // Both compared, in constant time, so the answer's timing tells nothing about either.
     const userOk = timingSafeEqual(digest(credentials.user), expectedUser);
@@ -61,7 +63,7 @@ export function adminAuth(options: AdminAuthOptions): MiddlewareHandler<AppEnv> 
       logger.warn({ client: address, path: c.req.path }, 'admin login failed');
       if (blocked)
         logger.warn({ client: address, throttled: key }, 'admin logins throttled for this address');
-      return c.json({ detail: 'Unauthorized: wrong admin user or password' }, 401, challenge);
+      return c.json({ detail: 'Unauthorized: wrong admin user or password' }, 401, answer);
     }
     throttle.succeed(key);
     return next();
