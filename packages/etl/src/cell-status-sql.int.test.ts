@@ -40,7 +40,13 @@ for (const offset of [-1, 0, 1, 1000]) {
       checked: at,
     });
     // A check older than the run does not make it older.
-    cases.push({ status: 'succeeded', complete: false, started: ago(threshold), finished: at, checked: ago(20 * threshold) });
+    cases.push({
+      status: 'succeeded',
+      complete: false,
+      started: ago(threshold),
+      finished: at,
+      checked: ago(20 * threshold),
+    });
     cases.push({ status: 'succeeded', complete: true, started: at, finished: at });
     cases.push({ status: 'failed', complete: false, started: at, finished: at });
   }
