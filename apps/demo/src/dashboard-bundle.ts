@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   existsSync,
   mkdtempSync,
   readdirSync,
@@ -69,6 +70,9 @@ export async function ensureDashboardBundle(dashboardDir: string): Promise<Bundl
   }
   const staging = mkdtempSync(join(dashboardDir, '.build-'));
   try {
+    // mkdtemp makes the folder private (0700); as `build/` it must be readable like any build output
+    // (an image built from this checkout serves it as another user).
+    chmodSync(staging, 0o755);
     await runVite(dashboardDir, staging);
     writeFileSync(join(staging, SOURCE_HASH_FILE), `${hash}\n`);
     const old = `${staging}-old`;
