@@ -31,6 +31,7 @@ describe('migrations', () => {
       '2026-11-27-data-status-ledger',
       '2026-12-03-ledger-raw-fingerprint',
       '2026-12-07-machine-data-spans',
+      '2026-12-09-notify-slice-changes',
     ]);
     expect((await migrateToLatest(db)).applied).toEqual([]);
     const row = await exerciseSchema(db);

@@ -3,6 +3,7 @@ import * as createAggregates from './2026-11-27-create-aggregates.ts';
 import * as dataStatusLedger from './2026-11-27-data-status-ledger.ts';
 import * as ledgerRawFingerprint from './2026-12-03-ledger-raw-fingerprint.ts';
 import * as machineDataSpans from './2026-12-07-machine-data-spans.ts';
+import * as notifySliceChanges from './2026-12-09-notify-slice-changes.ts';
 
 /** Every migration of the aggregation database, by name (sorted by their date prefix). */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-27-data-status-ledger': dataStatusLedger,
   '2026-12-03-ledger-raw-fingerprint': ledgerRawFingerprint,
   '2026-12-07-machine-data-spans': machineDataSpans,
+  '2026-12-09-notify-slice-changes': notifySliceChanges,
 };
