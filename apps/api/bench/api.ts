@@ -8,14 +8,15 @@
 // URL was asked once before, so both come from memory), `/api/v1/machine_util` on varying days and
 // machines, and the cold path: temperature URLs no request asked before (each a cache miss: the
 // ledger and the temperature queries, the answer kept), against the same URLs without a cache.
-// Drops the database at the end.
+// Besides throughput and latency, each target's line gives the API process's CPU time per request
+// (from /proc), which other work on the machine disturbs far less. Drops the database at the end.
 //
 // Options: --seconds N (per target, default 8), --warmup N (default 2), --concurrency N (default 32).
 // BENCH_DATABASE_URL: an admin connection (default postgres://postgres@127.0.0.1:5432/postgres).
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -115,6 +116,23 @@ interface Result {
   rps: number;
   p50: number;
   p99: number;
+  /** CPU time of the API process per request (ms), where /proc tells it. */
+  cpuMs: number | null;
+}
+
+// USER_HZ, the unit of /proc's CPU times: 100 on every Linux Node runs on.
+const clockTicks = 100;
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); null elsewhere. */
+function cpuSeconds(pid: number | undefined): number | null {
+  try {
+    // Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return null;
+  }
 }
 
 function getStatus(
@@ -152,6 +170,7 @@ interface Target {
   name: string;
   /** The API process it is sent to. */
   port: number;
+  pid: number | undefined;
   pathFor: (i: number) => string;
   headersFor?: (path: string) => Record<string, string>;
   expect?: number;
@@ -162,6 +181,8 @@ interface Sample {
   latencies: number[];
   failures: number;
   seconds: number;
+  /** CPU seconds the API process spent meanwhile. */
+  cpu: number | null;
 }
 
 /** Fixed concurrency for a fixed time: each worker sends its next request when the last answers. */
@@ -172,6 +193,7 @@ async function load(target: Target, durationMs: number): Promise<Sample> {
   const latencies: number[] = [];
   let failures = 0;
   let counter = 0;
+  const cpuBefore = cpuSeconds(target.pid);
   const started = performance.now();
   const end = started + durationMs;
   await Promise.all(
@@ -186,8 +208,11 @@ async function load(target: Target, durationMs: number): Promise<Sample> {
       }
     }),
   );
+  const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = cpuSeconds(target.pid);
   agent.destroy();
-  return { latencies, failures, seconds: (performance.now() - started) / 1000 };
+  const cpu = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
+  return { latencies, failures, seconds, cpu };
 }
 
 /** One line per target, over all its samples (throughput over their total time, percentiles over all requests). */
@@ -196,6 +221,7 @@ function report(target: Target, samples: Sample[]): Result {
   const seconds = samples.reduce((sum, s) => sum + s.seconds, 0);
   const failures = samples.reduce((sum, s) => sum + s.failures, 0);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  const cpu = samples.every((s) => s.cpu !== null) ? samples.reduce((sum, s) => sum + (s.cpu ?? 0), 0) : null;
   const result = {
     name: target.name,
     requests: latencies.length,
@@ -203,9 +229,11 @@ function report(target: Target, samples: Sample[]): Result {
     rps: latencies.length / seconds,
     p50: at(0.5),
     p99: at(0.99),
+    cpuMs: cpu === null || latencies.length === 0 ? null : (cpu * 1000) / latencies.length,
   };
+  const cpuText = result.cpuMs === null ? '' : `API cpu ${result.cpuMs.toFixed(3)} ms/req   `;
   say(
-    `${target.name.padEnd(26)} ${result.rps.toFixed(0).padStart(7)} req/s   p50 ${result.p50.toFixed(2).padStart(6)} ms   p99 ${result.p99.toFixed(2).padStart(6)} ms   ${result.requests} requests, ${failures} not ${target.expect ?? 200}`,
+    `${target.name.padEnd(26)} ${result.rps.toFixed(0).padStart(7)} req/s   p50 ${result.p50.toFixed(2).padStart(6)} ms   p99 ${result.p99.toFixed(2).padStart(6)} ms   ${cpuText}${result.requests} requests, ${failures} not ${target.expect ?? 200}`,
   );
   return result;
 }
@@ -224,7 +252,7 @@ async function startApi(
   url: string,
   machinesFile: string,
   env: Record<string, string>,
-): Promise<{ port: number }> {
+): Promise<{ port: number; pid: number | undefined }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: {
@@ -257,7 +285,7 @@ async function startApi(
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  return { port };
+  return { port, pid: child.pid };
 }
 
 const loadAverage = () =>
@@ -347,13 +375,14 @@ async function main(): Promise<void> {
     // A parameter the route ignores makes each URL one no request asked before: a cache miss.
     let fresh = 0;
     const coldPath = () => `${temperaturePath(fresh)}&n=${fresh++}`;
-    const ceilingTarget: Target = { name: 'GET / (ceiling)', port, pathFor: () => '/' };
+    const ceilingTarget: Target = { name: 'GET / (ceiling)', port, pid: cached.pid, pathFor: () => '/' };
     const targets: Target[] = [
       ceilingTarget,
-      { name: 'GET /api/v1/temperature', port, pathFor: temperaturePath },
+      { name: 'GET /api/v1/temperature', port, pid: cached.pid, pathFor: temperaturePath },
       {
         name: 'GET temperature (304)',
         port,
+        pid: cached.pid,
         pathFor: temperaturePath,
         headersFor: (path) => ({ 'If-None-Match': etags.get(path) ?? '' }),
         expect: 304,
@@ -361,6 +390,7 @@ async function main(): Promise<void> {
       {
         name: 'GET /api/v1/machine_util',
         port,
+        pid: cached.pid,
         pathFor: (i) => `/api/v1/machine_util?target_date=${dayOf(i)}&machine=${machineOf(i)}`,
       },
     ];
@@ -372,8 +402,13 @@ async function main(): Promise<void> {
     // The cold path against the same requests without a cache, whose ratio is near 1: measured in
     // quarters, in the order miss, no cache, no cache, miss, twice, so a drift of the machine's load
     // weighs on both alike.
-    const miss: Target = { name: 'GET temperature (miss)', port, pathFor: coldPath };
-    const noCache: Target = { name: 'GET temperature (no cache)', port: uncached.port, pathFor: coldPath };
+    const miss: Target = { name: 'GET temperature (miss)', port, pid: cached.pid, pathFor: coldPath };
+    const noCache: Target = {
+      name: 'GET temperature (no cache)',
+      port: uncached.port,
+      pid: uncached.pid,
+      pathFor: coldPath,
+    };
     const cold = new Map<Target, Sample[]>([
       [miss, []],
       [noCache, []],
@@ -396,7 +431,7 @@ async function main(): Promise<void> {
     if ([...results.values()].some((r) => r.failures > 0))
       say('warning: some requests did not answer as expected');
     say(
-      `api temperature miss / no cache: ${(missed.rps / uncachedResult.rps).toFixed(2)}x (${missed.rps.toFixed(0)} vs ${uncachedResult.rps.toFixed(0)} req/s, p99 ${missed.p99.toFixed(1)} vs ${uncachedResult.p99.toFixed(1)} ms)`,
+      `api temperature miss / no cache: ${(missed.rps / uncachedResult.rps).toFixed(2)}x (${missed.rps.toFixed(0)} vs ${uncachedResult.rps.toFixed(0)} req/s, p99 ${missed.p99.toFixed(1)} vs ${uncachedResult.p99.toFixed(1)} ms${missed.cpuMs !== null && uncachedResult.cpuMs !== null ? `; API cpu ${missed.cpuMs.toFixed(3)} vs ${uncachedResult.cpuMs.toFixed(3)} ms per request` : ''})`,
     );
     say(
       `api temperature 304 / ceiling: ${(notModified.rps / ceiling.rps).toFixed(2)}x (${notModified.rps.toFixed(0)} req/s, p99 ${notModified.p99.toFixed(1)} ms)`,
