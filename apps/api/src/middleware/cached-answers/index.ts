@@ -58,25 +58,25 @@ export function cachedAnswers(options: CachedAnswersOptions): MiddlewareHandler<
 
   return async function cachedAnswersMiddleware(c, next) {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
-    const covered = coveredDays(c.req.queries(), known, defaultMachine);
-    if (!covered) return next();
     const url = c.req.url;
     const queryAt = url.indexOf('?');
-    const path = c.req.path;
-    const key = `${options.version}\n${path}\n${queryAt < 0 ? '' : normalizedQuery(url.slice(queryAt + 1))}`;
+    const key = `${options.version}\n${c.req.path}\n${queryAt < 0 ? '' : normalizedQuery(url.slice(queryAt + 1))}`;
     const ifNoneMatch = c.req.header('if-none-match');
+    // Only answers to readable requests are kept: a kept key needs no second look at its parameters.
+    const kept = cache?.trusted ? cache.get(key) : undefined;
+    if (kept && matches(ifNoneMatch, kept.tag)) {
+      cache?.record('hit');
+      return c.body(null, 304, cacheHeaders(kept.tag));
+    }
+    if (kept?.body) {
+      cache?.record('hit');
+      return c.body(kept.body, 200, { 'Content-Type': kept.contentType, ...cacheHeaders(kept.tag) });
+    }
 
+    const covered = coveredDays(c.req.queries(), known, defaultMachine);
+    if (!covered) return next();
     let flight: Flight | null = null;
     if (cache?.trusted) {
-      const kept = cache.get(key);
-      if (kept && matches(ifNoneMatch, kept.tag)) {
-        cache.record('hit');
-        return c.body(null, 304, cacheHeaders(kept.tag));
-      }
-      if (kept?.body) {
-        cache.record('hit');
-        return c.body(kept.body, 200, { 'Content-Type': kept.contentType, ...cacheHeaders(kept.tag) });
-      }
       cache.record('miss');
       flight = cache.begin(covered);
     } else {
