@@ -7,9 +7,9 @@ import { dashboardRoutes, defaultDashboardDir } from './dashboard/dashboard-rout
 import type { AppDeps } from './deps.ts';
 import { ApiError, DependencyUnavailableError, isConnectionError, RequestValidationError } from './errors.ts';
 import { createApiMetrics } from './metrics/api-metrics.ts';
+import { cachedAnswers } from './middleware/cached-answers/index.ts';
 import { cors } from './middleware/cors/index.ts';
 import { httpMetrics } from './middleware/http-metrics/index.ts';
-import { ledgerEtag } from './middleware/ledger-etag/index.ts';
 import { requestContext } from './middleware/request-context/index.ts';
 import { requireMigrated } from './middleware/require-migrated/index.ts';
 import { renderDocsPage } from './openapi/docs-page.ts';
@@ -28,7 +28,10 @@ import { statusRoutes } from './routes/status.ts';
 import { temperatureRoutes } from './routes/temperature.ts';
 import { validationHook } from './validation/hook.ts';
 
-/** The endpoints answered from aggregates alone, tagged from the run ledger (not raw data, not the ledger grid, whose statuses age). */
+/**
+ * The endpoints answered from aggregates alone, tagged from the run ledger and kept in the answer
+ * cache (not raw data, not the ledger grid, whose statuses age).
+ */
 const ledgerServedPaths = [
   '/api/v1/temperature',
   '/api/v1/machine_util',
@@ -65,6 +68,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     rules: deps.staleRules ?? defaultStaleRules,
     queues: deps.queues ?? null,
     processMetrics: deps.processMetrics ?? false,
+    answerCache: deps.answerCache ?? null,
   });
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -81,8 +85,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       ...(deps.migrationCheckTtlMs !== undefined ? { ttlMs: deps.migrationCheckTtlMs } : {}),
     }),
   );
-  const etag = ledgerEtag({ aggDb: deps.aggDb, machines: deps.config.machines, version });
-  for (const path of ledgerServedPaths) app.use(path, etag);
+  const answers = cachedAnswers({
+    aggDb: deps.aggDb,
+    machines: deps.config.machines,
+    version,
+    cache: deps.answerCache ?? null,
+  });
+  for (const path of ledgerServedPaths) app.use(path, answers);
   app.route('/', dashboardRoutes({ dir: deps.dashboardDir ?? defaultDashboardDir }));
 
   for (const routes of [

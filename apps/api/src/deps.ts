@@ -2,6 +2,7 @@ import type { Config, Logger, Machine } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import type { StaleRules } from '@mm/etl';
 import type { Kysely } from 'kysely';
+import type { AnswerCache } from './answer-cache/answer-cache.ts';
 import type { LoginThrottleOptions } from './middleware/admin-auth/index.ts';
 import type { ApiQueues } from './queues/api-queues.ts';
 
@@ -50,4 +51,9 @@ export interface AppDeps {
   dashboardDir?: string;
   /** Add Node's process metrics (CPU, memory, event loop) to `/metrics`; `main.ts` turns it on. */
   processMetrics?: boolean;
+  /**
+   * Answers of the aggregate endpoints kept in memory, trusted only while a `SliceChangeListener`
+   * follows the aggregation database (`main.ts` starts one); without it every answer is computed.
+   */
+  answerCache?: AnswerCache | null;
 }

@@ -6,9 +6,12 @@ import {
   migrationState,
   NOT_MIGRATED_MESSAGE,
   openDb,
+  parseDbUrl,
   RawPools,
 } from '@mm/db';
 import packageJson from '../package.json' with { type: 'json' };
+import { AnswerCache } from './answer-cache/answer-cache.ts';
+import { SliceChangeListener } from './answer-cache/slice-change-listener.ts';
 import { createApp } from './app.ts';
 import type { PoolUsage } from './deps.ts';
 import { openApiQueues } from './queues/api-queues.ts';
@@ -49,6 +52,20 @@ const queues = config.redisUrl
   : null;
 if (!queues) logger.info('REDIS_URL is not set: Bull Board, re-queueing and queue metrics are off');
 
+// Answers kept in memory are trusted only while a connection of their own LISTENs to slice changes,
+// which needs PostgreSQL: on PGlite every answer is read from the database.
+const onPostgres = parseDbUrl(config.aggDatabaseUrl).kind === 'postgres';
+const answerCache =
+  onPostgres && config.answerCacheBytes > 0 ? new AnswerCache({ maxBytes: config.answerCacheBytes }) : null;
+const listener = answerCache
+  ? new SliceChangeListener({ url: config.aggDatabaseUrl, cache: answerCache, logger })
+  : null;
+listener?.start();
+if (!answerCache)
+  logger.info(
+    onPostgres ? 'answer cache off (API_CACHE_MB=0)' : 'answer cache off: it needs PostgreSQL, not PGlite',
+  );
+
 const app = createApp({
   config,
   aggDb: agg.db,
@@ -59,6 +76,7 @@ const app = createApp({
   queues,
   version: packageJson.version,
   processMetrics: true,
+  answerCache,
 });
 
 // Served either way (the database may be migrated in a minute); the data endpoints answer 503 until then.
@@ -99,7 +117,7 @@ async function shutdown(signal: string): Promise<void> {
   force.unref();
   await closed;
   clearTimeout(force);
-  await Promise.allSettled([agg.db.destroy(), raw.destroyAll(), queues?.close()]);
+  await Promise.allSettled([agg.db.destroy(), raw.destroyAll(), queues?.close(), listener?.close()]);
   logger.info('stopped');
   logger.flush();
   process.exit(0);

@@ -110,7 +110,10 @@ export const redisEnv = envPart({ REDIS_URL: redisUrlSchema.default('redis://127
   redisUrl: e.REDIS_URL as string,
 }));
 
-/** The HTTP API's own variables. `REDIS_URL` is optional for it: set, `/api/status` checks Redis too. */
+/**
+ * The HTTP API's own variables. `REDIS_URL` is optional for it: set, `/api/status` checks Redis too.
+ * `API_CACHE_MB` caps the answers it keeps in memory.
+ */
 export const apiEnv = envPart(
   {
     PORT: portSchema.default(8000),
@@ -135,6 +138,12 @@ export const apiEnv = envPart(
     // Checked against the user name (adminPasswordProblems), so in the part's check.
     ADMIN_PASSWORD: z.string().optional(),
     REDIS_URL: redisUrlSchema.optional(),
+    API_CACHE_MB: z.coerce
+      .number({ error: 'must be a number of megabytes (0 turns the answer cache off)' })
+      .int('must be a whole number')
+      .min(0, 'must be between 0 and 65536')
+      .max(65536, 'must be between 0 and 65536')
+      .default(64),
   },
   (e) => ({
     port: e.PORT,
@@ -146,6 +155,8 @@ export const apiEnv = envPart(
         ? { user: e.ADMIN_USER, password: e.ADMIN_PASSWORD }
         : (null as { user: string; password: string } | null),
     redisUrl: e.REDIS_URL ?? null,
+    /** Bytes of answers the API keeps in memory (MiB of `API_CACHE_MB`); 0: none. */
+    answerCacheBytes: e.API_CACHE_MB * 2 ** 20,
   }),
   (env, ctx) => {
     if ((env.ADMIN_USER === undefined) !== (env.ADMIN_PASSWORD === undefined)) {

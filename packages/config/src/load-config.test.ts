@@ -70,6 +70,7 @@ describe('loadConfig: environment', () => {
       admin: null,
       logLevel: 'info',
       machinesFile: '/site/machines.json',
+      answerCacheBytes: 64 * 2 ** 20,
     });
   });
 
@@ -89,6 +90,7 @@ describe('loadConfig: environment', () => {
         ADMIN_USER: 'ops',
         ADMIN_PASSWORD: 'correct horse battery',
         LOG_LEVEL: 'debug',
+        API_CACHE_MB: '0',
       },
       files({ '/etc/mm/machines.json': domainExample }),
     );
@@ -100,8 +102,22 @@ describe('loadConfig: environment', () => {
       corsOrigins: ['https://plant.example', 'http://localhost:5173'],
       admin: { user: 'ops', password: 'correct horse battery' },
       logLevel: 'debug',
+      answerCacheBytes: 0,
     });
     expect(config.machines).toHaveLength(2);
+  });
+
+  it('refuses an answer cache size that is not a whole number of megabytes in range', () => {
+    for (const [value, message] of [
+      ['lots', 'must be a number of megabytes (0 turns the answer cache off)'],
+      ['1.5', 'must be a whole number'],
+      ['-1', 'must be between 0 and 65536'],
+      ['100000', 'must be between 0 and 65536'],
+    ]) {
+      const error = configError(() => load({ API_CACHE_MB: value }, exampleFile));
+      expect(error.problems, value).toEqual([{ path: 'API_CACHE_MB', message }]);
+    }
+    expect(load({ API_CACHE_MB: ' 512 ' }, exampleFile).answerCacheBytes).toBe(512 * 2 ** 20);
   });
 
   it('reports every problem in one error, by variable, without echoing any value', () => {

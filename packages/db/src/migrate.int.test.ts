@@ -32,6 +32,7 @@ describe('migrations', () => {
       '2026-12-03-ledger-raw-fingerprint',
       '2026-12-07-machine-data-spans',
       '2026-12-08-plan-checks',
+      '2026-12-09-notify-slice-changes',
     ]);
     expect((await migrateToLatest(db)).applied).toEqual([]);
     const row = await exerciseSchema(db);

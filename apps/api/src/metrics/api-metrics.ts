@@ -3,9 +3,11 @@ import type { AggDatabase } from '@mm/db';
 import type { StaleRules } from '@mm/etl';
 import type { Kysely } from 'kysely';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { AnswerCache } from '../answer-cache/answer-cache.ts';
 import type { PoolUsage } from '../deps.ts';
 import { troubledDays } from '../ledger/queries.ts';
 import type { ApiQueues } from '../queues/api-queues.ts';
+import { registerAnswerCacheMetrics } from './answer-cache-metrics.ts';
 import { registerQueueMetrics } from './queue-metrics.ts';
 
 export interface ApiMetrics {
@@ -17,8 +19,9 @@ export interface ApiMetrics {
 /**
  * The API's Prometheus metrics: request duration by route pattern and status, responses by status,
  * connection pool usage, the run ledger's failed and stale days per machine (computed from the
- * aggregation database at each scrape; a scrape with the database down omits them), and, when the
- * API uses Redis, the ETL queues' job counts and oldest waiting job.
+ * aggregation database at each scrape; a scrape with the database down omits them), when the API
+ * uses Redis, the ETL queues' job counts and oldest waiting job, and, when it keeps answers in
+ * memory, the answer cache's hit rate and size.
  *
  * @example
  * const metrics = createApiMetrics({ aggDb, machineIds: ['press-07'], pools: { agg: pool }, logger, now, rules });
@@ -33,6 +36,8 @@ export function createApiMetrics(options: {
   processMetrics?: boolean;
   /** The ETL queues, when the API uses Redis: their gauges are added (see `registerQueueMetrics`). */
   queues?: ApiQueues | null;
+  /** The answer cache, when the API keeps one: its hit rate and size (see `registerAnswerCacheMetrics`). */
+  answerCache?: AnswerCache | null;
 }): ApiMetrics {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'mm_api_' });
@@ -112,6 +117,7 @@ export function createApiMetrics(options: {
     // Job ages are real time, not the ledger rules' clock (which tests pin to a past day).
     registerQueueMetrics(registry, { queues: options.queues, now: Date.now });
   }
+  if (options.answerCache) registerAnswerCacheMetrics(registry, options.answerCache);
 
   return {
     registry,

@@ -5,19 +5,23 @@ import { etlIds, runEtl } from '@mm/etl';
 import { rawBuilder } from '@mm/raw';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnswerCache } from '../../answer-cache/answer-cache.ts';
+import { SliceChangeListener } from '../../answer-cache/slice-change-listener.ts';
 import { captureLogs, testApp } from '../../testing/harness.ts';
 
 // Conditional GETs over a real HTTP server, on aggregates written by the real ETLs: 304 while the
 // ledger of the machine's requested days is unchanged, 200 with a new tag once a slice is re-run.
+// The same rules hold whether the tags are read from the ledger on each request (no cache) or kept
+// in memory with the answers (a cache following slice changes).
 
 let agg: TestDatabase<AggDatabase>;
 let raw: TestDatabase<RawDatabase>;
-let server: ReturnType<typeof serve>;
-let base: string;
 let machines: ReturnType<typeof testApp>['config']['machines'];
 const day = '2024-10-27';
 const otherDay = '2024-10-26';
 const logger = captureLogs().logger;
+const servers: Array<ReturnType<typeof serve>> = [];
+const listeners: SliceChangeListener[] = [];
 
 beforeAll(async () => {
   [agg, raw] = await Promise.all([createTestDatabase('agg'), createTestDatabase('raw')]);
@@ -31,32 +35,65 @@ beforeAll(async () => {
     .at('2024-10-28T01:00:00Z', 2000);
   press.spindle.at('2024-10-25T22:00:00Z', 50);
   await builder.write();
-  const built = testApp({ aggDb: agg.db, rawDb: raw.db, rawUrl: raw.url });
-  machines = built.config.machines;
+  machines = testApp({ aggDb: agg.db, rawDb: raw.db, rawUrl: raw.url }).config.machines;
   for (const d of [otherDay, day]) await rerun(d);
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: built.app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      base = `http://127.0.0.1:${info.port}`;
-      resolve();
-    });
-  });
 }, 120_000);
 
 afterAll(async () => {
-  if (server) await new Promise((resolve) => server.close(resolve));
+  for (const server of servers) await new Promise((resolve) => server.close(resolve));
+  for (const listener of listeners) await listener.close();
   await Promise.all([agg?.drop(), raw?.drop()]);
 });
 
+/** The app on a real server, with or without an answer cache following slice changes. */
+async function start(withCache: boolean) {
+  const cache = withCache ? new AnswerCache({ maxBytes: 2 ** 20 }) : null;
+  if (cache) {
+    const listener = new SliceChangeListener({ url: agg.url, cache, logger });
+    listeners.push(listener);
+    listener.start();
+    const deadline = Date.now() + 15_000;
+    while (!cache.trusted) {
+      if (Date.now() > deadline) throw new Error('the answer cache did not start listening');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  const { app } = testApp({ aggDb: agg.db, rawDb: raw.db, rawUrl: raw.url, deps: { answerCache: cache } });
+  return new Promise<{ base: string; cache: AnswerCache | null }>((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
+      resolve({ base: `http://127.0.0.1:${info.port}`, cache });
+    });
+    servers.push(server);
+  });
+}
+
+let base: string;
+let cache: AnswerCache | null;
+
+/** Re-runs ETLs of a day; with a cache, returns once it has heard of the change (its notification arrived). */
 async function rerun(d: string, etls: readonly string[] = etlIds) {
+  const heard = cache?.stats().notifications ?? 0;
   const machine = machines.find((m) => m.id === 'press-07')!;
   for (const etl of etls)
     await runEtl({ aggDb: agg.db, rawDb: raw.db, machine, etl: etl as never, day: d, logger });
+  const deadline = Date.now() + 15_000;
+  while (cache && cache.stats().notifications === heard) {
+    if (Date.now() > deadline) throw new Error('the change was not heard');
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 const get = (path: string, etag?: string) =>
   fetch(`${base}${path}`, { headers: etag ? { 'If-None-Match': etag } : {} });
 
-describe('ledger ETag', () => {
+describe.each([
+  { mode: 'read from the ledger on each request', withCache: false },
+  { mode: 'kept in memory with the answers', withCache: true },
+])('ledger ETag, $mode', ({ withCache }) => {
+  beforeAll(async () => {
+    ({ base, cache } = await start(withCache));
+  });
+
   it('answers 304 until a slice of that day is re-run, then 200 with a new tag', async () => {
     const path = `/api/v1/temperature?target_date=${day}&machine=press-07`;
     const first = await get(path);
@@ -72,6 +109,8 @@ describe('ledger ETag', () => {
     expect(await again.text()).toBe('');
     expect((await get(path, `W/${tag}`)).status).toBe(304);
     expect((await get(path, `"other", ${tag}`)).status).toBe(304);
+    // With a cache, those came from memory.
+    if (cache) expect(cache.stats().hits).toBe(3);
 
     // Another day's re-run leaves this day's answer valid.
     await rerun(otherDay, ['sensor-stats']);
