@@ -95,6 +95,7 @@ const workers = startEtlWorkers({
   metrics,
   logger,
   slotRetryDelayMs: 1_000,
+  busyRetryDelayMs: 5_000,
 });
 
 let draining = false;
