@@ -15,7 +15,6 @@ export {
   readDataSpans,
   recordDataSpans,
 } from './data-span.ts';
-export { type DayWindow, daysBetween, dayWindow, InvalidDayError, localDay, parseDay } from './day-window.ts';
 export {
   type CellStatus,
   cellStatusesWorstFirst,

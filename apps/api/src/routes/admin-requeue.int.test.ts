@@ -164,6 +164,13 @@ describe('POST /admin/requeue', () => {
         ],
       ],
       [
+        { machine: 'press-07', etl: 'all', from: '0001-01-01', to: '1969-12-31' },
+        [
+          { loc: ['body', 'from'], type: 'value_error' },
+          { loc: ['body', 'to'], type: 'value_error' },
+        ],
+      ],
+      [
         { machine: 'press-07', etl: 'all', from: '2024-11-02', to: '2024-11-01' },
         [{ loc: ['body', 'to'], type: 'value_error' }],
       ],

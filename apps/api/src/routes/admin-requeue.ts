@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { etlIds, localDay } from '@mm/etl';
+import { daysBetween, localDay, maxRangeDays } from '@mm/calendar';
+import { etlIds } from '@mm/etl';
 import { type EnqueueOutcome, enqueue } from '@mm/queue';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
@@ -7,9 +8,8 @@ import { DependencyUnavailableError, RequestValidationError } from '../errors.ts
 import { resolveMachine } from '../machines.ts';
 import { dateString, detailSchema, json, validationErrorSchema } from '../openapi/schemas.ts';
 import type { ApiQueues } from '../queues/api-queues.ts';
-import { eachDay } from '../time/local-date.ts';
 import { validationHook } from '../validation/hook.ts';
-import { checkDateRange, dateParam, maxNameLength, maxRangeDays } from '../validation/params.ts';
+import { checkDateRange, dateParam, maxNameLength } from '../validation/params.ts';
 
 const outcomes = ['added', 'requeued', 'pending', 'active'] as const satisfies readonly EnqueueOutcome[];
 
@@ -106,7 +106,7 @@ export function requeueRoutes(deps: {
     if (!deps.queues.ready()) throw new DependencyUnavailableError('Redis');
     const etls = body.etl === 'all' ? [...etlIds] : [body.etl];
     const slices = etls.flatMap((etl) =>
-      eachDay(body.from, body.to).map((day) => ({ machine: machine.id, etl, day })),
+      daysBetween(body.from, body.to).map((day) => ({ machine: machine.id, etl, day })),
     );
     let results: Awaited<ReturnType<typeof enqueue>>;
     try {

@@ -1,5 +1,5 @@
+import { dateProblem } from '@mm/calendar';
 import { etlIds } from '@mm/etl';
-import { DateTime } from 'luxon';
 
 /** `pnpm etl enqueue …` as parsed from the command line. */
 export interface EnqueueArgs {
@@ -68,9 +68,8 @@ export function parseEnqueueArgs(argv: readonly string[]): ParsedEnqueueArgs {
   if (unknown.length > 0)
     return error(`unknown ETL '${unknown.join("', '")}' (known: ${etlIds.join(', ')}, or all)`);
   for (const day of [from, to]) {
-    if (day !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(day) && DateTime.fromISO(day).isValid)) {
-      return error(`'${day}' is not a date (YYYY-MM-DD)`);
-    }
+    const problem = day === undefined ? null : dateProblem(day);
+    if (problem) return error(`'${day}' ${problem.message}`);
   }
   if (from !== undefined && to !== undefined && from > to) return error(`from (${from}) is after to (${to})`);
   return {
