@@ -15,6 +15,7 @@ export {
   readDataSpans,
   recordDataSpans,
 } from './data-span.ts';
+export { type DaysWithData, daysWithData } from './days-with-data.ts';
 export {
   type CellStatus,
   cellStatusesWorstFirst,
