@@ -119,6 +119,7 @@ describe('POST /admin/requeue', () => {
       '202',
       '401',
       '404',
+      '413',
       '422',
       '429',
       '503',
@@ -145,7 +146,7 @@ describe('POST /admin/requeue', () => {
   });
 
   it('answers 404 for an unknown machine and 422 for a bad body, queueing nothing', async () => {
-    const { post, queues } = await setup();
+    const { app, post, queues } = await setup();
     const unknown = await post({ machine: 'press-99', etl: 'all', from: '2024-11-01', to: '2024-11-01' });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toEqual({ detail: "Unknown machine 'press-99'" });
@@ -200,6 +201,24 @@ describe('POST /admin/requeue', () => {
       expect(got.map(({ loc, type }) => ({ loc, type }))).toEqual(detail);
       for (const d of got) expect(d.msg).not.toContain('x'.repeat(50));
     }
+    // A body over 64 KB is refused before it is parsed, with or without a Content-Length.
+    const huge = JSON.stringify({
+      machine: 'press-07',
+      etl: 'all',
+      from: '2024-11-01',
+      to: '2024-11-01',
+      pad: 'x'.repeat(10 * 1024 * 1024),
+    });
+    const tooLarge = await post(huge);
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toEqual({ detail: 'Request body larger than 64 KB' });
+    const streamed = await app.request('/admin/requeue', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...auth },
+      body: new Blob([huge]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
     const malformed = await post('{"machine": ');
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toEqual({ detail: 'Malformed JSON in request body' });

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { daysBetween, localDay, maxRangeDays } from '@mm/calendar';
 import { etlIds } from '@mm/etl';
 import { type EnqueueOutcome, enqueue } from '@mm/queue';
+import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
 import { DependencyUnavailableError, RequestValidationError } from '../errors.ts';
@@ -10,6 +11,9 @@ import { dateString, detailSchema, json, validationErrorSchema } from '../openap
 import type { ApiQueues } from '../queues/api-queues.ts';
 import { validationHook } from '../validation/hook.ts';
 import { checkDateRange, dateParam, maxNameLength } from '../validation/params.ts';
+
+/** The largest request body read: a real one is under 200 bytes, and nothing bigger is parsed. */
+export const maxRequeueBodyBytes = 64 * 1024;
 
 const outcomes = ['added', 'requeued', 'pending', 'active'] as const satisfies readonly EnqueueOutcome[];
 
@@ -72,6 +76,7 @@ const route = createRoute({
       validationErrorSchema,
       'A field is missing or malformed, or the range is too long or in the future.',
     ),
+    413: json(detailSchema, `The body is larger than ${maxRequeueBodyBytes / 1024} KB.`),
     429: json(detailSchema, 'Too many failed logins from this address.'),
     503: json(detailSchema, 'Redis is unreachable.'),
   },
@@ -90,6 +95,13 @@ export function requeueRoutes(deps: {
   now: () => Date;
 }): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use(
+    '/requeue',
+    bodyLimit({
+      maxSize: maxRequeueBodyBytes,
+      onError: (c) => c.json({ detail: `Request body larger than ${maxRequeueBodyBytes / 1024} KB` }, 413),
+    }),
+  );
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
     const machine = resolveMachine(deps.config.machines, body.machine);
