@@ -1,6 +1,7 @@
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { etlIds } from '@mm/etl';
 import { createRedis, etlQueueName } from '@mm/queue';
+import { simulatePlant } from '@mm/raw';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -14,6 +15,16 @@ const dropped: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   [agg, raw] = await Promise.all([createTestDatabase('agg'), createTestDatabase('raw')]);
+  // press-07 (logger profile, Europe/Madrid) logs from 2024-11-01 to 2024-11-05; mazak01 (mtconnect)
+  // shares the database but none of its variables is there, so it has no data.
+  await simulatePlant({
+    db: raw.db,
+    seed: 3,
+    start: '2024-11-01',
+    days: 5,
+    timezone: 'Europe/Madrid',
+    volume: 0.02,
+  });
 });
 afterAll(async () => {
   for (const drop of dropped) await drop();
@@ -132,17 +143,49 @@ describe('POST /admin/requeue', () => {
 
   it('queues one ETL when named', async () => {
     const { post, queues } = await setup();
-    const res = await post({ machine: 'mazak01', etl: 'programs', from: '2024-11-05', to: '2024-11-05' });
+    const res = await post({ machine: 'press-07', etl: 'programs', from: '2024-11-05', to: '2024-11-05' });
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({
-      machine: 'mazak01',
+      machine: 'press-07',
       etls: ['programs'],
       counts: { added: 1 },
       jobs: [
-        { etl: 'programs', day: '2024-11-05', job_id: 'mazak01__programs__2024-11-05', outcome: 'added' },
+        { etl: 'programs', day: '2024-11-05', job_id: 'press-07__programs__2024-11-05', outcome: 'added' },
       ],
     });
-    expect((await queues.etl.queue.getWaiting()).map((j) => j.id)).toEqual(['mazak01__programs__2024-11-05']);
+    expect((await queues.etl.queue.getWaiting()).map((j) => j.id)).toEqual([
+      'press-07__programs__2024-11-05',
+    ]);
+  });
+
+  it('queues only the days with raw data, counting the others, so no ledger row is made for days before any data', async () => {
+    const { post, queues } = await setup();
+    const res = await post({ machine: 'press-07', etl: 'energy', from: '2024-10-01', to: '2024-11-05' });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as {
+      data_days: unknown;
+      skipped_days: number;
+      jobs: Array<{ day: string }>;
+    };
+    expect(body.data_days).toEqual({ from: '2024-11-01', to: '2024-11-05' });
+    expect(body.skipped_days).toBe(31);
+    expect(body.jobs.map((j) => j.day)).toEqual([
+      '2024-11-01',
+      '2024-11-02',
+      '2024-11-03',
+      '2024-11-04',
+      '2024-11-05',
+    ]);
+
+    const none = await post({ machine: 'mazak01', etl: 'all', from: '2024-11-01', to: '2024-11-05' });
+    expect(none.status).toBe(202);
+    expect(await none.json()).toMatchObject({
+      data_days: null,
+      skipped_days: 5,
+      jobs: [],
+      counts: { added: 0 },
+    });
+    expect(await queues.etl.queue.count()).toBe(5);
   });
 
   it('answers 404 for an unknown machine and 422 for a bad body, queueing nothing', async () => {
