@@ -15,7 +15,7 @@ export {
   readDataSpans,
   recordDataSpans,
 } from './data-span.ts';
-export { type DayWindow, daysBetween, dayWindow, InvalidDayError, localDay, parseDay } from './day-window.ts';
+export { type DaysWithData, daysWithData } from './days-with-data.ts';
 export {
   type CellStatus,
   cellStatusesWorstFirst,

@@ -1,9 +1,9 @@
+import { type DayWindow, dayWindow, InvalidDateError } from '@mm/calendar';
 import type { Logger, Machine } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { type Kysely, sql } from 'kysely';
 import { pino } from 'pino';
 import { carryStates } from './carry-state.ts';
-import { type DayWindow, dayWindow, InvalidDayError } from './day-window.ts';
 import {
   describeError,
   EtlRunError,
@@ -126,7 +126,7 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
   try {
     window = dayWindow(day, machine.timezone);
   } catch (error) {
-    if (error instanceof InvalidDayError) throw new PermanentEtlError(error.message);
+    if (error instanceof InvalidDateError) throw new PermanentEtlError(error.message);
     throw error;
   }
   const baseLogger = (input.logger ?? silent).child({ machine: machine.id, day: window.day });
