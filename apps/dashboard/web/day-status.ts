@@ -1,4 +1,4 @@
-import type { MachineState, RunGrid, StateChanges } from './api.ts';
+import type { MachineState, MachineStateChanges, RunGridMachine } from '@mm/api-contract';
 import { parseAware } from './time.ts';
 
 /**
@@ -28,7 +28,7 @@ export interface MachineEdge {
  * @example
  * horizonOf(grid.machines[0]); // 1731704082172
  */
-export function horizonOf(row: RunGrid['machines'][number] | undefined): number | null {
+export function horizonOf(row: RunGridMachine | undefined): number | null {
   const candidates = [row?.freshness.horizon, row?.data_span.last_reading]
     .filter((t): t is string => typeof t === 'string')
     .map(parseAware)
@@ -44,7 +44,7 @@ export function horizonOf(row: RunGrid['machines'][number] | undefined): number 
  * @example
  * stateAt(changes, horizon); // 'off'
  */
-export function stateAt(changes: StateChanges, instant: number): MachineState | null {
+export function stateAt(changes: MachineStateChanges, instant: number): MachineState | null {
   if (changes.variable === null || !changes.variable_logged) return null;
   let state: MachineState = changes.at_start?.state ?? 'off';
   for (const c of changes.changes) {
@@ -83,8 +83,8 @@ export function dayStatus(options: {
  * const edge = machineEdge(grid.machines[0], changes, dayEnd);
  */
 export function machineEdge(
-  row: RunGrid['machines'][number] | undefined,
-  changes: StateChanges | null,
+  row: RunGridMachine | undefined,
+  changes: MachineStateChanges | null,
   windowEnd: number,
 ): MachineEdge {
   let horizon = horizonOf(row);

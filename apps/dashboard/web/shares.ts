@@ -1,4 +1,4 @@
-import type { FourStates } from './api.ts';
+import type { FourStates } from '@mm/api-contract';
 
 // Every share the dashboard shows comes from the API, which computes it from the aggregate's seconds
 // and rounds it once to 2 decimals (halves away from zero), the rule of v1's percentages. The page

@@ -1,15 +1,14 @@
-import {
-  type AlertCount,
-  type AlertDetail,
-  type EnergyHour,
-  getJson,
-  type ProgramDay,
-  query,
-  type RunGrid,
-  type StateChanges,
-  type TemperatureHour,
-  type UtilDayRanged,
-} from '../api.ts';
+import type {
+  AlertDetail,
+  AlertsDailyCount,
+  EnergyHourRanged,
+  MachineProgramDay,
+  MachineStateChanges,
+  MachineUtilDayRanged,
+  RunGrid,
+  TemperatureHourRanged,
+} from '@mm/api-contract';
+import { getJson, query } from '../api.ts';
 import { shareBar, stateTimeline, timeChart } from '../charts.ts';
 import { dateField, energySourceText, machinePicker } from '../context.ts';
 import { type DayStatus, dayStatus, machineEdge } from '../day-status.ts';
@@ -86,17 +85,17 @@ export const machineDayView: View = {
     const dayStart = localMidnight(day, zone);
     const dayEnd = localMidnight(addDays(day, 1), zone);
     const [util, temperature, energy, programs, counts, critical, changes, runs] = await Promise.all([
-      settle(getJson<UtilDayRanged[]>(`/api/v2/machine_util?${range}`)),
-      settle(getJson<TemperatureHour[]>(`/api/v2/temperature?${range}`)),
-      settle(getJson<EnergyHour[]>(`/api/v2/energy_consumption?${range}`)),
-      settle(getJson<ProgramDay[]>(`/api/v2/machine_program?${range}`)),
-      settle(getJson<AlertCount[]>(`/api/v2/alerts_daily_count?${range}`)),
+      settle(getJson<MachineUtilDayRanged[]>(`/api/v2/machine_util?${range}`)),
+      settle(getJson<TemperatureHourRanged[]>(`/api/v2/temperature?${range}`)),
+      settle(getJson<EnergyHourRanged[]>(`/api/v2/energy_consumption?${range}`)),
+      settle(getJson<MachineProgramDay[]>(`/api/v2/machine_program?${range}`)),
+      settle(getJson<AlertsDailyCount[]>(`/api/v2/alerts_daily_count?${range}`)),
       settle(
         getJson<AlertDetail[]>(`/api/v1/alerts_detail?${query({ machine: machine.id, target_date: day })}`),
       ),
       // The day's readable states, with the reading in force at midnight.
       settle(
-        getJson<StateChanges>(
+        getJson<MachineStateChanges>(
           `/api/v2/machine_changes?${query({ machine: machine.id, start: `${day} 00:00:00`, end: `${addDays(day, 1)} 00:00:00` })}`,
         ),
       ),
@@ -392,7 +391,7 @@ function legend(): HTMLElement {
 
 /** The served shares and hours of a day as a bar and a table; the part after the data is named by `status`. */
 function dayShares(
-  u: Pick<UtilDayRanged, 'shares' | 'hours' | 'day_hours'>,
+  u: Pick<MachineUtilDayRanged, 'shares' | 'hours' | 'day_hours'>,
   status: DayStatus,
   horizon: number,
   zone: string,

@@ -1,4 +1,5 @@
-import { type ApiError, getJson, query, type RunGrid } from '../api.ts';
+import type { AdminSession, RequeueResult, RunGrid } from '@mm/api-contract';
+import { type ApiError, getJson, query } from '../api.ts';
 import { dateField, machinePicker } from '../context.ts';
 import { h, note, pager, panel } from '../dom.ts';
 import { addDays, daysBetween, formatAge, localDay } from '../time.ts';
@@ -315,7 +316,7 @@ function signIn(onChange: (signedIn: boolean) => void): HTMLElement {
         message.textContent = 'Signing in…';
         delete message.dataset.signedIn;
         try {
-          const answer = await getJson<{ user: string; queues: boolean }>('/admin/session', {
+          const answer = await getJson<AdminSession>('/admin/session', {
             headers: adminHeaders(candidate),
           });
           session = candidate;
@@ -384,10 +385,7 @@ function requeueForm(machineIds: string[], etls: string[], machine: string, from
             from: fields.from.value,
             to: fields.to.value,
           };
-          const answer = await getJson<{
-            counts: Record<string, number>;
-            jobs: Array<{ job_id: string; outcome: string }>;
-          }>('/admin/requeue', {
+          const answer = await getJson<RequeueResult>('/admin/requeue', {
             method: 'POST',
             headers: { 'Content-Type': 'application/json', ...adminHeaders(session) },
             body: JSON.stringify(body),

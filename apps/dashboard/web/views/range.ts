@@ -1,12 +1,11 @@
-import {
-  type EnergyHour,
-  type FourStates,
-  getJson,
-  query,
-  type RunGrid,
-  type StateChanges,
-  type UtilDayRanged,
-} from '../api.ts';
+import type {
+  EnergyHourRanged,
+  FourStates,
+  MachineStateChanges,
+  MachineUtilDayRanged,
+  RunGrid,
+} from '@mm/api-contract';
+import { getJson, query } from '../api.ts';
 import { timeChart } from '../charts.ts';
 import { dateField, energySourceText, machinePicker } from '../context.ts';
 import { horizonOf, stateAt } from '../day-status.ts';
@@ -62,13 +61,13 @@ export const rangeView: View = {
       return root;
     }
     const range = query({ machine: machine.id, from, to });
-    let util: UtilDayRanged[];
-    let energy: EnergyHour[];
+    let util: MachineUtilDayRanged[];
+    let energy: EnergyHourRanged[];
     let stop: number | null;
     try {
       [util, energy, stop] = await Promise.all([
-        getJson<UtilDayRanged[]>(`/api/v2/machine_util?${range}`),
-        getJson<EnergyHour[]>(`/api/v2/energy_consumption?${range}`),
+        getJson<MachineUtilDayRanged[]>(`/api/v2/machine_util?${range}`),
+        getJson<EnergyHourRanged[]>(`/api/v2/energy_consumption?${range}`),
         // Only a range reaching past the aggregated days needs to know whether the machine stopped.
         to > last ? stoppedAt(machine.id, last) : Promise.resolve(null),
       ]);
@@ -179,7 +178,7 @@ async function stoppedAt(machine: string, day: string): Promise<number | null> {
   const horizon = horizonOf(grid.machines[0]);
   if (horizon === null) return null;
   const instant = new Date(horizon).toISOString();
-  const changes = await getJson<StateChanges>(
+  const changes = await getJson<MachineStateChanges>(
     `/api/v2/machine_changes?${query({ machine, start: instant, end: instant })}`,
   );
   return stateAt(changes, horizon) === 'off' ? horizon : null;
