@@ -6,11 +6,12 @@ import type {
   RunGrid,
 } from '@mm/api-contract';
 import { getJson, query } from '../api.ts';
+import { dayBars } from '../axis.ts';
 import { timeChart } from '../charts.ts';
 import { dateField, energySourceText, machinePicker } from '../context.ts';
 import { horizonOf, stateAt } from '../day-status.ts';
 import { dataTable, fixed, h, note, panel } from '../dom.ts';
-import { addDays, daysBetween, localDay, localMidnight } from '../time.ts';
+import { addDays, daysBetween, localDay } from '../time.ts';
 import type { View } from './view.ts';
 
 /** The range endpoints' limit. */
@@ -97,8 +98,7 @@ export const rangeView: View = {
     };
     const dayLabel = (ms: number) => localDay(ms, zone).slice(5);
     // Each bar at its day's noon, the axis half a day wider on each side: no bar is cut at an edge.
-    const x = days.map((d) => localMidnight(d, zone) / 1000 + 43_200);
-    const xRange: [number, number] = [(x[0] ?? 0) - 43_200, (x.at(-1) ?? 0) + 43_200];
+    const { x, range: xRange } = dayBars(days, zone);
     const running = days.map((d) => shareOf(d, 'running'));
     const kwh = days.map((d) => energyByDay.get(d) ?? null);
     root.append(
