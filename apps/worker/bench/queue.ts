@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { builtInProfiles, type Machine } from '@mm/config';
 import { type AggDatabase, createDb, migrateToLatest, type RawDatabase } from '@mm/db';
-import { backfill, daysBetween, etlIds } from '@mm/etl';
+import { backfill, daysBetween, etlIds, runEtls } from '@mm/etl';
 import { ensurePlantDb, withDatabase } from '@mm/etl/bench/plant-db';
+import { purposeOf, StatementProfiler } from '@mm/etl/bench/statement-profiler';
 import { createEtlQueues, createRedis, enqueue, redisReady } from '@mm/queue';
 import { sql } from 'kysely';
 
@@ -122,6 +123,34 @@ const report = (r: RunFigures) => {
   report(results[0]!);
 }
 
+// 1b. In process, one ETL per runner call as a queue job runs it (its own snapshot, observation
+// lookup, ledger), every statement timed by purpose: what a job costs before BullMQ and Redis.
+const perJob = await (async () => {
+  const agg = await freshAgg('perjob');
+  const profiler = new StatementProfiler();
+  const aggDb = createDb<AggDatabase>(agg.url, { max: 2 }).withPlugin(profiler);
+  const rawDb = createDb<RawDatabase>(plant.url, { readOnly: true, max: 2 }).withPlugin(profiler);
+  const started = performance.now();
+  for (const day of dayList) {
+    for (const etl of etlIds) {
+      const [run] = await runEtls({ aggDb, rawDb, machine, etls: [etl], day });
+      if (!run?.ok) throw new Error(`per-job run: ${etl} ${day} failed`);
+    }
+  }
+  const ms = performance.now() - started;
+  await Promise.all([aggDb.destroy(), rawDb.destroy()]);
+  await agg.drop();
+  return { ms, stats: profiler.stats() };
+})();
+say(
+  `${'in-process, one ETL a call'.padEnd(26)} ${(perJob.ms / 1000).toFixed(2).padStart(7)} s  ${(
+    (jobs / perJob.ms) *
+    1000
+  )
+    .toFixed(1)
+    .padStart(6)} jobs/s  (${(perJob.ms / results[0]!.ms).toFixed(2)}x in-process; not a queue run)`,
+);
+
 // 2 and 3. Through the queue, with 1 then 2 worker processes (one job at a time each).
 for (const processes of [1, 2]) {
   const agg = await freshAgg(`q${processes}`);
@@ -188,6 +217,32 @@ for (const processes of [1, 2]) {
   results.push(figures);
   report(figures);
 }
+
+// Where a job's time goes: the runner's statements by purpose (the per-job run above), then
+// BullMQ, Redis and the machine slot (the one-worker queue run against the per-job run).
+say();
+say('per job (150 jobs), by purpose:');
+const statementMs = perJob.stats.reduce((sum, x) => sum + x.ms, 0);
+const purposes = new Map<string, { ms: number; calls: number }>();
+for (const stat of perJob.stats) {
+  const kept = purposes.get(purposeOf(stat.statement)) ?? { ms: 0, calls: 0 };
+  purposes.set(purposeOf(stat.statement), { ms: kept.ms + stat.ms, calls: kept.calls + stat.calls });
+}
+purposes.set('outside statements (begin/commit, pool, JS)', {
+  ms: Math.max(0, perJob.ms - statementMs),
+  calls: 0,
+});
+const queueOne = results[1]!;
+purposes.set('queue: BullMQ, Redis, machine slot, process (1 worker vs in process)', {
+  ms: Math.max(0, queueOne.ms - perJob.ms),
+  calls: 0,
+});
+for (const [purpose, { ms, calls }] of [...purposes].sort((a, b) => b[1].ms - a[1].ms)) {
+  say(
+    `  ${(ms / jobs).toFixed(2).padStart(7)} ms${calls ? ` ${(calls / jobs).toFixed(1).padStart(5)} statements` : '            '}  ${purpose}`,
+  );
+}
+say();
 
 const base = results[0]!;
 const two = results[2]!;

@@ -26,7 +26,7 @@ import { SignalCatalog } from '../src/signal-catalog.ts';
 import { ensurePlantDb, withDatabase } from './plant-db.ts';
 import { rowByRow } from './row-by-row.ts';
 import { type BaselineTotals, runSqlBaseline } from './sql-baseline.ts';
-import { StatementProfiler } from './statement-profiler.ts';
+import { purposeOf, StatementProfiler } from './statement-profiler.ts';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const fail = (message: string): never => {
@@ -310,20 +310,6 @@ async function crossCheck(agg: Kysely<AggDatabase>, b: BaselineTotals, summary: 
   say(
     `  rows written by the etl: ${n(summary.rowsWritten)}; raw rows read (per-ETL sum): ${n(summary.rowsRead)}`,
   );
-}
-
-// What a statement is for, from its text (see StatementProfiler's fingerprints).
-function purposeOf(statement: string): string {
-  if (statement.includes('etl_runs')) return 'run ledger (markRunning, markSucceeded)';
-  if (statement.includes('as horizon') || statement.includes('order by date desc limit 50'))
-    return 'horizon (per slice)';
-  if (statement.startsWith('select variable') || /^select .*from variable\b/.test(statement))
-    return 'signal catalog (per slice)';
-  if (statement.includes('rows_read')) return 'row counts (a second scan of the rows)';
-  if (statement.includes('pg_advisory_xact_lock')) return 'slice lock';
-  if (statement.startsWith('delete from') || statement.includes('jsonb_to_recordset'))
-    return 'replace slice (delete + insert)';
-  return 'aggregate statements';
 }
 
 // Whether two aggregation databases hold the same totals for some days (the row-by-row check).
