@@ -15,8 +15,11 @@ import {
   createOpsServer,
   createRedis,
   RedisEvictionPolicyError,
+  redisCheck,
   redisReady,
+  startReadiness,
 } from '@mm/queue';
+import { sql } from 'kysely';
 import { advisoryLockSlots } from './machine-slots.ts';
 import { startEtlWorkers } from './start-workers.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
@@ -36,9 +39,17 @@ if (parseDbUrl(config.aggDatabaseUrl).kind !== 'postgres') {
   process.exit(EX_CONFIG);
 }
 
+// No session of a job waits longer than the slowest slice may take: a statement, a lock, or an open
+// transaction whose client went silent (the slice's transaction idles while the raw side is read).
+const sliceLimits = {
+  statementTimeoutMs: config.sliceTimeoutMs,
+  lockTimeoutMs: config.sliceTimeoutMs,
+  idleInTransactionTimeoutMs: config.sliceTimeoutMs,
+};
 const agg = openDb<AggDatabase>(config.aggDatabaseUrl, {
   applicationName: 'mm-worker',
   max: config.workerConcurrency + 1,
+  session: { ...sliceLimits, tcpUserTimeoutMs: 30_000 },
   onConnectionError: (err) => logger.warn({ error: err.message }, 'aggregation database connection error'),
 });
 // One raw connection per running job, all raw databases together; the budget check warns when the
@@ -52,6 +63,8 @@ const raws = new RawPools({
   applicationName: 'mm-worker',
   maxConnections: config.workerConcurrency,
   maxPools: 2 * config.workerConcurrency,
+  // Read-only snapshots of the plants' databases: bounded the same way.
+  session: sliceLimits,
   onConnectionError: (err, database) =>
     logger.warn({ database, error: err.message }, 'raw database connection error'),
   onServer: (server, limits) => {
@@ -95,6 +108,23 @@ const workers = startEtlWorkers({
   metrics,
   logger,
   slotRetryDelayMs: 1_000,
+  busyRetryDelayMs: 5_000,
+});
+
+// Readiness probes Redis and the aggregation database every second, each answer due within 2 s; the
+// database is asked on a connection of its own, so jobs holding every pooled one never delay it.
+const probeDb = openDb<AggDatabase>(config.aggDatabaseUrl, {
+  applicationName: 'mm-worker-readiness',
+  max: 1,
+  session: { statementTimeoutMs: 2_000, tcpUserTimeoutMs: 30_000 },
+  onConnectionError: () => {}, // the probe's failure is the report
+}).db;
+const readiness = startReadiness({
+  checks: [redisCheck(redis), { name: 'aggregation database', probe: () => sql`select 1`.execute(probeDb) }],
+  onChange: (dependency, reason) =>
+    reason === null
+      ? logger.info({ dependency }, 'dependency answers again')
+      : logger.warn({ dependency, reason }, 'dependency does not answer: not ready'),
 });
 
 let draining = false;
@@ -103,6 +133,12 @@ const server = createOpsServer({
   health: () => {
     const ok = !draining && workers.running() && redis.status === 'ready';
     return { ok, detail: { draining, redis: redis.status, activeJobs: workers.active } };
+  },
+  ready: () => {
+    const { reasons } = readiness.state();
+    if (draining) reasons.push('worker: draining');
+    else if (!workers.running()) reasons.push('worker: not taking jobs');
+    return { ready: reasons.length === 0, reasons, detail: { activeJobs: workers.active } };
   },
 });
 server.on('error', (error) => {
@@ -134,7 +170,14 @@ async function shutdown(signal: string): Promise<void> {
   const inTime = await workers.drain(config.drainTimeoutMs);
   if (!inTime) logger.warn('drain deadline passed: unfinished jobs will run again on another worker');
   server.close();
-  await Promise.allSettled([agg.db.destroy(), raws.destroyAll(), slots.close(), redis.quit()]);
+  readiness.stop();
+  await Promise.allSettled([
+    probeDb.destroy(),
+    agg.db.destroy(),
+    raws.destroyAll(),
+    slots.close(),
+    redis.quit(),
+  ]);
   logger.info('stopped');
   logger.flush();
   process.exit(0);
