@@ -249,7 +249,9 @@ say('where the concurrency-1 backfill spends its time, by purpose:');
 const purposes = new Map<string, number>();
 for (const stat of stats)
   purposes.set(purposeOf(stat.statement), (purposes.get(purposeOf(stat.statement)) ?? 0) + stat.ms);
-purposes.set('outside statements (begin/commit, pool, JS)', Math.max(0, c1.ms - statTotal));
+// The timed run minus the profiled run's statements: begin/commit, pool and JS, and whatever load
+// hit one run and not the other (on a shared machine, often most of it).
+purposes.set('outside statements (timed run minus profiled statements)', Math.max(0, c1.ms - statTotal));
 for (const [purpose, ms] of [...purposes].sort((a, b) => b[1] - a[1])) {
   say(`  ${s(ms).padStart(8)} ${`${Math.round((ms / c1.ms) * 100)}%`.padStart(4)}  ${purpose}`);
 }
