@@ -112,6 +112,21 @@ export interface MachineDataSpansTable {
   raw_changes: number | null;
 }
 
+/** What a run saw of one (machine, day) of raw data, reused by the day's other slices (`raw_changes` unchanged). */
+export interface RawObservationsTable {
+  machine_id: string;
+  day: LocalDate;
+  /** The raw database's modification counter the observation was taken at. */
+  raw_changes: number;
+  /** Which variables it covers (the machine's mapped variables and catalog). */
+  basis: string;
+  raw_rows: number | null;
+  raw_latest: number | null;
+  carry_in: string | null;
+  carry_out: string | null;
+  observed_at: Generated<Instant>;
+}
+
 export interface DataStatusView {
   machine_id: string;
   first_date: LocalDate | null;
@@ -138,6 +153,7 @@ export interface AggDatabase {
   energy_consumption_hourly: EnergyConsumptionHourlyTable;
   etl_runs: EtlRunsTable;
   machine_data_spans: MachineDataSpansTable;
+  raw_observations: RawObservationsTable;
   v_data_status: DataStatusView;
 }
 

@@ -26,7 +26,7 @@ import { SignalCatalog } from '../src/signal-catalog.ts';
 import { ensurePlantDb, withDatabase } from './plant-db.ts';
 import { rowByRow } from './row-by-row.ts';
 import { type BaselineTotals, runSqlBaseline } from './sql-baseline.ts';
-import { StatementProfiler } from './statement-profiler.ts';
+import { purposeOf, StatementProfiler } from './statement-profiler.ts';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const fail = (message: string): never => {
@@ -249,7 +249,9 @@ say('where the concurrency-1 backfill spends its time, by purpose:');
 const purposes = new Map<string, number>();
 for (const stat of stats)
   purposes.set(purposeOf(stat.statement), (purposes.get(purposeOf(stat.statement)) ?? 0) + stat.ms);
-purposes.set('outside statements (begin/commit, pool, JS)', Math.max(0, c1.ms - statTotal));
+// The timed run minus the profiled run's statements: begin/commit, pool and JS, and whatever load
+// hit one run and not the other (on a shared machine, often most of it).
+purposes.set('outside statements (timed run minus profiled statements)', Math.max(0, c1.ms - statTotal));
 for (const [purpose, ms] of [...purposes].sort((a, b) => b[1] - a[1])) {
   say(`  ${s(ms).padStart(8)} ${`${Math.round((ms / c1.ms) * 100)}%`.padStart(4)}  ${purpose}`);
 }
@@ -310,20 +312,6 @@ async function crossCheck(agg: Kysely<AggDatabase>, b: BaselineTotals, summary: 
   say(
     `  rows written by the etl: ${n(summary.rowsWritten)}; raw rows read (per-ETL sum): ${n(summary.rowsRead)}`,
   );
-}
-
-// What a statement is for, from its text (see StatementProfiler's fingerprints).
-function purposeOf(statement: string): string {
-  if (statement.includes('etl_runs')) return 'run ledger (markRunning, markSucceeded)';
-  if (statement.includes('as horizon') || statement.includes('order by date desc limit 50'))
-    return 'horizon (per slice)';
-  if (statement.startsWith('select variable') || /^select .*from variable\b/.test(statement))
-    return 'signal catalog (per slice)';
-  if (statement.includes('rows_read')) return 'row counts (a second scan of the rows)';
-  if (statement.includes('pg_advisory_xact_lock')) return 'slice lock';
-  if (statement.startsWith('delete from') || statement.includes('jsonb_to_recordset'))
-    return 'replace slice (delete + insert)';
-  return 'aggregate statements';
 }
 
 // Whether two aggregation databases hold the same totals for some days (the row-by-row check).

@@ -6,9 +6,8 @@ import { seedSmallPlant } from './cli/small-plant.fixture.ts';
 import { readDataSpans } from './data-span.ts';
 import { type DuePolicy, type PlanDueResult, planDueSlices } from './due-slices.ts';
 import type { EtlId } from './etl.ts';
-import { rawChangeCounter } from './raw-changes.ts';
 import { runEtls } from './runner.ts';
-import { T, testDatabases, testMachine } from './test-fixtures.ts';
+import { T, testDatabases, testMachine, writeRaw as writeRawAndWait } from './test-fixtures.ts';
 
 // The small plant has data on the Madrid days 2024-01-10..12; its horizon (10:00Z on the 12th) makes
 // the 12th partial. Two machines read the same raw database, so their days and ledgers are alike.
@@ -44,22 +43,7 @@ async function run(day: string, machine: Machine = press) {
   expect(runs.every((r) => r.ok)).toBe(true);
 }
 
-/**
- * Writes raw rows on one connection and has its statistics reach `pg_stat_user_tables` as soon as it
- * is idle (they would otherwise wait up to 10 s), so the next plan sees the modification counter move.
- */
-async function writeRaw(write: (raw: Kysely<RawDatabase>) => Promise<unknown>): Promise<void> {
-  const before = await rawChangeCounter(raw.db);
-  await raw.db.connection().execute(async (connection) => {
-    await write(connection);
-    await sql`select pg_stat_force_next_flush()`.execute(connection);
-  });
-  const deadline = Date.now() + 20_000;
-  while ((await rawChangeCounter(raw.db)) === before) {
-    if (Date.now() > deadline) throw new Error('the raw database statistics never showed the write');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const writeRaw = (write: (raw: Kysely<RawDatabase>) => Promise<unknown>) => writeRawAndWait(raw.db, write);
 
 beforeAll(async () => {
   await writeRaw((db) => seedSmallPlant(db));

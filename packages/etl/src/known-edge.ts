@@ -19,9 +19,9 @@ export async function knownEdge(
   catalog: SignalCatalog,
   edge: Edge,
 ): Promise<number | null> {
-  const candidates: Array<number | null> = [];
-  for (const group of mappedVariableGroups(roles, catalog))
-    candidates.push(await edgeReading(raw, group, edge));
+  const candidates: Array<number | null> = [
+    await edgeReading(raw, mappedVariableGroups(roles, catalog), edge),
+  ];
   if (roles.alarms)
     candidates.push(await edgeValidAlarm(raw, roles.alarms.variables, roles.alarms.format, edge));
   const found = candidates.filter((t): t is number => t !== null);
@@ -61,13 +61,16 @@ export function mappedVariableGroups(roles: ResolvedRoles, catalog: SignalCatalo
   );
 }
 
+// Every group in one statement (a round trip each would cost more than the lookups).
 async function edgeReading(
   raw: Kysely<RawDatabase>,
-  group: VariableGroup,
+  groups: readonly VariableGroup[],
   edge: Edge,
 ): Promise<number | null> {
+  if (groups.length === 0) return null;
   const newest = edge === 'last';
-  const { rows } = await sql<{ at: number | null }>`
+  const perGroup = groups.map(
+    (group) => sql`
     select ${newest ? sql`max(found.date)` : sql`min(found.date)`} as at
     from unnest(${group.ids}::int[]) as vars(id)
     cross join lateral (
@@ -75,7 +78,11 @@ async function edgeReading(
       where id_var = vars.id and not ${group.reading.invalid}
       order by date ${newest ? sql`desc` : sql`asc`}
       limit 1
-    ) as found`.execute(raw);
+    ) as found`,
+  );
+  const { rows } = await sql<{ at: number | null }>`
+    select ${newest ? sql`max(at)` : sql`min(at)`} as at
+    from (${sql.join(perGroup, sql` union all `)}) as edges`.execute(raw);
   return rows[0]?.at ?? null;
 }
 

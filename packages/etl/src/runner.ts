@@ -25,8 +25,14 @@ import {
 } from './ledger.ts';
 import { rawChangeCounter } from './raw-changes.ts';
 import { rawFingerprints } from './raw-fingerprint.ts';
+import {
+  loadObservation,
+  observationBasis,
+  type StoredObservation,
+  saveObservation,
+} from './raw-observations.ts';
 import { getEtl } from './registry.ts';
-import { resolveRoles } from './roles.ts';
+import { type ResolvedRoles, resolveRoles } from './roles.ts';
 import { SignalCatalog } from './signal-catalog.ts';
 import { replaceSlice } from './slice-tables.ts';
 
@@ -192,8 +198,15 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
   for (const etl of etls) tokens.set(etl.id, await markRunning(aggDb, keyOf(etl)));
   const lockWaitMs = input.lockWaitMs ?? defaultSliceLockWaitMs;
   try {
-    // Before the snapshot, so the snapshot holds every row the counter counts (rawChangeCounter).
-    const changes = (input.fingerprint ?? true) ? await rawChangeCounter(rawDb) : null;
+    const fingerprinting = input.fingerprint ?? true;
+    // Before the snapshot: the snapshot then holds every row the counter counts (rawChangeCounter),
+    // and an observation stored by a sibling run was taken in an older snapshot than this one.
+    const [changes, stored] = fingerprinting
+      ? await Promise.all([
+          rawChangeCounter(rawDb),
+          loadObservation(aggDb, machine.id, window.day).catch(() => null),
+        ])
+      : [null, null];
     await rawDb
       .transaction()
       .setIsolationLevel('repeatable read')
@@ -203,12 +216,19 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
         const roles = resolveRoles(machine, catalog);
         const horizon = await computeHorizon(raw, roles, catalog);
         const until = horizon === null ? window.start : Math.min(window.end, horizon);
-        let observed: RawObservation | null = null;
-        if (input.fingerprint ?? true) {
-          const fingerprint = (await rawFingerprints(raw, catalog, [window])).get(window.day) ?? null;
-          const [carryIn, carryOut] = await carryStates(raw, roles, catalog, [window.start, window.end]);
-          observed = { fingerprint, carryIn: carryIn ?? null, carryOut: carryOut ?? null, changes };
-        }
+        const observed = fingerprinting
+          ? await observeDay({
+              aggDb,
+              raw,
+              machine,
+              window,
+              roles,
+              catalog,
+              changes,
+              stored,
+              logger: baseLogger,
+            })
+          : null;
         for (const etl of etls) {
           const sliceStarted = performance.now();
           if (input.signal?.aborted) {
@@ -239,6 +259,39 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
     for (const etl of etls) if (!runs.some((r) => r.etl === etl.id)) await fail(etl, error, started);
   }
   return runs;
+}
+
+/**
+ * What the run records of the day's raw data (DOMAIN §6's fingerprint and carried state), once per
+ * (machine, day): a stored observation taken at the same modification counter, over the same
+ * variables, is reused (the day's other ETLs ran as separate jobs); otherwise it is taken in this
+ * snapshot and stored for them. A reused one is never newer than this snapshot (it was read before
+ * the snapshot began), so at worst it makes the planner look again, never miss a late row.
+ */
+async function observeDay(input: {
+  aggDb: Kysely<AggDatabase>;
+  raw: Kysely<RawDatabase>;
+  machine: Machine;
+  window: DayWindow;
+  roles: ResolvedRoles;
+  catalog: SignalCatalog;
+  changes: number | null;
+  stored: StoredObservation | null;
+  logger: Logger;
+}): Promise<RawObservation> {
+  const { aggDb, raw, machine, window, roles, catalog, changes, stored } = input;
+  const basis = observationBasis(machine, catalog);
+  if (changes !== null && stored?.changes === changes && stored.basis === basis) return stored.observed;
+  const fingerprint = (await rawFingerprints(raw, catalog, [window])).get(window.day) ?? null;
+  const [carryIn, carryOut] = await carryStates(raw, roles, catalog, [window.start, window.end]);
+  const observed = { fingerprint, carryIn: carryIn ?? null, carryOut: carryOut ?? null, changes };
+  // Without a counter (PGlite, a standby) nothing tells when it goes stale: not kept.
+  if (changes !== null) {
+    await saveObservation(aggDb, machine.id, window.day, basis, { ...observed, changes }).catch((error) =>
+      input.logger.warn({ error: describeError(error) }, 'could not store the raw observation'),
+    );
+  }
+  return observed;
 }
 
 /**

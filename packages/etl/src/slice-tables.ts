@@ -2,7 +2,10 @@ import type { AggDatabase } from '@mm/db';
 import { type Insertable, type Selectable, sql, type Transaction } from 'kysely';
 
 /** The aggregation database's tables that ETLs fill per (machine, day): all but the bookkeeping. */
-type AggregateTable = Exclude<keyof AggDatabase, 'etl_runs' | 'machine_data_spans' | 'v_data_status'>;
+type AggregateTable = Exclude<
+  keyof AggDatabase,
+  'etl_runs' | 'machine_data_spans' | 'raw_observations' | 'v_data_status'
+>;
 
 /** The columns an ETL writes into a table: the insertable ones but machine_id and day (the runner's). */
 type WrittenColumn<T extends AggregateTable> = Exclude<

@@ -5,8 +5,9 @@
 import { builtInProfiles, type Machine } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll } from 'vitest';
+import { rawChangeCounter } from './raw-changes.ts';
 
 /** An ISO instant as epoch milliseconds, as the raw schema's `date` holds it. */
 export const T = (iso: string): number => Date.parse(iso);
@@ -112,4 +113,24 @@ export function rawDatabasePerSeed(): (seed: Seed) => Promise<TestDatabase<RawDa
     await seedRaw(raw.db, seed);
     return raw;
   };
+}
+
+/**
+ * Writes raw rows on one connection and has its statistics reach `pg_stat_user_tables` as soon as it
+ * is idle (they would otherwise wait up to 10 s): returns once the modification counter moved.
+ */
+export async function writeRaw(
+  raw: Kysely<RawDatabase>,
+  write: (raw: Kysely<RawDatabase>) => Promise<unknown>,
+): Promise<void> {
+  const before = await rawChangeCounter(raw);
+  await raw.connection().execute(async (connection) => {
+    await write(connection);
+    await sql`select pg_stat_force_next_flush()`.execute(connection);
+  });
+  const deadline = Date.now() + 20_000;
+  while ((await rawChangeCounter(raw)) === before) {
+    if (Date.now() > deadline) throw new Error('the raw database statistics never showed the write');
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

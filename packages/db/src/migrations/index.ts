@@ -6,6 +6,7 @@ import * as machineDataSpans from './2026-12-07-machine-data-spans.ts';
 import * as planChecks from './2026-12-08-plan-checks.ts';
 import * as notifySliceChanges from './2026-12-09-notify-slice-changes.ts';
 import * as ledgerRunToken from './2026-12-10-ledger-run-token.ts';
+import * as rawObservations from './2026-12-10-raw-observations.ts';
 
 /** Every migration of the aggregation database, by name (sorted by their date prefix). */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-08-plan-checks': planChecks,
   '2026-12-09-notify-slice-changes': notifySliceChanges,
   '2026-12-10-ledger-run-token': ledgerRunToken,
+  '2026-12-10-raw-observations': rawObservations,
 };

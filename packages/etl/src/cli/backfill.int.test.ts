@@ -21,6 +21,31 @@ beforeEach(async () => {
 });
 
 describe('backfill', () => {
+  it('records the raw fingerprint on a full backfill only for days inside the late-data window', async () => {
+    const summary = await backfill(
+      {
+        machines: [machine],
+        etls: ['energy'],
+        from: null,
+        to: null,
+        concurrency: 1,
+        lateDataLookbackDays: 1,
+      },
+      { aggDb: agg.db, rawDb: () => raw.db },
+    );
+    expect(summary.failures).toEqual([]);
+    // The latest reading is on the 12th: the 11th and 12th are checked for late rows, the 10th never.
+    const { rows } = await sql<{ day: string; fingerprinted: boolean }>`
+      select day::text, raw_rows is not null and carry_out is not null as fingerprinted from etl_runs order by day`.execute(
+      agg.db,
+    );
+    expect(rows).toEqual([
+      { day: '2024-01-10', fingerprinted: false },
+      { day: '2024-01-11', fingerprinted: true },
+      { day: '2024-01-12', fingerprinted: true },
+    ]);
+  });
+
   it('without dates runs every ETL on each day from the first to the last day with data', async () => {
     const days: DayOutcome[] = [];
     const summary = await backfill(

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { type RecordedSpan, recordDataSpans } from '../data-span.ts';
 import { machineDays } from '../due-slices.ts';
 import { describeError } from '../errors.ts';
+import { defaultLateDataLookbackDays, lateWindowStart } from '../raw-fingerprint.ts';
 import { type RunEtlsInput, runEtls, type SliceRun } from '../runner.ts';
 
 /** What to run: the ETLs, for every day of the range (or of each machine's data), on each machine. */
@@ -16,6 +17,12 @@ export interface BackfillRequest {
   to: string | null;
   /** (machine, day) units run at once. */
   concurrency: number;
+  /**
+   * How far behind a machine's latest reading its days record what the run saw of the raw data, for
+   * the scheduler's late-data checks (`LATE_DATA_LOOKBACK_DAYS`, 7 unless given). Only known on a
+   * full backfill (the span is read); a given range records it on every day.
+   */
+  lateDataLookbackDays?: number;
 }
 
 export interface BackfillDeps {
@@ -120,10 +127,16 @@ export async function backfill(request: BackfillRequest, deps: BackfillDeps): Pr
 
   const plans: MachinePlan[] = [];
   const spans: RecordedSpan[] = [];
+  // Days before it are never checked for late rows again: their runs skip the day's row count.
+  const lateFrom = new Map<string, string>();
   for (const machine of request.machines) {
     try {
       const { span, ...days } = await machineDays(machine, deps.rawDb(machine), request);
       if (span !== undefined) spans.push({ machineId: machine.id, span, checkedAt: new Date() });
+      if (span) {
+        const lookback = request.lateDataLookbackDays ?? defaultLateDataLookbackDays;
+        lateFrom.set(machine.id, lateWindowStart(span.last, machine.timezone, lookback));
+      }
       plans.push({ machineId: machine.id, ...days });
     } catch (error) {
       const message = shortError(error);
@@ -166,6 +179,7 @@ export async function backfill(request: BackfillRequest, deps: BackfillDeps): Pr
         machine,
         etls: request.etls,
         day,
+        fingerprint: day >= (lateFrom.get(machine.id) ?? day),
         ...(deps.logger ? { logger: deps.logger } : {}),
       });
     } catch (error) {

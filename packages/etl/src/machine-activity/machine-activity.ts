@@ -57,19 +57,28 @@ async function stateMethod(
   const { raw, window, until } = ctx;
   const { variable, reading } = state;
   const span = { table: variable.table, variableIds: [variable.id], reading, start: window.start };
-  const counts = await readingCounts(raw, { ...span, end: window.end });
-  if (!observed(ctx)) return { rows: { agg_machine_activity_daily: [] }, ...counts };
+  if (!observed(ctx)) {
+    const counts = await readingCounts(raw, { ...span, end: window.end });
+    return { rows: { agg_machine_activity_daily: [] }, ...counts };
+  }
 
   const running = runningPredicate(variable.table === 'variable_log_float', state.runningValues);
-  const { rows } = await sql<{ running_ms: number; unplanned_ms: number }>`
-    with ${intervalsCtes({ ...span, end: until })}
+  const { rows } = await sql<{
+    running_ms: number;
+    unplanned_ms: number;
+    rows_read: number;
+    invalid: number;
+  }>`
+    with ${intervalsCtes({ ...span, end: until, countEnd: window.end })}
     select coalesce(sum(e - s) filter (where not is_off and ${running}), 0)::float8 as running_ms,
-           coalesce(sum(e - s) filter (where not is_off and not ${running}), 0)::float8 as unplanned_ms
+           coalesce(sum(e - s) filter (where not is_off and not ${running}), 0)::float8 as unplanned_ms,
+           (select rows_read from counts) as rows_read, (select invalid from counts) as invalid
     from intervals`.execute(raw);
-  const { running_ms = 0, unplanned_ms = 0 } = rows[0] ?? {};
+  const { running_ms = 0, unplanned_ms = 0, rows_read = 0, invalid = 0 } = rows[0] ?? {};
   return {
     rows: { agg_machine_activity_daily: [activityRow(ctx, running_ms, unplanned_ms)] },
-    ...counts,
+    rowsRead: rows_read,
+    invalidSkipped: invalid,
   };
 }
 

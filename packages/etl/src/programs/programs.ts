@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import { defineEtl } from '../etl.ts';
-import { intervalsCtes, readingCounts } from '../intervals.ts';
+import { intervalsCtes } from '../intervals.ts';
 
 /**
  * Daily program durations (DOMAIN §5.3): per program value, the time it held during the day with
@@ -24,16 +24,32 @@ export const programs = defineEtl({
     }
     const { variable, reading } = roles.program;
     const span = { table: variable.table, variableIds: [variable.id], reading, start: window.start };
-    const counts = await readingCounts(raw, { ...span, end: window.end });
     const program = variable.table === 'variable_log_float' ? floatProgram : stringProgram;
-    const { rows } = await sql<{ program: string; duration_seconds: number }>`
-      with ${intervalsCtes({ ...span, end: until })}
-      select program, ((sum(ms)::bigint + 500) / 1000)::int as duration_seconds
-      from (select ${program} as program, e - s as ms from intervals where not is_off) as held
-      group by program
-      having sum(ms) >= 500
-      order by program`.execute(raw);
-    return { rows: { machine_program_data: rows }, ...counts };
+    // The programs, then one row (program null) with the counts of the same scan.
+    const { rows } = await sql<{
+      program: string | null;
+      duration_seconds: number;
+      rows_read: number;
+      invalid: number;
+    }>`
+      with ${intervalsCtes({ ...span, end: until, countEnd: window.end })}
+      (select program, ((sum(ms)::bigint + 500) / 1000)::int as duration_seconds, 0 as rows_read, 0 as invalid
+       from (select ${program} as program, e - s as ms from intervals where not is_off) as held
+       group by program
+       having sum(ms) >= 500
+       order by program)
+      union all
+      select null, 0, rows_read, invalid from counts`.execute(raw);
+    const counts = rows.find((r) => r.program === null);
+    return {
+      rows: {
+        machine_program_data: rows.flatMap(({ program, duration_seconds }) =>
+          program === null ? [] : [{ program, duration_seconds }],
+        ),
+      },
+      rowsRead: counts?.rows_read ?? 0,
+      invalidSkipped: counts?.invalid ?? 0,
+    };
   },
 });
 
