@@ -41,7 +41,9 @@ export interface AppDeps {
   now?: () => Date;
   /** When a partial or running slice of the run ledger counts as stale. */
   staleRules?: StaleRules;
-  /** How long `/api/status` waits for each dependency before calling it down. */
+  /** True once the process is stopping: `/readyz` then answers 503 while requests in flight finish. */
+  stopping?: () => boolean;
+  /** How long `/api/status`, `/readyz` and `/livez` wait for each dependency before calling it down. */
   checkTimeoutMs?: number;
   /** Failed admin logins per client address before a 429 (defaults: 5 in 15 minutes). */
   adminThrottle?: LoginThrottleOptions;

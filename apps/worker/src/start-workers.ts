@@ -13,6 +13,11 @@ export interface EtlWorkersOptions extends Omit<SliceProcessorDeps, 'signal' | '
   /** How often jobs of dead workers are looked for, and how long a job lock lives without renewal. */
   stalledIntervalMs: number;
   logger: Logger;
+  /**
+   * The worker's `error` events (`@mm/service`'s `queueErrorLogger` tells outages and vanished jobs
+   * from real errors); logged at `error` unless given.
+   */
+  onError?: (error: Error, queue: string) => void;
 }
 
 export interface EtlWorkers {
@@ -59,7 +64,9 @@ export function startEtlWorkers(options: EtlWorkersOptions): EtlWorkers {
     maxStalledCount: 2,
   });
   worker.on('error', (error) =>
-    options.logger.error({ queue: worker.name, error: error.message }, 'queue worker error'),
+    options.onError
+      ? options.onError(error, worker.name)
+      : options.logger.error({ queue: worker.name, error: error.message }, 'queue worker error'),
   );
   worker.on('stalled', (jobId) =>
     options.logger.warn({ queue: worker.name, jobId }, 'job stalled (its worker died): queued again'),
