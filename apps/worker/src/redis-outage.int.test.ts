@@ -1,0 +1,115 @@
+import type { AggDatabase, RawDatabase } from '@mm/db';
+import {
+  createTestDatabase,
+  freePort,
+  type PrivateRedis,
+  startPrivateRedis,
+  type TestDatabase,
+} from '@mm/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { machinesFile, uniquePrefix, WorkerProcess, waitFor } from './testing/queue-fixture.ts';
+
+// A worker and a scheduler (the real processes) on a Redis of this file's own, which is down when they
+// start, or goes away under them: they wait for it (never exit), say so once at the start and once at
+// the end of the outage (not at `error` level several times a second), and their /readyz follows
+// Redis while /livez stays 200.
+
+let agg: TestDatabase<AggDatabase>;
+let raw: TestDatabase<RawDatabase>;
+let redisPort = 0;
+let redis: PrivateRedis | null = null;
+let env: Record<string, string>;
+const running: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  [agg, raw] = await Promise.all([createTestDatabase('agg'), createTestDatabase('raw')]);
+  redisPort = await freePort();
+  env = {
+    AGG_DATABASE_URL: agg.url,
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    MACHINES_FILE: machinesFile([{ id: 'press-07', rawDatabaseUrl: raw.url }]).path,
+    QUEUE_PREFIX: uniquePrefix(),
+  };
+});
+
+afterEach(async () => {
+  for (const process of running.splice(0)) {
+    process.kill('SIGKILL');
+    await process.exited;
+  }
+  await redis?.kill();
+  redis = null;
+});
+
+afterAll(async () => {
+  await Promise.all([agg.drop(), raw.drop()]);
+});
+
+async function launchBoth(): Promise<WorkerProcess[]> {
+  const both = await Promise.all([
+    WorkerProcess.launch(env, 'worker'),
+    WorkerProcess.launch(env, 'scheduler'),
+  ]);
+  running.push(...both);
+  return both;
+}
+
+const startRedis = async () => {
+  redis = await startPrivateRedis({ port: redisPort });
+};
+
+describe('worker and scheduler without Redis', () => {
+  it('started while Redis is down, wait for it (live, not ready), then start when it answers', async () => {
+    const processes = await launchBoth();
+    for (const p of processes) {
+      await waitFor(`${p.app} to say it waits`, () => p.lines('waiting for Redis').length > 0, 30_000, 100);
+    }
+    // Long enough for many reconnection attempts: still one line each, still running.
+    await new Promise((r) => setTimeout(r, 2_000));
+    for (const p of processes) {
+      expect(p.child.exitCode, p.app).toBeNull();
+      expect(p.lines('waiting for Redis'), p.app).toHaveLength(1);
+      expect(await p.probe('/livez'), p.app).toBe(200);
+      expect(await p.probe('/readyz'), p.app).toBe(503);
+    }
+    await startRedis();
+    for (const p of processes) {
+      await p.untilHealthy();
+      expect(p.lines('Redis answers'), p.app).toHaveLength(1);
+      expect(p.lines(`${p.app} started`), p.app).toHaveLength(1);
+    }
+  });
+
+  it('log an outage once when it starts and once when it ends, and are not ready meanwhile', async () => {
+    await startRedis();
+    const processes = await launchBoth();
+    for (const p of processes) await p.untilHealthy();
+    await redis?.kill();
+    for (const p of processes) {
+      await waitFor(`${p.app} to notice`, async () => (await p.probe('/readyz')) === 503, 30_000, 100);
+    }
+    await new Promise((r) => setTimeout(r, 3_000));
+    for (const p of processes) {
+      expect(await p.probe('/livez'), p.app).toBe(200);
+      expect(p.lines('Redis is unavailable: waiting for it'), p.app).toHaveLength(1);
+      // Nothing at error level (50) or above: an outage is not a failure of this process.
+      expect(
+        p.logs.filter((l) => (l.level as number) >= 50).map((l) => l.msg),
+        p.app,
+      ).toEqual([]);
+      // The reconnection attempts and every queue's errors of 3 s: folded into that one line.
+      expect(p.logs.filter((l) => (l.level as number) >= 40).length, p.app).toBeLessThanOrEqual(3);
+    }
+    await startRedis();
+    for (const p of processes) {
+      await p.untilHealthy();
+      await waitFor(
+        `${p.app} to say it is over`,
+        () => p.lines('Redis is available again').length > 0,
+        30_000,
+        100,
+      );
+      expect(p.child.exitCode, p.app).toBeNull();
+    }
+  });
+});
