@@ -45,6 +45,8 @@ export interface AppDeps {
   stopping?: () => boolean;
   /** How long `/api/status`, `/readyz` and `/livez` wait for each dependency before calling it down. */
   checkTimeoutMs?: number;
+  /** How long `/api/status` reuses a raw database's check (10 s unless given). */
+  rawCheckTtlMs?: number;
   /** Failed admin logins per client address before a 429 (defaults: 5 in 15 minutes). */
   adminThrottle?: LoginThrottleOptions;
   /** How long the "is the aggregation database migrated" answer is reused (5 s unless given). */
