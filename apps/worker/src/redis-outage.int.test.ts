@@ -1,4 +1,5 @@
 import type { AggDatabase, RawDatabase } from '@mm/db';
+import { createEtlQueues, createRedis, defaultSliceJobPolicy, enqueue, redisReady } from '@mm/queue';
 import {
   createTestDatabase,
   freePort,
@@ -6,6 +7,7 @@ import {
   startPrivateRedis,
   type TestDatabase,
 } from '@mm/testing';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { machinesFile, uniquePrefix, WorkerProcess, waitFor } from './testing/queue-fixture.ts';
 
@@ -110,6 +112,53 @@ describe('worker and scheduler without Redis', () => {
         100,
       );
       expect(p.child.exitCode, p.app).toBeNull();
+    }
+  });
+});
+
+describe('a job whose Redis keys vanish while it runs (FLUSHALL)', () => {
+  it('is one warning saying what happened, not an error', async () => {
+    await startRedis();
+    const producer = createRedis(`redis://127.0.0.1:${redisPort}`, 'producer');
+    const queues = createEtlQueues({
+      connection: producer,
+      prefix: env.QUEUE_PREFIX as string,
+      policy: defaultSliceJobPolicy,
+    });
+    const [admin, locker] = [new pg.Client(agg.url), new pg.Client(agg.url)];
+    await Promise.all([admin.connect(), locker.connect(), redisReady(producer)]);
+    try {
+      // Injected: a lock on the energy table holds the job in the middle of its write.
+      await locker.query('begin');
+      await locker.query('lock table energy_consumption_hourly in access exclusive mode');
+      const worker = await WorkerProcess.start(env, 'worker');
+      running.push(worker);
+      await enqueue(queues, [{ machine: 'press-07', etl: 'energy', day: '2024-03-25' }]);
+      await waitFor('the job to block', async () => {
+        const { rows } = await admin.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+           where datname = current_database() and application_name = 'mm-worker' and wait_event_type = 'Lock'`,
+        );
+        return (rows[0]?.n ?? 0) > 0;
+      });
+      await producer.flushall();
+      await locker.query('rollback');
+      await waitFor('the slice to be written', async () => {
+        const { rows } = await admin.query<{ status: string }>(
+          `select status from etl_runs where machine_id = 'press-07' and etl = 'energy' and day = '2024-03-25'`,
+        );
+        return rows[0]?.status === 'succeeded';
+      });
+      await waitFor('the worker to report it', () =>
+        worker.logs.some((l) => /Redis keys are gone/.test(String(l.msg))),
+      );
+      // What BullMQ reports of it (the lost lock, then the lost job) is one line at warn level.
+      expect(worker.logs.filter((l) => /Redis keys are gone/.test(String(l.msg)))).toHaveLength(1);
+      expect(worker.logs.filter((l) => (l.level as number) >= 50).map((l) => l.msg)).toEqual([]);
+    } finally {
+      await locker.query('rollback').catch(() => {});
+      await Promise.all([admin.end(), locker.end(), queues.close()]);
+      producer.disconnect();
     }
   });
 });
