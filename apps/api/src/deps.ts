@@ -1,8 +1,9 @@
-import type { Config, Logger, Machine } from '@mm/config';
+import type { Logger, Machine } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import type { StaleRules } from '@mm/etl';
 import type { Kysely } from 'kysely';
 import type { AnswerCache } from './answer-cache/answer-cache.ts';
+import type { ApiConfig } from './env.ts';
 import type { LoginThrottleOptions } from './middleware/admin-auth/index.ts';
 import type { ApiQueues } from './queues/api-queues.ts';
 
@@ -20,7 +21,7 @@ export interface Pingable {
 
 /** Everything the HTTP app needs, opened by `main.ts` (or a test) and passed in. */
 export interface AppDeps {
-  config: Pick<Config, 'machines' | 'corsOrigins' | 'admin'>;
+  config: Pick<ApiConfig, 'machines' | 'corsOrigins' | 'admin'>;
   /** The aggregation database (read only by these routes). */
   aggDb: Kysely<AggDatabase>;
   /** The machine's raw database, read-only; the caller creates one pool per machine, lazily, and reuses it. */

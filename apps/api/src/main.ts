@@ -1,5 +1,5 @@
 import { type ServerType, serve } from '@hono/node-server';
-import { appEnvs, redactUrl } from '@mm/config';
+import { redactUrl } from '@mm/config';
 import {
   type AggDatabase,
   API_RAW_CONNECTIONS,
@@ -13,12 +13,13 @@ import { AnswerCache } from './answer-cache/answer-cache.ts';
 import { SliceChangeListener } from './answer-cache/slice-change-listener.ts';
 import { createApp } from './app.ts';
 import type { PoolUsage } from './deps.ts';
+import { apiEnv } from './env.ts';
 import { openApiQueues } from './queues/api-queues.ts';
 
 // The API process: serve at once (data endpoints answer 503 while the aggregation database is away
 // or behind the migrations, which are a deploy step), and on SIGTERM / SIGINT stop accepting, finish
 // the requests in flight and close everything.
-const service = startService({ app: 'api', env: appEnvs.api });
+const service = startService({ app: 'api', env: apiEnv });
 const { config, logger } = service;
 const pools: Record<string, PoolUsage> = {};
 const agg = service.openAgg<AggDatabase>(config.aggDatabaseUrl);

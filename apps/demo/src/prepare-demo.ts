@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Config, createLogger, type Logger, loadConfig, type Machine } from '@mm/config';
+import { type ApiConfig, apiEnv } from '@mm/api';
+import { createLogger, type Logger, loadEnvConfig, type Machine } from '@mm/config';
 import { type AggDatabase, migrateToLatest, parseDbUrl } from '@mm/db';
 import { daysBetween, etlTables, localDay } from '@mm/etl';
 import type { Kysely } from 'kysely';
@@ -50,7 +51,7 @@ export interface PrepareDemoOptions {
 
 /** A prepared demo: configuration, open databases (seeded and aggregated) and the logger. */
 export interface DemoRuntime {
-  config: Config;
+  config: ApiConfig;
   dbs: DemoDatabases;
   logger: Logger;
   /** The data was already there: nothing was seeded this time. */
@@ -131,7 +132,7 @@ async function prepareLockedDemo(settings: DemoSettings, options: PrepareDemoOpt
   const redisUrl = env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
   // The admin surface is on in the demo: with the environment's credentials, else with its own.
   const admin = demoAdminCredentials(env, dataDir);
-  const config = loadConfig(
+  const config = loadEnvConfig(
     {
       ...env,
       ADMIN_USER: admin.user,
@@ -142,7 +143,8 @@ async function prepareLockedDemo(settings: DemoSettings, options: PrepareDemoOpt
       MACHINES_FILE: machinesPath,
     },
     // The demo resolved its own paths (see demo-settings.ts); nothing left to resolve elsewhere.
-    { app: 'api', readFile: () => machinesText, cwd: process.cwd() },
+    apiEnv,
+    { readFile: () => machinesText, cwd: process.cwd() },
   );
   const previous = readSeedMarker(dataDir);
   const reuse =

@@ -1,4 +1,3 @@
-import { appEnvs } from '@mm/config';
 import { type AggDatabase, assertMigrated } from '@mm/db';
 import { etlIds } from '@mm/etl';
 import {
@@ -9,6 +8,7 @@ import {
   redisReady,
 } from '@mm/queue';
 import { queueErrorLogger, startService } from '@mm/service';
+import { schedulerEnv } from './env.ts';
 import { advisoryPlanLock } from './plan.ts';
 import { startScheduler } from './scheduler.ts';
 import { createSchedulerMetrics } from './scheduler-metrics.ts';
@@ -16,14 +16,14 @@ import { createSchedulerMetrics } from './scheduler-metrics.ts';
 // The scheduler process: wait for Redis and the migrated aggregation database, keep the deployment's
 // plan job scheduler in Redis and run its plans, serve /readyz, /livez and /metrics, stop on SIGTERM
 // / SIGINT.
-const service = startService({ app: 'scheduler', env: appEnvs.scheduler });
+const service = startService({ app: 'scheduler', env: schedulerEnv });
 const { config, logger } = service;
 const agg = service.openAgg<AggDatabase>(config.aggDatabaseUrl, { max: 2 });
 // A plan reads PLAN_RAW_CONCURRENCY raw databases at once and closes every raw pool when it is done:
 // no raw connection is held between plans. The first plan connects to every raw server, which is
 // where each server's max_connections is checked against the deployment's connection formula.
 const raws = service.rawPools({
-  maxConnections: config.planRawConcurrency,
+  maxConnections: config.connectionPlan.planConcurrency,
   budget: { machines: config.machines, plan: config.connectionPlan },
 });
 const producer = createRedis(config.redisUrl, 'producer', { connectionName: service.applicationName });
@@ -67,11 +67,9 @@ const scheduler = await startScheduler({
   machines: config.machines,
   etls: etlIds,
   queues,
-  failedCooldownMs: config.failedCooldownSeconds * 1000,
-  lateDataLookbackDays: config.lateDataLookbackDays,
+  ...(config.lateDataLookbackDays !== undefined ? { lateDataLookbackDays: config.lateDataLookbackDays } : {}),
   refreshMs: config.partialRefreshSeconds * 1000,
-  rawConcurrency: config.planRawConcurrency,
-  maxBacklog: config.planMaxBacklog,
+  rawConcurrency: config.connectionPlan.planConcurrency,
   exclusive: advisoryPlanLock(agg.db, config.prefix),
   producer,
   connection,

@@ -1,7 +1,7 @@
-import { appEnvs } from '@mm/config';
 import { type AggDatabase, assertMigrated, parseDbUrl } from '@mm/db';
 import { assertNoEviction, createRedis, RedisEvictionPolicyError, redisReady } from '@mm/queue';
 import { queueErrorLogger, startService } from '@mm/service';
+import { workerEnv } from './env.ts';
 import { advisoryLockSlots } from './machine-slots.ts';
 import { startEtlWorkers } from './start-workers.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
@@ -10,7 +10,7 @@ import { createWorkerMetrics } from './worker-metrics.ts';
 // /readyz, /livez and /metrics, drain on SIGTERM / SIGINT.
 const service = startService({
   app: 'worker',
-  env: appEnvs.worker,
+  env: workerEnv,
   // Workers are separate processes sharing the aggregation database (and its machine slots).
   check: (c) =>
     parseDbUrl(c.aggDatabaseUrl).kind === 'postgres'
@@ -23,17 +23,19 @@ const service = startService({
         ],
 });
 const { config, logger } = service;
-const agg = service.openAgg<AggDatabase>(config.aggDatabaseUrl, { max: config.workerConcurrency + 1 });
+const agg = service.openAgg<AggDatabase>(config.aggDatabaseUrl, {
+  max: config.connectionPlan.workerConcurrency + 1,
+});
 // One raw connection per running job, all raw databases together.
 const raws = service.rawPools({
-  maxConnections: config.workerConcurrency,
-  maxPools: 2 * config.workerConcurrency,
+  maxConnections: config.connectionPlan.workerConcurrency,
+  maxPools: 2 * config.connectionPlan.workerConcurrency,
   budget: { machines: config.machines, plan: config.connectionPlan },
 });
 const slots = advisoryLockSlots({
   url: config.aggDatabaseUrl,
-  perMachine: config.machineMaxJobs,
-  connections: config.workerConcurrency,
+  perMachine: config.connectionPlan.machineMaxJobs,
+  connections: config.connectionPlan.workerConcurrency,
   onConnectionError: (error) =>
     logger.warn({ error: error.message, database: 'aggregation' }, 'database connection error'),
 });
@@ -64,7 +66,7 @@ await service.waitFor('the migrated aggregation database', () => assertMigrated(
 const workers = startEtlWorkers({
   connection: redis,
   prefix: config.prefix,
-  concurrency: config.workerConcurrency,
+  concurrency: config.connectionPlan.workerConcurrency,
   stalledIntervalMs: config.stalledIntervalMs,
   aggDb: agg.db,
   rawDb: (machine) => raws.rawDb(machine),
@@ -85,7 +87,7 @@ service.onDrain(async () => {
 service.markStarted({
   port: config.workerPort,
   prefix: config.prefix,
-  concurrency: config.workerConcurrency,
-  machineMaxJobs: config.machineMaxJobs,
+  concurrency: config.connectionPlan.workerConcurrency,
+  machineMaxJobs: config.connectionPlan.machineMaxJobs,
   machines: config.machines.length,
 });
