@@ -32,14 +32,16 @@ export function demoQueuePrefix(dataDir: string): string {
   return `mm-demo-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 8)}`;
 }
 
-/** The demo's job options: one attempt, so a failed slice is reported at once (the scheduler plans it again after its cool-down). */
-const demoPolicy: SliceJobPolicy = {
-  attempts: 1,
-  backoffDelayMs: 1_000,
-  keepCompletedSeconds: 24 * 3600,
-  keepCompletedJobs: 10_000,
-  keepFailedSeconds: 14 * 24 * 3600,
-};
+/**
+ * What the demo does differently from a deployment, and why; everything else is the product's
+ * defaults. One attempt, so a failed slice is reported at once; the scheduler plans it again after a
+ * minute, and re-runs today's partial day each minute, so a visitor sees both happen.
+ */
+const demoPolicy: Partial<SliceJobPolicy> = { attempts: 1 };
+const demoFailedCooldownMs = 60_000;
+const demoRefreshMs = 60_000;
+// PGlite serves one connection per database: one job and one raw database at a time.
+const pgliteConcurrency = 1;
 
 /** The queue layer running inside the demo's process. */
 export interface DemoQueues {
@@ -143,12 +145,11 @@ export async function startDemoQueues(input: StartDemoQueuesInput): Promise<{
   const workers: EtlWorkers = startEtlWorkers({
     connection,
     prefix,
-    concurrency: 1,
-    stalledIntervalMs: 30_000,
+    concurrency: pgliteConcurrency,
     aggDb: input.aggDb,
     rawDb: (machine) => input.rawDb(machine),
     machines,
-    slots: inProcessSlots(1),
+    slots: inProcessSlots(pgliteConcurrency),
     metrics: createWorkerMetrics(),
     logger: input.logger,
     slotRetryDelayMs: 200,
@@ -165,11 +166,9 @@ export async function startDemoQueues(input: StartDemoQueuesInput): Promise<{
       machines: input.machines,
       etls: etlIds,
       queues: etl,
-      failedCooldownMs: 60_000,
-      lateDataLookbackDays: 7,
-      refreshMs: 60_000,
-      rawConcurrency: 1,
-      maxBacklog: 10_000,
+      failedCooldownMs: demoFailedCooldownMs,
+      refreshMs: demoRefreshMs,
+      rawConcurrency: pgliteConcurrency,
       exclusive: inProcessPlanLock(),
       producer,
       connection,

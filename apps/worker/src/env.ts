@@ -7,6 +7,7 @@ import {
   sharedEnv,
   wholeNumber,
 } from '@mm/config';
+import { defaultStalledIntervalMs } from './start-workers.ts';
 
 // The worker's environment: the shared parts (aggregation database, machines file, log level, Redis,
 // queue prefix, the deployment's connection budget) and its own variables, each default here.
@@ -17,7 +18,9 @@ const workerOwnEnv = envPart(
     DRAIN_TIMEOUT_SECONDS: wholeNumber('a number of seconds', 1, 3600).default(60),
     // How soon a dead worker's jobs run again, and how long a job's lock lives without renewal.
     // Operators raise it when a slow event loop (a huge day) misses lock renewals.
-    STALLED_INTERVAL_MS: wholeNumber('a delay in milliseconds', 200, 600_000).default(30_000),
+    STALLED_INTERVAL_MS: wholeNumber('a delay in milliseconds', 200, 600_000).default(
+      defaultStalledIntervalMs,
+    ),
   },
   (e) => ({
     workerPort: e.WORKER_PORT,

@@ -246,11 +246,13 @@ export class Service<C extends ServiceConfig> {
     process.exit(EX_CONFIG);
   }
 
-  /** Installs the SIGTERM / SIGINT handlers (once each; a second signal during the stop is ignored). */
+  /**
+   * Installs the SIGTERM / SIGINT handlers. They stay installed: a second signal during the stop (a
+   * second Ctrl-C) is ignored rather than killing the process half-way through its drain.
+   */
   handleSignals(): void {
-    const stop = (signal: string) => void this.stop(signal);
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => void this.stop('SIGTERM'));
+    process.on('SIGINT', () => void this.stop('SIGINT'));
   }
 
   /**
