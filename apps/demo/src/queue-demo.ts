@@ -14,6 +14,7 @@ import {
   type SliceJobPolicy,
 } from '@mm/queue';
 import { inProcessPlanLock, type PlanResult, type Scheduler, startScheduler } from '@mm/scheduler';
+import { outageLog, queueErrorLogger } from '@mm/service';
 import { createWorkerMetrics, type EtlWorkers, inProcessSlots, startEtlWorkers } from '@mm/worker';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -120,24 +121,22 @@ export async function startDemoQueues(input: StartDemoQueuesInput): Promise<{
   } catch (error) {
     return giveUp(`is not usable (${describeError(error)})`);
   }
-  let outage = false;
-  const onError = (error: Error) => {
-    if (outage) return;
-    outage = true;
-    input.logger.warn({ error: error.message }, 'Redis connection error: the demo’s queues wait for it');
-  };
+  // The product's outage log and sorting of queue errors (@mm/service), as in a deployment.
+  const outage = outageLog('Redis', { logger: input.logger });
+  const onError = queueErrorLogger({ logger: input.logger, redis: producer, outage });
   producer.off('error', quiet);
   connection.off('error', quiet);
-  producer.on('error', onError);
-  connection.on('error', onError);
-  for (const redis of [producer, connection]) redis.on('ready', () => (outage = false));
+  for (const redis of [producer, connection]) {
+    redis.on('error', (error) => outage.error(error));
+    redis.on('ready', () => outage.recovered());
+  }
 
   const prefix = demoQueuePrefix(input.dataDir);
   const etl = createEtlQueues({
     connection: producer,
     prefix,
     policy: demoPolicy,
-    onError: (e) => onError(e),
+    onError,
   });
   if (input.fresh) await emptyQueues(producer, prefix, etl);
 
@@ -153,6 +152,7 @@ export async function startDemoQueues(input: StartDemoQueuesInput): Promise<{
     metrics: createWorkerMetrics(),
     logger: input.logger,
     slotRetryDelayMs: 200,
+    onError,
   });
   let resolveFirst: (result: PlanResult) => void = () => {};
   const firstPlan = new Promise<PlanResult>((r) => {
@@ -174,6 +174,7 @@ export async function startDemoQueues(input: StartDemoQueuesInput): Promise<{
       connection,
       everySeconds: input.planEverySeconds ?? 60,
       logger: input.logger,
+      onError,
       onPlan: (result) => {
         if (!result.skipped) resolveFirst(result);
       },
@@ -201,6 +202,7 @@ export async function startDemoQueues(input: StartDemoQueuesInput): Promise<{
         await scheduler.close().catch(() => {});
         await workers.drain(deadlineMs);
         await Promise.allSettled([etl.close(), api.close()]);
+        outage.close();
         producer.disconnect();
         connection.disconnect();
       },
