@@ -120,6 +120,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       admin: deps.config.admin,
       queues: deps.queues ?? null,
       logger: deps.logger,
+      rawDbFor: deps.rawDbFor,
       now,
       throttle: deps.adminThrottle,
     }),

@@ -1,5 +1,6 @@
 import { type DataStatus, getJson, type MachineInfo, query } from './api.ts';
 import { h } from './dom.ts';
+import { isCalendarDate } from './time.ts';
 
 /** What every view shares: the machine list (fetched once) and each machine's aggregated span. */
 export interface Context {
@@ -53,7 +54,7 @@ export function dateField(
     required: true,
     onchange: (e) => {
       const v = (e.target as HTMLInputElement).value;
-      if (/^\d{4}-\d{2}-\d{2}$/.test(v)) onChange(v);
+      if (isCalendarDate(v)) onChange(v);
     },
   });
   return h('label', { class: 'field' }, h('span', {}, label), input);

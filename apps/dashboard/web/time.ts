@@ -62,17 +62,8 @@ export function localTime(ms: number, zone: string): string {
   return `${pad(w.hour)}:${pad(w.minute)}`;
 }
 
-export function addDays(day: string, n: number): string {
-  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
-}
-
-/** Days from `from` to `to`, both included. */
-export function daysBetween(from: string, to: string): string[] {
-  const out: string[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
-  return out;
-}
+// Calendar dates follow the rules every other part of the system uses.
+export { addDays, daysBetween, isCalendarDate } from '@mm/calendar';
 
 /** An aware timestamp of the API (`YYYY-MM-DD HH:MM:SS[.ffffff]+HH:MM`) as epoch ms. */
 export function parseAware(ts: string): number {

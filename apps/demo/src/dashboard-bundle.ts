@@ -32,13 +32,20 @@ export interface BundleResult {
 
 /**
  * A hash of everything a dashboard bundle is built from: the page, its scripts and styles under
- * `web/`, the package and TypeScript settings (which name Vite's and uPlot's versions).
+ * `web/`, the package and TypeScript settings (which name Vite's and uPlot's versions), and the
+ * workspace package it bundles (`@mm/calendar`).
  *
  * @example
  * dashboardSourceHash('apps/dashboard'); // 'c0ffee…'
  */
 export function dashboardSourceHash(dashboardDir: string): string {
-  const files = ['index.html', 'package.json', 'tsconfig.json', ...listFiles(join(dashboardDir, 'web'))]
+  const files = [
+    'index.html',
+    'package.json',
+    'tsconfig.json',
+    ...listFiles(join(dashboardDir, 'web')),
+    ...listFiles(join(dashboardDir, '../../packages/calendar/src')),
+  ]
     .map((f) => (f.startsWith(dashboardDir) ? relative(dashboardDir, f) : f))
     .filter((f) => existsSync(join(dashboardDir, f)))
     .sort();

@@ -60,10 +60,20 @@ describe('demoSettingsFromEnv', () => {
       'DEMO_RAW_DATABASE_URL must contain {machine} (one raw database per machine)',
       "NIST_DIR: no such directory '/nonexistent/nist'",
       'DEMO_VOLUME must be a number in (0, 1]',
-      'DEMO_LAST_DAY must be a date YYYY-MM-DD',
+      'DEMO_LAST_DAY is not a valid date (2024-02 has 29 days)',
       'PORT must be a whole number from 1 to 65535',
       'DEMO_DAYS must be a whole number from 1 to 90',
     ]);
+  });
+
+  it('takes DEMO_LAST_DAY only within the supported dates, its first simulated day included', () => {
+    expect(demoSettingsFromEnv({ DEMO_LAST_DAY: '2024-03-28' }).lastDay).toBe('2024-03-28');
+    expect(() => demoSettingsFromEnv({ DEMO_LAST_DAY: '0000-01-01' })).toThrow(
+      /DEMO_LAST_DAY is outside the supported dates 1970-01-01 to 2099-12-31/,
+    );
+    expect(() => demoSettingsFromEnv({ DEMO_LAST_DAY: '1970-01-05', DEMO_DAYS: '14' })).toThrow(
+      /DEMO_LAST_DAY less DEMO_DAYS starts before 1970-01-01/,
+    );
   });
 
   it('takes a demo machine to answer the original dashboards (DEMO_V1_MACHINE), and only a demo machine', () => {

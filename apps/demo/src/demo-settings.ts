@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { addDays, dateProblem, firstCalendarDate } from '@mm/calendar';
 import { NIST_MAZAK01_DIR } from '@mm/raw';
 
 /** What the demo builds and where, resolved from the environment. */
@@ -97,7 +98,8 @@ export function demoSettingsFromEnv(env: Env): DemoSettings {
   if (!(volume > 0 && volume <= 1)) problems.push('DEMO_VOLUME must be a number in (0, 1]');
 
   const lastDay = value('DEMO_LAST_DAY') ?? null;
-  if (lastDay !== null && !isCalendarDate(lastDay)) problems.push('DEMO_LAST_DAY must be a date YYYY-MM-DD');
+  const lastDayProblem = lastDay === null ? null : dateProblem(lastDay);
+  if (lastDayProblem) problems.push(`DEMO_LAST_DAY ${lastDayProblem.message}`);
 
   const v1Machine = value('DEMO_V1_MACHINE') ?? null;
   const demoMachines = ['press-07', ...(nistDir !== null ? ['mazak01'] : [])];
@@ -121,6 +123,16 @@ export function demoSettingsFromEnv(env: Env): DemoSettings {
     lastDay,
     v1Machine,
   };
+  if (
+    lastDay !== null &&
+    !lastDayProblem &&
+    Number.isInteger(settings.days) &&
+    !startsInRange(lastDay, settings.days)
+  ) {
+    problems.push(
+      `DEMO_LAST_DAY less DEMO_DAYS starts before ${firstCalendarDate}, the first supported date`,
+    );
+  }
   if (problems.length > 0) throw new DemoSettingsError(problems);
   return settings;
 }
@@ -130,11 +142,15 @@ function inside(dir: string, name: string): string {
   return `${dir.replace(/\/+$/, '')}/${name}`;
 }
 
-function isDirectory(path: string): boolean {
-  return existsSync(path) && statSync(path).isDirectory();
+function startsInRange(lastDay: string, days: number): boolean {
+  try {
+    addDays(lastDay, -(days - 1));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-function isCalendarDate(day: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return false;
-  return new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) === day;
+function isDirectory(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
 }

@@ -1,9 +1,10 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ApiConfig, apiEnv } from '@mm/api';
+import { addDays, daysBetween, localDay } from '@mm/calendar';
 import { createLogger, type Logger, loadEnvConfig, type Machine } from '@mm/config';
 import { type AggDatabase, migrateToLatest, parseDbUrl } from '@mm/db';
-import { daysBetween, etlTables, localDay } from '@mm/etl';
+import { etlTables } from '@mm/etl';
 import type { Kysely } from 'kysely';
 import { ADMIN_FILE, type DemoAdmin, demoAdminCredentials } from './admin-credentials.ts';
 import { type BackfillDemoResult, backfillDemo, seconds } from './backfill-demo.ts';
@@ -13,7 +14,7 @@ import { demoMachinesFile, MAZAK_ID, PRESS_ID } from './demo-machines.ts';
 import type { DemoSettings } from './demo-settings.ts';
 import { type DemoQueues, drainDemoQueues, startDemoQueues } from './queue-demo.ts';
 import { readSeedMarker, type SeedMarker, seedFingerprint, writeSeedMarker } from './seed-marker.ts';
-import { addDays, clearRawDatabase, seedNistMachine, seedSimulatedMachine } from './seed-raw.ts';
+import { clearRawDatabase, seedNistMachine, seedSimulatedMachine } from './seed-raw.ts';
 
 /** Marks a directory as the demo's own, so `--reset` and a re-seed never wipe anything else. */
 export const DATA_DIR_SENTINEL = '.mm-demo';

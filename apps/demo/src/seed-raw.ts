@@ -1,3 +1,4 @@
+import { addDays } from '@mm/calendar';
 import { createDb, createRawSchema, type RawDatabase } from '@mm/db';
 import { importShdr, shdrFolder, simulatePlant } from '@mm/raw';
 import { sql } from 'kysely';
@@ -81,15 +82,4 @@ export async function seedNistMachine(
       ),
   });
   return { rows: result.totals.written, ms: result.ms };
-}
-
-/**
- * A calendar date `n` days after `day` (before, when negative).
- *
- * @example
- * addDays('2026-03-01', -1); // '2026-02-28'
- */
-export function addDays(day: string, n: number): string {
-  const t = Date.parse(`${day}T00:00:00Z`) + n * 86_400_000;
-  return new Date(t).toISOString().slice(0, 10);
 }

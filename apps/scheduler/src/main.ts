@@ -78,8 +78,7 @@ const scheduler = await startScheduler({
   metrics,
   onError,
 });
-service.readiness.add('scheduler', () => scheduler.running());
-service.liveness.add('scheduler', () => service.stopping || scheduler.running());
+service.readyWhen(() => (service.stopping || scheduler.running() ? null : 'scheduler: not planning'));
 service.onDrain(async () => {
   await scheduler.close();
   await queues.close();

@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { addDays, daysBetween } from '@mm/calendar';
 import { builtInProfiles, type Machine } from '@mm/config';
 import { type AggDatabase, createDb, migrateToLatest, type RawDatabase } from '@mm/db';
-import { backfill, daysBetween, etlIds } from '@mm/etl';
+import { backfill, etlIds } from '@mm/etl';
 import { ensurePlantDb, withDatabase } from '@mm/etl/bench/plant-db';
 import { createEtlQueues, createRedis, enqueue, redisReady } from '@mm/queue';
 import { sql } from 'kysely';
@@ -61,12 +62,6 @@ const jobs = dayList.length * etlIds.length;
 say(
   `backfill: ${dayList.length} days x ${etlIds.length} ETLs = ${jobs} slices, ${plant.rows.toLocaleString('en-US')} raw rows`,
 );
-
-function addDays(day: string, n: number): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-}
 
 /** A fresh, migrated aggregation database for one run; dropped at the end. */
 async function freshAgg(label: string): Promise<{ url: string; drop(): Promise<void> }> {

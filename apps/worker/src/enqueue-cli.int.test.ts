@@ -104,6 +104,32 @@ describe('pnpm etl enqueue', () => {
     expect(code).toBe(1);
   });
 
+  it('queues only the days of a range that the machine has raw data for, saying which it left out', async () => {
+    const { code, out } = await cli('energy', '2024-03-01', '2024-03-31', '--machine', 'press-07');
+    expect(code).toBe(0);
+    // The simulated machine logs from 2024-03-25 to 2024-03-26 (Europe/Madrid).
+    expect(out).toContain('press-07: 29 day(s) outside its raw data (2024-03-25 to 2024-03-26) not queued');
+    expect(out).toMatch(/queued 2 slices/);
+    const before = await agg.db
+      .selectFrom('etl_runs')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('day', '<', '2024-03-25')
+      .executeTakeFirstOrThrow();
+    expect(Number(before.n)).toBe(0);
+  });
+
+  it('refuses dates outside the supported years and ranges longer than the API takes', async () => {
+    const years = await cli('all', '0001-01-01', '9999-12-31');
+    expect(years.code).toBe(2);
+    expect(years.err).toContain("'0001-01-01' is outside the supported dates 1970-01-01 to 2099-12-31");
+    const long = await cli('energy', '2024-01-01', '2025-03-01', '--machine', 'press-07');
+    expect(long.code).toBe(2);
+    expect(long.err).toContain('2024-01-01..2025-03-01 is 426 days, more than 366 at once');
+    const leapYear = await cli('energy', '2024-01-01', '2024-12-31', '--machine', 'press-07');
+    expect(leapYear.code).toBe(0);
+    expect(leapYear.out).toMatch(/queued 2 slices/);
+  });
+
   it('refuses bad arguments (2) and bad configuration (78), saying why', async () => {
     const bad = await cli('nope');
     expect(bad.code).toBe(2);

@@ -21,11 +21,15 @@ const workerOwnEnv = envPart(
     STALLED_INTERVAL_MS: wholeNumber('a delay in milliseconds', 200, 600_000).default(
       defaultStalledIntervalMs,
     ),
+    // The slowest slice's run: a session of a job waits no longer (statement, lock, idle transaction).
+    SLICE_TIMEOUT_SECONDS: wholeNumber('a number of seconds', 5, 86_400).default(120),
   },
   (e) => ({
     workerPort: e.WORKER_PORT,
     drainTimeoutMs: e.DRAIN_TIMEOUT_SECONDS * 1000,
     stalledIntervalMs: e.STALLED_INTERVAL_MS,
+    /** The slowest slice's run: statement, lock and idle-in-transaction limit of the worker's sessions. */
+    sliceTimeoutMs: e.SLICE_TIMEOUT_SECONDS * 1000,
   }),
 );
 

@@ -23,19 +23,30 @@ const service = startService({
         ],
 });
 const { config, logger } = service;
+const { workerConcurrency, machineMaxJobs } = config.connectionPlan;
+// No session of a job waits longer than the slowest slice may take: a statement, a lock, or an open
+// transaction whose client went silent (the slice's transaction idles while the raw side is read).
+const sliceLimits = {
+  statementTimeoutMs: config.sliceTimeoutMs,
+  lockTimeoutMs: config.sliceTimeoutMs,
+  idleInTransactionTimeoutMs: config.sliceTimeoutMs,
+};
 const agg = service.openAgg<AggDatabase>(config.aggDatabaseUrl, {
-  max: config.connectionPlan.workerConcurrency + 1,
+  max: workerConcurrency + 1,
+  session: { ...sliceLimits, tcpUserTimeoutMs: 30_000 },
 });
-// One raw connection per running job, all raw databases together.
+// One raw connection per running job, all raw databases together; read-only snapshots of the plants'
+// databases, bounded the same way.
 const raws = service.rawPools({
-  maxConnections: config.connectionPlan.workerConcurrency,
-  maxPools: 2 * config.connectionPlan.workerConcurrency,
+  maxConnections: workerConcurrency,
+  maxPools: 2 * workerConcurrency,
+  session: sliceLimits,
   budget: { machines: config.machines, plan: config.connectionPlan },
 });
 const slots = advisoryLockSlots({
   url: config.aggDatabaseUrl,
-  perMachine: config.connectionPlan.machineMaxJobs,
-  connections: config.connectionPlan.workerConcurrency,
+  perMachine: machineMaxJobs,
+  connections: workerConcurrency,
   onConnectionError: (error) =>
     logger.warn({ error: error.message, database: 'aggregation' }, 'database connection error'),
 });
@@ -66,7 +77,7 @@ await service.waitFor('the migrated aggregation database', () => assertMigrated(
 const workers = startEtlWorkers({
   connection: redis,
   prefix: config.prefix,
-  concurrency: config.connectionPlan.workerConcurrency,
+  concurrency: workerConcurrency,
   stalledIntervalMs: config.stalledIntervalMs,
   aggDb: agg.db,
   rawDb: (machine) => raws.rawDb(machine),
@@ -75,10 +86,10 @@ const workers = startEtlWorkers({
   metrics,
   logger,
   slotRetryDelayMs: 1_000,
+  busyRetryDelayMs: 5_000,
   onError: queueErrorLogger({ logger, redis, outage: service.redisOutage }),
 });
-service.readiness.add('worker', () => workers.running());
-service.liveness.add('worker', () => service.stopping || workers.running());
+service.readyWhen(() => (service.stopping || workers.running() ? null : 'worker: not taking jobs'));
 service.onDrain(async () => {
   logger.info({ activeJobs: workers.active, deadlineMs: config.drainTimeoutMs }, 'draining');
   if (!(await workers.drain(config.drainTimeoutMs)))
@@ -87,7 +98,7 @@ service.onDrain(async () => {
 service.markStarted({
   port: config.workerPort,
   prefix: config.prefix,
-  concurrency: config.connectionPlan.workerConcurrency,
-  machineMaxJobs: config.connectionPlan.machineMaxJobs,
+  concurrency: workerConcurrency,
+  machineMaxJobs,
   machines: config.machines.length,
 });

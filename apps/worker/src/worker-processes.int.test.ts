@@ -1,6 +1,7 @@
+import { daysBetween } from '@mm/calendar';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { createDb } from '@mm/db';
-import { daysBetween, type EtlId, etlIds } from '@mm/etl';
+import { type EtlId, etlIds } from '@mm/etl';
 import {
   createEtlQueues,
   createRedis,

@@ -13,13 +13,13 @@
 // raw database mm_bench_raw_<seed>_<days> is kept for the next run; aggregation databases are
 // created per run and dropped.
 import { parseArgs } from 'node:util';
+import { daysBetween, localDay } from '@mm/calendar';
 import { builtInProfiles, type Machine } from '@mm/config';
 import { type AggDatabase, createDb, migrateToLatest, type RawDatabase } from '@mm/db';
 import { type Kysely, sql } from 'kysely';
 import { type BackfillSummary, backfill } from '../src/cli/backfill.ts';
 import { registeredEtls } from '../src/cli/cli.ts';
 import { dataSpan } from '../src/data-span.ts';
-import { daysBetween, localDay } from '../src/day-window.ts';
 import { resolveRoles } from '../src/roles.ts';
 import { runEtls } from '../src/runner.ts';
 import { SignalCatalog } from '../src/signal-catalog.ts';

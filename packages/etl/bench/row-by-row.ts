@@ -1,10 +1,11 @@
 // The design the ETLs replaced, for comparison: pull each day's raw rows into Node, aggregate them
 // in JavaScript, and upsert the results one row per statement. Runs on a few days; the benchmark
 // extrapolates by raw rows. Simplified where it costs nothing (alarm identity, word matching).
+
+import { dayWindow } from '@mm/calendar';
 import type { Machine } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { type Kysely, sql } from 'kysely';
-import { dayWindow } from '../src/day-window.ts';
 import { resolveRoles } from '../src/roles.ts';
 import type { SignalCatalog } from '../src/signal-catalog.ts';
 

@@ -3,9 +3,10 @@
 // lookups, no ledger), results into temp tables. Same rules as DOMAIN §5 where they cost the same
 // work (interval semantics, clamping, hour and day cuts, horizon); alarm identity and word matching
 // are simplified, which changes no cost.
+
+import { dayWindow } from '@mm/calendar';
 import type { Machine } from '@mm/config';
 import { sql, type Transaction } from 'kysely';
-import { dayWindow } from '../src/day-window.ts';
 import { resolveRoles } from '../src/roles.ts';
 import type { SignalCatalog } from '../src/signal-catalog.ts';
 

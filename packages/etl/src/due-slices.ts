@@ -1,8 +1,15 @@
+import {
+  daysBetween,
+  dayWindow,
+  firstCalendarDate,
+  lastCalendarDate,
+  localDay,
+  supportedPart,
+} from '@mm/calendar';
 import type { Machine } from '@mm/config';
 import type { AggDatabase, EtlRunStatus, RawDatabase } from '@mm/db';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { type DataSpan, dataSpan, type RecordedSpan, readDataSpans, recordDataSpans } from './data-span.ts';
-import { daysBetween, dayWindow, localDay } from './day-window.ts';
 import { describeError } from './errors.ts';
 import type { EtlId } from './etl.ts';
 import { rawChangeCounter } from './raw-changes.ts';
@@ -127,10 +134,9 @@ export async function machineDays(
   if (range.from !== null) return { days: daysBetween(range.from, range.to ?? range.from) };
   const { span } = await readSpan(machine, raw);
   if (span === null) return { days: [], note: noDataNote, span };
-  return {
-    days: daysBetween(localDay(span.first, machine.timezone), localDay(span.last, machine.timezone)),
-    span,
-  };
+  const days = supportedPart(localDay(span.first, machine.timezone), localDay(span.last, machine.timezone));
+  if (days === null) return { days: [], note: outsideSupportedNote, span };
+  return { days: daysBetween(days.from, days.to), span };
 }
 
 /** Why a slice is due. */
@@ -290,8 +296,10 @@ export async function planDueSlices(input: PlanDueInput): Promise<PlanDueResult>
       spans.push({ machineId: machine.id, span: read.span, checkedAt: policy.now, rawChanges: read.changes });
       if (read.span === null || etls.length === 0) return;
       const zone = machine.timezone;
-      const first = localDay(read.span.first, zone);
-      const last = [localDay(read.span.last, zone), localDay(now, zone)].sort()[0]!;
+      const days = supportedPart(localDay(read.span.first, zone), localDay(read.span.last, zone));
+      if (days === null) return;
+      const first = days.from;
+      const last = [days.to, localDay(now, zone)].sort()[0]!;
       if (first > last) return;
       machines.set(machine.id, {
         machine,
@@ -503,6 +511,7 @@ export function sortNewestFirst<T extends { day: string; etl: string; machine: s
 }
 
 const noDataNote = 'no raw data on any mapped variable';
+const outsideSupportedNote = `no raw data on a supported date (${firstCalendarDate} to ${lastCalendarDate})`;
 
 async function readSpan(
   machine: Machine,

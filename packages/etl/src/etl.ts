@@ -1,7 +1,7 @@
+import type { DayWindow } from '@mm/calendar';
 import type { Logger, Machine } from '@mm/config';
 import type { RawDatabase } from '@mm/db';
 import type { Kysely, Transaction } from 'kysely';
-import type { DayWindow } from './day-window.ts';
 import type { EtlId } from './etl-ids.ts';
 import type { ResolvedRoles } from './roles.ts';
 import type { SignalCatalog } from './signal-catalog.ts';

@@ -15,7 +15,7 @@ export {
   readDataSpans,
   recordDataSpans,
 } from './data-span.ts';
-export { type DayWindow, daysBetween, dayWindow, InvalidDayError, localDay, parseDay } from './day-window.ts';
+export { type DaysWithData, daysWithData } from './days-with-data.ts';
 export {
   type CellStatus,
   cellStatusesWorstFirst,
@@ -35,7 +35,13 @@ export {
   sortNewestFirst,
   worstStatus,
 } from './due-slices.ts';
-export { describeError, EtlRunError, PermanentEtlError } from './errors.ts';
+export {
+  describeError,
+  EtlRunError,
+  PermanentEtlError,
+  SliceBusyError,
+  SupersededRunError,
+} from './errors.ts';
 export {
   defineEtl,
   type EtlDefinition,
@@ -59,6 +65,7 @@ export {
 export { etlTables, getEtl, registry } from './registry.ts';
 export { resolveRoles } from './roles.ts';
 export {
+  defaultSliceLockWaitMs,
   type RunEtlInput,
   type RunEtlResult,
   type RunEtlsInput,

@@ -1,6 +1,7 @@
+import type { DayWindow } from '@mm/calendar';
 import type { RawDatabase } from '@mm/db';
 import { type Kysely, sql } from 'kysely';
-import { type DayWindow, localDay, parseDay } from './day-window.ts';
+import { DateTime } from 'luxon';
 import type { SignalCatalog } from './signal-catalog.ts';
 
 /** How many raw rows fell in a day, and the newest one's instant (null when none). */
@@ -20,7 +21,8 @@ export const defaultLateDataLookbackDays = 7;
  * lateWindowStart(Date.parse('2026-03-29T10:00:00Z'), 'UTC', 7); // '2026-03-22'
  */
 export function lateWindowStart(latest: number, timezone: string, lookbackDays: number): string {
-  return parseDay(localDay(latest, timezone)).minus({ days: lookbackDays }).toISODate()!;
+  // Luxon rather than the calendar's addDays: a stray reading may be stamped outside the supported dates.
+  return DateTime.fromMillis(latest, { zone: timezone }).minus({ days: lookbackDays }).toISODate()!;
 }
 
 /**

@@ -25,11 +25,21 @@ describe('slice job ids', () => {
 
   it('name every problem of a bad payload', () => {
     expect(() => parseSliceJob({ machine: 'X', etl: 'nope', day: '2026-02-30' })).toThrow(
-      /machine .*; etl must be one of .*; day is not a calendar date/,
+      /machine .*; etl must be one of .*; day is not a valid date \(2026-02 has 28 days\)/,
     );
     expect(() => parseSliceJob({ machine: 'm', etl: 'energy', day: '2026-01-01', extra: 1 })).toThrow(
       InvalidSliceJobError,
     );
+  });
+
+  it('refuse days outside the supported dates, in payloads and in ids', () => {
+    for (const day of ['0001-01-01', '1969-12-31', '2100-01-01', '9999-12-31']) {
+      expect(() => parseSliceJob({ machine: 'm', etl: 'energy', day })).toThrow(
+        'invalid slice job: day is outside the supported dates 1970-01-01 to 2099-12-31',
+      );
+      expect(parseSliceJobId(`m__energy__${day}`)).toBeNull();
+    }
+    expect(parseSliceJob({ machine: 'm', etl: 'energy', day: '1970-01-01' }).day).toBe('1970-01-01');
   });
 
   it('parse only ids of valid slices', () => {

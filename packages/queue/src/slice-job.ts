@@ -1,3 +1,4 @@
+import { dateProblem } from '@mm/calendar';
 import { machineSchema } from '@mm/config';
 import { etlIds } from '@mm/etl';
 import { z } from 'zod';
@@ -9,13 +10,11 @@ export const sliceJobSchema = z
     // `:`, which is what makes the job id below unambiguous and acceptable to BullMQ.
     machine: machineSchema.shape.id,
     etl: z.enum(etlIds, { error: `must be one of ${etlIds.join(', ')}` }),
-    day: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-      .refine((day) => {
-        const date = new Date(`${day}T00:00:00Z`);
-        return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(day);
-      }, 'is not a calendar date'),
+    // Within the supported dates: a job for year 0 or 9999 would otherwise write ledger rows.
+    day: z.string().superRefine((day, ctx) => {
+      const problem = dateProblem(day);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem.message });
+    }),
     // Whether the run records what it saw of the raw data (absent: it does). The scheduler turns it
     // off for days it never checks again; the slice is the same either way (same job id).
     fingerprint: z.boolean().optional(),

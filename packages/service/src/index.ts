@@ -1,7 +1,5 @@
-export { createOpsServer, type MetricsSource } from './ops-server.ts';
 export { type OutageLog, type OutageLogOptions, outageLog } from './outage-log.ts';
 export { queueErrorLogger } from './queue-errors.ts';
-export { type Check, Checks, type Verdict } from './readiness.ts';
 export {
   EX_CONFIG,
   EXIT_FAILED,

@@ -19,18 +19,30 @@ import {
   RawPools,
   type RawPoolsOptions,
   rawConnectionBudget,
+  type SessionLimits,
 } from '@mm/db';
+import {
+  createOpsServer,
+  type MetricsSource,
+  type Readiness,
+  type ReadinessCheck,
+  type ReadinessState,
+  redisCheck,
+  startReadiness,
+} from '@mm/queue';
+import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import { createOpsServer, type MetricsSource } from './ops-server.ts';
 import { type OutageLog, outageLog } from './outage-log.ts';
-import { Checks } from './readiness.ts';
 import { WaitAbortedError, waitUntil } from './wait-until.ts';
 
 /** Exit statuses of every service: 0 after a clean stop, 1 when it cannot run, 78 for bad configuration. */
 export const EXIT_STOPPED = 0;
 export const EXIT_FAILED = 1;
 export { EX_CONFIG };
+
+/** How long the stop sequence waits for connections to close once the drain is done. */
+const CLOSE_DEADLINE_MS = 5_000;
 
 /** The least a service's configuration has. */
 interface ServiceConfig {
@@ -52,19 +64,11 @@ export interface ServiceOptions<Out> {
 /** A step of the stop sequence. */
 type StopStep = (signal: string) => Promise<unknown> | unknown;
 
-/** A Redis client as the service watches it (ioredis's). */
-interface WatchedRedis {
-  readonly status: string;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  on(event: 'ready', listener: () => void): unknown;
-  ping(): Promise<unknown>;
-}
-
 /**
  * The one skeleton of every process (api, worker, scheduler, demo): configuration or a refusal that
  * lists every problem (exit 78), one logger, databases named `mm-<app>` in `pg_stat_activity` whose
  * connection errors are logged in one shape, Redis outages logged once at start and end, waiting for
- * dependencies (with a "still waiting" line) instead of exiting, readiness and liveness checks, and
+ * dependencies (with a "still waiting" line) instead of exiting, readiness (`@mm/queue`'s prober plus the process's own conditions), and
  * one stop sequence on SIGTERM or SIGINT, run once, ending with the log flushed and exit 0.
  */
 export class Service<C extends ServiceConfig> {
@@ -73,10 +77,11 @@ export class Service<C extends ServiceConfig> {
   readonly logger: Logger;
   /** `application_name` of every database connection, so a DBA sees who holds it. */
   readonly applicationName: string;
-  /** "Send me work": dependencies answer and the process is not stopping. */
-  readonly readiness = new Checks();
-  /** "Restart me if not": the process's own machinery runs. */
-  readonly liveness = new Checks();
+  /** The dependencies readiness probes (`@mm/queue`'s prober), added by `openAgg` and `watchRedis`. */
+  private readonly probes: ReadinessCheck[] = [];
+  /** The process's own conditions of readiness: each a reason (`worker: draining`) or `null`. */
+  private readonly gates: Array<() => string | null> = [];
+  private prober: Readiness | null = null;
   /** The Redis outage log, shared by every connection and queue of the process. */
   readonly redisOutage: OutageLog;
   private readonly drainSteps: StopStep[] = [];
@@ -90,13 +95,12 @@ export class Service<C extends ServiceConfig> {
     this.logger = logger;
     this.applicationName = `mm-${app}`;
     this.redisOutage = outageLog('Redis', { logger });
-    this.readiness.add('started', () => this.started);
-    this.readiness.add('stopping', () => !this.stopping);
+    this.gates.push(() => (this.stopping ? `${app}: stopping` : this.started ? null : `${app}: starting`));
   }
 
   private started = false;
 
-  /** The process does its work now (after its waits): readiness's `started` check passes from here on. */
+  /** The process does its work now (after its waits): from here on it can be ready. */
   markStarted(fields: Record<string, unknown> = {}, message = `${this.app} started`): void {
     this.started = true;
     this.logger.info(fields, message);
@@ -114,20 +118,28 @@ export class Service<C extends ServiceConfig> {
 
   /**
    * The aggregation database's pool, named for this process, its connection errors logged as
-   * `{ error, database }`; added to readiness as `aggregation_db`.
+   * `{ error, database }`; readiness probes it (`aggregation database`) on a connection of its own.
    */
   openAgg<DB>(
     url: string,
-    options: { max?: number } = {},
+    options: { max?: number; session?: SessionLimits } = {},
   ): { db: Kysely<DB>; pool: ReturnType<typeof openDb>['pool'] } {
     const opened = openDb<DB>(url, {
       applicationName: this.applicationName,
       ...(options.max !== undefined ? { max: options.max } : {}),
+      ...(options.session ? { session: options.session } : {}),
       onConnectionError: (error) =>
         this.logger.warn({ error: error.message, database: 'aggregation' }, 'database connection error'),
     });
-    this.readiness.add('aggregation_db', () => sql`select 1`.execute(opened.db));
-    this.onClose(() => opened.db.destroy());
+    // Readiness asks on a connection of its own, so work holding every pooled one never delays it.
+    const probe = openDb<DB>(url, {
+      applicationName: `${this.applicationName}-readiness`,
+      max: 1,
+      session: { statementTimeoutMs: 2_000, tcpUserTimeoutMs: 30_000 },
+      onConnectionError: () => {}, // the probe's failure is the report
+    }).db;
+    this.probes.push({ name: 'aggregation database', probe: () => sql`select 1`.execute(probe) });
+    this.onClose(() => Promise.all([opened.db.destroy(), probe.destroy()]));
     return opened;
   }
 
@@ -137,7 +149,10 @@ export class Service<C extends ServiceConfig> {
    * formula on its first connection (a `warn` when it cannot hold it).
    */
   rawPools(
-    options: Pick<RawPoolsOptions, 'maxConnections' | 'maxPools' | 'onOpen' | 'writablePglite'> & {
+    options: Pick<
+      RawPoolsOptions,
+      'maxConnections' | 'maxPools' | 'onOpen' | 'writablePglite' | 'session'
+    > & {
       budget?: { machines: readonly Machine[]; plan: Omit<RawConnectionPlan, 'machines' | 'apiConnections'> };
     },
   ): RawPools {
@@ -169,13 +184,35 @@ export class Service<C extends ServiceConfig> {
   }
 
   /**
-   * Routes a Redis client's errors to the outage log and adds it to readiness (`redis`: a PING within
-   * the checks' time limit, so a hung Redis is not ready either).
+   * Routes a Redis client's errors to the outage log and adds it to readiness (`redis`: a PING
+   * answered within 2 s, so a hung Redis is not ready either).
    */
-  watchRedis(redis: WatchedRedis, name = 'redis'): void {
+  watchRedis(redis: Redis, name = 'redis'): void {
     redis.on('error', (error) => this.redisOutage.error(error));
     redis.on('ready', () => this.redisOutage.recovered());
-    this.readiness.add(name, () => redis.status === 'ready' && redis.ping());
+    this.probes.push(redisCheck(redis, name));
+  }
+
+  /** Adds a condition of the process's own to readiness: a reason while it does not hold, else `null`. */
+  readyWhen(gate: () => string | null): void {
+    this.gates.push(gate);
+  }
+
+  /**
+   * Whether the process is ready, and why not: the dependencies' last probes (each probed every
+   * second, in the background from the first call on) and the process's own conditions.
+   */
+  readyState(): ReadinessState {
+    this.prober ??= startReadiness({
+      checks: this.probes,
+      onChange: (dependency, reason) =>
+        reason === null
+          ? this.logger.info({ dependency }, 'dependency answers again')
+          : this.logger.warn({ dependency, reason }, 'dependency does not answer: not ready'),
+    });
+    const state = this.prober.state();
+    const reasons = [...state.reasons, ...this.gates.map((gate) => gate()).filter((r) => r !== null)];
+    return { ...state, ready: reasons.length === 0, reasons };
   }
 
   /**
@@ -214,14 +251,22 @@ export class Service<C extends ServiceConfig> {
   }
 
   /**
-   * Serves `/livez`, `/readyz` (`/healthz`) and `/metrics` on `port`; closed first when stopping. A
+   * Serves `/livez`, `/readyz`, `/healthz` (readiness, in the shape compose's health check reads) and
+   * `/metrics` on `port` (`@mm/queue`'s ops server), and starts probing; closed after the drain. A
    * port that cannot be served is fatal (exit 1).
    */
-  serveOps(port: number, options: { registry?: MetricsSource; onListening?: () => void } = {}): Server {
+  serveOps(port: number, options: { registry: MetricsSource; onListening?: () => void }): Server {
+    this.readyState();
     const server = createOpsServer({
-      readiness: this.readiness,
-      liveness: this.liveness,
-      ...(options.registry ? { registry: options.registry } : {}),
+      registry: options.registry,
+      health: () => {
+        const { ready, reasons } = this.readyState();
+        return { ok: ready, detail: { reasons } };
+      },
+      ready: () => {
+        const { ready, reasons } = this.readyState();
+        return { ready, reasons };
+      },
     });
     server.on('error', (error) => this.fail('cannot serve /readyz, /livez and /metrics', error));
     server.listen(port, options.onListening);
@@ -278,9 +323,20 @@ export class Service<C extends ServiceConfig> {
     }
     const server = this.opsServer;
     if (server) await new Promise((resolve) => server.close(() => resolve(undefined)));
-    const closed = await Promise.allSettled(this.closeSteps.map(async (step) => step(signal)));
-    for (const result of closed) if (result.status === 'rejected') failed(result.reason);
+    // Closing waits for nobody for long: a connection to a dependency that is down (a Redis `QUIT`
+    // during an outage) would otherwise hold the exit forever.
+    const closing = Promise.allSettled(this.closeSteps.map(async (step) => step(signal)));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), CLOSE_DEADLINE_MS);
+    });
+    const closed = await Promise.race([closing, late]);
+    clearTimeout(timer);
+    if (closed === 'late')
+      this.logger.warn({ deadlineMs: CLOSE_DEADLINE_MS }, 'connections still closing: exiting anyway');
+    else for (const result of closed) if (result.status === 'rejected') failed(result.reason);
     this.redisOutage.close();
+    this.prober?.stop();
     this.logger.info('stopped');
     this.logger.flush();
     process.exit(EXIT_STOPPED);

@@ -1,3 +1,4 @@
+import { daysBetween } from '@mm/calendar';
 import type { Machine } from '@mm/config';
 import {
   type CellStatus,
@@ -8,7 +9,6 @@ import {
   worstStatus,
 } from '@mm/etl';
 import { formatAware } from '../time/format.ts';
-import { eachDay } from '../time/local-date.ts';
 import { shortError } from './short-error.ts';
 
 /** A row of `etl_runs` as the grid reads it. */
@@ -71,7 +71,7 @@ export function buildGrid(input: {
   now: Date;
   rules: StaleRules;
 }): GridMachine[] {
-  const days = eachDay(input.from, input.to);
+  const days = daysBetween(input.from, input.to);
   const byKey = new Map(input.rows.map((r) => [`${r.machine_id}|${r.etl}|${r.day}`, r]));
   return input.machines.map((machine) => {
     const zone = machine.timezone;

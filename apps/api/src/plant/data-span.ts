@@ -1,4 +1,4 @@
-import { localDay } from '@mm/etl';
+import { localDay } from '@mm/calendar';
 import { formatAware } from '../time/format.ts';
 
 /** A machine's span of raw data as the planner last recorded it (`machine_data_spans`). */

@@ -93,4 +93,31 @@ describe('Bull Board at /admin/queues', () => {
       'press-07__energy__2024-11-02',
     ]);
   });
+
+  it('answers 409 to an action that does not apply to the job, logged as a warning without a stack', async () => {
+    await enqueue(queues.etl, [{ machine: 'press-07', etl: 'energy', day: '2024-11-03' }]);
+    const { app: board, logs } = testApp({
+      aggDb: agg.db,
+      rawDb: raw.db,
+      rawUrl: raw.url,
+      config: { admin },
+      deps: { queues },
+    });
+    // A waiting job is not delayed: there is nothing to promote.
+    const promote = await board.request('/admin/queues/api/queues/etl/press-07__energy__2024-11-03/promote', {
+      method: 'PUT',
+      headers: auth,
+    });
+    expect(promote.status).toBe(409);
+    expect(await promote.json()).toEqual({
+      error: { key: 'ERRORS.JOB_NOT_IN_STATE' },
+      message: 'The action does not apply to the job in its current state',
+    });
+    expect((await queues.etl.queue.getJob('press-07__energy__2024-11-03'))?.id).toBeDefined();
+    const lines = logs.lines();
+    expect(lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
+    const warning = lines.find((l) => l.msg === 'Bull Board action does not apply to the job');
+    expect(warning?.reason).toMatch(/is not in the delayed state/);
+    expect(JSON.stringify(lines)).not.toContain('    at ');
+  });
 });

@@ -19,12 +19,39 @@ export interface QueueBoardOptions {
 // to a local font).
 const externalLink = /<link\b[^>]*\bhref\s*=\s*["']?(?:https?:)?\/\/[^>]*>/gi;
 
+// BullMQ's codes for a job that is not where an action needs it (its `ErrorCode`): the job is gone,
+// in another state, waits for children, or belongs to a job scheduler.
+const jobGone = -1;
+const notApplicable = new Set([-3, -4, -8]);
+
+/** The 4xx for an error BullMQ raises when an action does not apply to a job; `null` for any other. */
+function jobStateRefusal(error: Error): { status: 404 | 409; key: string; message: string } | null {
+  const code = (error as Error & { code?: unknown }).code;
+  if (code === jobGone) {
+    return { status: 404, key: 'ERRORS.JOB_NOT_FOUND', message: 'The job no longer exists' };
+  }
+  // Removing a job a worker holds fails with a message and no code.
+  if (
+    (typeof code === 'number' && notApplicable.has(code)) ||
+    /is locked by another worker$/.test(error.message)
+  ) {
+    return {
+      status: 409,
+      key: 'ERRORS.JOB_NOT_IN_STATE',
+      message: 'The action does not apply to the job in its current state',
+    };
+  }
+  return null;
+}
+
 /**
  * Bull Board (`@bull-board/hono`) over the ETL queues, one entry per ETL: its page, its static assets
  * (served from the installed package, never a CDN) and its own JSON API (`api/queues`,
  * `api/queues/<queue>/<jobId>/retry`, …). Mount it behind the admin auth. While Redis is away the
- * JSON API answers 503 instead of waiting for it; Bull Board's own errors are logged and answered
- * without their message (it may hold Redis details).
+ * JSON API answers 503 instead of waiting for it. An action on a job it does not apply to (promote a
+ * job that is not delayed, remove one a worker holds, a job gone meanwhile) is the operator's 4xx,
+ * logged as a warning without a stack; Bull Board's other errors are logged and answered without
+ * their message (it may hold Redis details).
  *
  * @example
  * admin.route('/queues', queueBoard({ queues, basePath: '/admin/queues', logger }));
@@ -37,6 +64,11 @@ export function queueBoard(options: QueueBoardOptions): Hono<AppEnv> {
     options: { uiConfig: { boardTitle: 'Machine monitoring queues' } },
   });
   adapter.setErrorHandler((error) => {
+    const refusal = jobStateRefusal(error);
+    if (refusal) {
+      options.logger.warn({ reason: error.message }, 'Bull Board action does not apply to the job');
+      return { status: refusal.status, body: { error: { key: refusal.key }, message: refusal.message } };
+    }
     options.logger.error({ err: error }, 'Bull Board request failed');
     return {
       status: 500,

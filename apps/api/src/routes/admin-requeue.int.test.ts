@@ -1,6 +1,7 @@
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { etlIds } from '@mm/etl';
 import { createRedis, etlQueueName } from '@mm/queue';
+import { simulatePlant } from '@mm/raw';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -14,6 +15,16 @@ const dropped: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   [agg, raw] = await Promise.all([createTestDatabase('agg'), createTestDatabase('raw')]);
+  // press-07 (logger profile, Europe/Madrid) logs from 2024-11-01 to 2024-11-05; mazak01 (mtconnect)
+  // shares the database but none of its variables is there, so it has no data.
+  await simulatePlant({
+    db: raw.db,
+    seed: 3,
+    start: '2024-11-01',
+    days: 5,
+    timezone: 'Europe/Madrid',
+    volume: 0.02,
+  });
 });
 afterAll(async () => {
   for (const drop of dropped) await drop();
@@ -119,6 +130,7 @@ describe('POST /admin/requeue', () => {
       '202',
       '401',
       '404',
+      '413',
       '422',
       '429',
       '503',
@@ -131,21 +143,53 @@ describe('POST /admin/requeue', () => {
 
   it('queues one ETL when named', async () => {
     const { post, queues } = await setup();
-    const res = await post({ machine: 'mazak01', etl: 'programs', from: '2024-11-05', to: '2024-11-05' });
+    const res = await post({ machine: 'press-07', etl: 'programs', from: '2024-11-05', to: '2024-11-05' });
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({
-      machine: 'mazak01',
+      machine: 'press-07',
       etls: ['programs'],
       counts: { added: 1 },
       jobs: [
-        { etl: 'programs', day: '2024-11-05', job_id: 'mazak01__programs__2024-11-05', outcome: 'added' },
+        { etl: 'programs', day: '2024-11-05', job_id: 'press-07__programs__2024-11-05', outcome: 'added' },
       ],
     });
-    expect((await queues.etl.queue.getWaiting()).map((j) => j.id)).toEqual(['mazak01__programs__2024-11-05']);
+    expect((await queues.etl.queue.getWaiting()).map((j) => j.id)).toEqual([
+      'press-07__programs__2024-11-05',
+    ]);
+  });
+
+  it('queues only the days with raw data, counting the others, so no ledger row is made for days before any data', async () => {
+    const { post, queues } = await setup();
+    const res = await post({ machine: 'press-07', etl: 'energy', from: '2024-10-01', to: '2024-11-05' });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as {
+      data_days: unknown;
+      skipped_days: number;
+      jobs: Array<{ day: string }>;
+    };
+    expect(body.data_days).toEqual({ from: '2024-11-01', to: '2024-11-05' });
+    expect(body.skipped_days).toBe(31);
+    expect(body.jobs.map((j) => j.day)).toEqual([
+      '2024-11-01',
+      '2024-11-02',
+      '2024-11-03',
+      '2024-11-04',
+      '2024-11-05',
+    ]);
+
+    const none = await post({ machine: 'mazak01', etl: 'all', from: '2024-11-01', to: '2024-11-05' });
+    expect(none.status).toBe(202);
+    expect(await none.json()).toMatchObject({
+      data_days: null,
+      skipped_days: 5,
+      jobs: [],
+      counts: { added: 0 },
+    });
+    expect(await queues.etl.queue.count()).toBe(5);
   });
 
   it('answers 404 for an unknown machine and 422 for a bad body, queueing nothing', async () => {
-    const { post, queues } = await setup();
+    const { app, post, queues } = await setup();
     const unknown = await post({ machine: 'press-99', etl: 'all', from: '2024-11-01', to: '2024-11-01' });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toEqual({ detail: "Unknown machine 'press-99'" });
@@ -161,6 +205,13 @@ describe('POST /admin/requeue', () => {
         [
           { loc: ['body', 'from'], type: 'date_from_datetime_inexact' },
           { loc: ['body', 'to'], type: 'date_parsing' },
+        ],
+      ],
+      [
+        { machine: 'press-07', etl: 'all', from: '0001-01-01', to: '1969-12-31' },
+        [
+          { loc: ['body', 'from'], type: 'value_error' },
+          { loc: ['body', 'to'], type: 'value_error' },
         ],
       ],
       [
@@ -193,6 +244,24 @@ describe('POST /admin/requeue', () => {
       expect(got.map(({ loc, type }) => ({ loc, type }))).toEqual(detail);
       for (const d of got) expect(d.msg).not.toContain('x'.repeat(50));
     }
+    // A body over 64 KB is refused before it is parsed, with or without a Content-Length.
+    const huge = JSON.stringify({
+      machine: 'press-07',
+      etl: 'all',
+      from: '2024-11-01',
+      to: '2024-11-01',
+      pad: 'x'.repeat(10 * 1024 * 1024),
+    });
+    const tooLarge = await post(huge);
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toEqual({ detail: 'Request body larger than 64 KB' });
+    const streamed = await app.request('/admin/requeue', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...auth },
+      body: new Blob([huge]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
     const malformed = await post('{"machine": ');
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toEqual({ detail: 'Malformed JSON in request body' });

@@ -1,15 +1,19 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { etlIds, localDay } from '@mm/etl';
+import { localDay, maxRangeDays } from '@mm/calendar';
+import { daysWithData, etlIds } from '@mm/etl';
 import { type EnqueueOutcome, enqueue } from '@mm/queue';
+import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
-import { DependencyUnavailableError, RequestValidationError } from '../errors.ts';
+import { DependencyUnavailableError, isConnectionError, RequestValidationError } from '../errors.ts';
 import { resolveMachine } from '../machines.ts';
 import { dateString, detailSchema, json, validationErrorSchema } from '../openapi/schemas.ts';
 import type { ApiQueues } from '../queues/api-queues.ts';
-import { eachDay } from '../time/local-date.ts';
 import { validationHook } from '../validation/hook.ts';
-import { checkDateRange, dateParam, maxNameLength, maxRangeDays } from '../validation/params.ts';
+import { checkDateRange, dateParam, maxNameLength } from '../validation/params.ts';
+
+/** The largest request body read: a real one is under 200 bytes, and nothing bigger is parsed. */
+export const maxRequeueBodyBytes = 64 * 1024;
 
 const outcomes = ['added', 'requeued', 'pending', 'active'] as const satisfies readonly EnqueueOutcome[];
 
@@ -35,6 +39,13 @@ const responseBody = z
     etls: z.array(z.string()),
     from: dateString(),
     to: dateString(),
+    data_days: z.object({ from: dateString(), to: dateString() }).nullable().openapi({
+      description:
+        "The machine's first and last local days with a raw reading (read from its raw database now); `null` when it has none.",
+    }),
+    skipped_days: z.number().int().openapi({
+      description: 'Days of the range outside `data_days`: not queued, so no ledger row is written for them.',
+    }),
     counts: z.object(
       Object.fromEntries(outcomes.map((o) => [o, z.number().int()])) as Record<
         (typeof outcomes)[number],
@@ -61,7 +72,7 @@ const route = createRoute({
   tags: ['admin'],
   summary: 'Re-run a range of days of one machine (one ETL or all), even days that completed',
   description:
-    'Queues one job per (ETL, day) through the same queues the scheduler uses, replacing a stored completed or failed job of the same slice (BullMQ would otherwise ignore the add). Needs the admin credentials (HTTP basic auth) and Redis.',
+    "Queues one job per (ETL, day) through the same queues the scheduler uses, replacing a stored completed or failed job of the same slice (BullMQ would otherwise ignore the add). Only the days the machine has raw data for are queued (`data_days`); the others are counted in `skipped_days`. Needs the admin credentials (HTTP basic auth), Redis and the machine's raw database.",
   security: [{ adminBasic: [] }],
   request: { body: { content: { 'application/json': { schema: requestBody } }, required: true } },
   responses: {
@@ -72,8 +83,9 @@ const route = createRoute({
       validationErrorSchema,
       'A field is missing or malformed, or the range is too long or in the future.',
     ),
+    413: json(detailSchema, `The body is larger than ${maxRequeueBodyBytes / 1024} KB.`),
     429: json(detailSchema, 'Too many failed logins from this address.'),
-    503: json(detailSchema, 'Redis is unreachable.'),
+    503: json(detailSchema, "Redis or the machine's raw database is unreachable."),
   },
 });
 
@@ -87,9 +99,17 @@ const route = createRoute({
 export function requeueRoutes(deps: {
   config: AppDeps['config'];
   queues: ApiQueues;
+  rawDbFor: AppDeps['rawDbFor'];
   now: () => Date;
 }): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use(
+    '/requeue',
+    bodyLimit({
+      maxSize: maxRequeueBodyBytes,
+      onError: (c) => c.json({ detail: `Request body larger than ${maxRequeueBodyBytes / 1024} KB` }, 413),
+    }),
+  );
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
     const machine = resolveMachine(deps.config.machines, body.machine);
@@ -104,10 +124,16 @@ export function requeueRoutes(deps: {
       ]);
     }
     if (!deps.queues.ready()) throw new DependencyUnavailableError('Redis');
+    // Days before any data (or after the latest reading) would only get ledger rows of nothing.
+    let withData: Awaited<ReturnType<typeof daysWithData>>;
+    try {
+      withData = await daysWithData(machine, deps.rawDbFor(machine), body.from, body.to);
+    } catch (error) {
+      if (!isConnectionError(error)) throw error;
+      throw new DependencyUnavailableError(`raw database of machine '${machine.id}'`, { cause: error });
+    }
     const etls = body.etl === 'all' ? [...etlIds] : [body.etl];
-    const slices = etls.flatMap((etl) =>
-      eachDay(body.from, body.to).map((day) => ({ machine: machine.id, etl, day })),
-    );
+    const slices = etls.flatMap((etl) => withData.days.map((day) => ({ machine: machine.id, etl, day })));
     let results: Awaited<ReturnType<typeof enqueue>>;
     try {
       results = await enqueue(deps.queues.etl, slices, { force: true });
@@ -118,7 +144,7 @@ export function requeueRoutes(deps: {
     const counts = Object.fromEntries(outcomes.map((o) => [o, 0])) as Record<EnqueueOutcome, number>;
     for (const r of results) counts[r.outcome] += 1;
     c.get('logger').info(
-      { machine: machine.id, etls, from: body.from, to: body.to, counts },
+      { machine: machine.id, etls, from: body.from, to: body.to, skippedDays: withData.skipped, counts },
       'admin re-queued a range of days',
     );
     return c.json(
@@ -127,6 +153,8 @@ export function requeueRoutes(deps: {
         etls,
         from: body.from,
         to: body.to,
+        data_days: withData.dataDays,
+        skipped_days: withData.skipped,
         counts,
         jobs: results.map((r) => ({
           etl: r.slice.etl,

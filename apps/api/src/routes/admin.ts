@@ -17,6 +17,8 @@ export interface AdminRoutesOptions {
   /** The ETL queues; `null` when the API runs without Redis (then only the auth is served). */
   queues: ApiQueues | null;
   logger: Logger;
+  /** The machines' raw databases (re-queueing reads a machine's data span). */
+  rawDbFor: AppDeps['rawDbFor'];
   now: () => Date;
   /** Failed-login throttling per client address (defaults: 5 failures in 15 minutes). */
   throttle?: LoginThrottleOptions;
@@ -88,7 +90,10 @@ export function adminRoutes(options: AdminRoutesOptions): OpenAPIHono<AppEnv> {
     const basePath = `${adminPrefix}/queues`;
     app.get('/queues/', (c) => c.redirect(basePath));
     app.route('/queues', queueBoard({ queues, basePath, logger: options.logger }));
-    app.route('/', requeueRoutes({ config: options.config, queues, now: options.now }));
+    app.route(
+      '/',
+      requeueRoutes({ config: options.config, queues, rawDbFor: options.rawDbFor, now: options.now }),
+    );
   } else {
     app.all('/queues/*', (c) => c.json({ detail: 'Bull Board needs Redis: set REDIS_URL' }, 404));
     app.all('/queues', (c) => c.json({ detail: 'Bull Board needs Redis: set REDIS_URL' }, 404));

@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { dayWindow } from '@mm/calendar';
 import type { Machine } from '@mm/config';
 import {
   type CellStatus,
   cellStatusesWorstFirst,
   classifyRun,
-  dayWindow,
   defaultStaleRules,
   etlIds,
   type StaleRules,

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { daysInclusive } from '@mm/calendar';
 import { cellStatusesWorstFirst, defaultStaleRules, etlIds, isEtlId, readDataSpans } from '@mm/etl';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
@@ -10,7 +11,6 @@ import { dataSpanSchema } from '../openapi/data-span-schema.ts';
 import { awareTimestamp, dateString, errorResponses, json } from '../openapi/schemas.ts';
 import { dataSpanView } from '../plant/data-span.ts';
 import { formatAware } from '../time/format.ts';
-import { daysInclusive } from '../time/local-date.ts';
 import { validationHook } from '../validation/hook.ts';
 import { checkDateRange, dateRangeShape, pageShape } from '../validation/params.ts';
 

@@ -88,10 +88,12 @@ describe('GET /readyz and /livez', () => {
     });
     const ready = await app.request('/readyz');
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ok', checks: { stopping: 'ok', aggregation_db: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ready' });
     stopping = true;
-    expect((await app.request('/readyz')).status).toBe(503);
-    expect((await app.request('/livez')).status).toBe(200);
+    const stopped = await app.request('/readyz');
+    expect(stopped.status).toBe(503);
+    expect(await stopped.json()).toEqual({ status: 'not ready', reasons: ['api: stopping'] });
+    expect(await (await app.request('/livez')).json()).toEqual({ status: 'alive' });
   });
 
   it('not ready while its aggregation database or its Redis is down, and still live', async () => {
@@ -112,8 +114,8 @@ describe('GET /readyz and /livez', () => {
       const ready = await app.request('/readyz');
       expect(ready.status).toBe(503);
       expect(await ready.json()).toEqual({
-        status: 'unavailable',
-        checks: { stopping: 'ok', aggregation_db: 'down', redis: 'down' },
+        status: 'not ready',
+        reasons: [expect.stringMatching(/^aggregation database: /), expect.stringMatching(/^redis: /)],
       });
       const live = await app.request('/livez');
       expect(live.status).toBe(200);

@@ -32,4 +32,16 @@ describe('validationDetail', () => {
       { loc: ['query', 'machine'], msg: 'must be at most 100 characters', type: 'string_too_long' },
     ]);
   });
+
+  it('refuses a date outside the supported years, naming the range', () => {
+    for (const target_date of ['1969-12-31', '2100-01-01', '9999-12-31']) {
+      expect(detail({ target_date }, { target_date: 1 })).toEqual([
+        {
+          loc: ['query', 'target_date'],
+          msg: 'is outside the supported dates 1970-01-01 to 2099-12-31',
+          type: 'value_error',
+        },
+      ]);
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { daysInclusive, isCalendarDate } from '../time/local-date.ts';
+import { dateProblem, daysInclusive, isCalendarDate, maxRangeDays } from '@mm/calendar';
 
 // Query parameter schemas shared by the routes. Each issue carries a `type` (in `params`) that the
 // validation hook reports in docs/api.md's 422 body; messages never repeat the (possibly huge) input.
@@ -22,25 +22,25 @@ export function dateParam(description: string) {
   return z
     .string()
     .superRefine((value, ctx) => {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+      const problem = dateProblem(value);
+      if (problem?.kind === 'format') {
         ctx.addIssue({
           code: 'custom',
           message: 'must be a date in the format YYYY-MM-DD',
           params: { type: 'date_parsing' },
         });
-      } else if (!isCalendarDate(value)) {
+      } else if (problem?.kind === 'calendar') {
         ctx.addIssue({
           code: 'custom',
           message: 'is not a calendar date',
           params: { type: 'date_from_datetime_inexact' },
         });
+      } else if (problem) {
+        ctx.addIssue({ code: 'custom', message: problem.message, params: { type: 'value_error' } });
       }
     })
     .openapi({ description, example: '2024-03-01', format: 'date' });
 }
-
-/** Longest `from`..`to` range of the range endpoints, both days included. */
-export const maxRangeDays = 366;
 
 /** `from` and `to` (both included) plus `machine`, for the range endpoints' query objects. */
 export const dateRangeShape = {

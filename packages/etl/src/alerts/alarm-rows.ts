@@ -1,6 +1,6 @@
+import type { DayWindow } from '@mm/calendar';
 import type { RawDatabase } from '@mm/db';
 import { type Kysely, sql } from 'kysely';
-import type { DayWindow } from '../day-window.ts';
 import { stringReading } from '../readings.ts';
 import { parseJsonSnapshot } from './json-snapshot.ts';
 import { parseCondition } from './mtconnect-condition.ts';

@@ -113,6 +113,12 @@ describe('dayProblem', () => {
     expect(dayProblem('1900-02-29')).toMatch(/28 days/);
     expect(dayProblem("2024-01-01' or 1=1")).toMatch(/not a date/);
   });
+  it('refuses years outside the supported range, as every other producer does', () => {
+    expect(dayProblem('0001-01-01')).toBe(
+      "'0001-01-01' is outside the supported dates 1970-01-01 to 2099-12-31",
+    );
+    expect(dayProblem('9999-12-31')).toMatch(/outside the supported dates/);
+  });
 });
 
 describe('selectMachines', () => {

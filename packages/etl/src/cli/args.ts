@@ -1,5 +1,5 @@
+import { dateProblem } from '@mm/calendar';
 import type { Machine } from '@mm/config';
-import { DateTime } from 'luxon';
 
 /** `pnpm etl run …` as parsed from the command line. */
 export interface RunArgs {
@@ -153,14 +153,8 @@ export function selectMachines<M extends Pick<Machine, 'id'>>(
   return configured.filter((m) => wanted.includes(m.id));
 }
 
-/** Why `day` is not a `YYYY-MM-DD` calendar date, or `null` when it is one. */
+/** Why `day` is not a date the system accepts, quoting it, or `null` when it is one. */
 export function dayProblem(day: string): string | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
-  if (!match) return `'${day}' is not a date (expected YYYY-MM-DD)`;
-  const [year, month, date] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  if (month < 1 || month > 12) return `'${day}' is not a valid date (there is no month ${match[2]})`;
-  const length = DateTime.utc(year, month, 1).daysInMonth!;
-  if (date < 1 || date > length)
-    return `'${day}' is not a valid date (${match[1]}-${match[2]} has ${length} days)`;
-  return null;
+  const problem = dateProblem(day);
+  return problem && `'${day}' ${problem.message}`;
 }

@@ -1,6 +1,6 @@
+import { dayWindow } from '@mm/calendar';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dayWindow } from '../day-window.ts';
 import { type RawSeries, referenceDay } from './index.ts';
 import { floatKind, heldIntervals, rangeKind, sensorKind, stringKind } from './series.ts';
 

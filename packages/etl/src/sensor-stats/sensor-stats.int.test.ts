@@ -1,7 +1,7 @@
+import { dayWindow } from '@mm/calendar';
 import type { Machine } from '@mm/config';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dayWindow } from '../day-window.ts';
 import { runEtl } from '../runner.ts';
 import { type FloatRow, seedRaw, T, testDatabases, testMachine } from '../test-fixtures.ts';
 

@@ -1,5 +1,5 @@
+import { dateProblem, daysInclusive, maxRangeDays } from '@mm/calendar';
 import { etlIds } from '@mm/etl';
-import { DateTime } from 'luxon';
 
 /** `pnpm etl enqueue …` as parsed from the command line. */
 export interface EnqueueArgs {
@@ -21,7 +21,8 @@ export const enqueueUsage = [
   'usage: pnpm etl enqueue <etl|all> [from [to]] [--machine <id>] [--wait]',
   '',
   `  <etl|all>          ${etlIds.join(', ')}, a comma-separated list of them, or all`,
-  '  from [to]          a machine-local day, or every day from..to (both included)',
+  `  from [to]          a machine-local day, or every day from..to (both included, at most ${maxRangeDays});`,
+  "                     days outside a machine's raw data are skipped",
   "  (no dates)         every day from each machine's first to its latest reading",
   '  --machine <id>     only this machine (repeatable); default: every configured machine',
   '  --wait             show progress until every slice finished; exit 1 if any failed',
@@ -68,11 +69,16 @@ export function parseEnqueueArgs(argv: readonly string[]): ParsedEnqueueArgs {
   if (unknown.length > 0)
     return error(`unknown ETL '${unknown.join("', '")}' (known: ${etlIds.join(', ')}, or all)`);
   for (const day of [from, to]) {
-    if (day !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(day) && DateTime.fromISO(day).isValid)) {
-      return error(`'${day}' is not a date (YYYY-MM-DD)`);
-    }
+    const problem = day === undefined ? null : dateProblem(day);
+    if (problem) return error(`'${day}' ${problem.message}`);
   }
   if (from !== undefined && to !== undefined && from > to) return error(`from (${from}) is after to (${to})`);
+  if (from !== undefined && to !== undefined && daysInclusive(from, to) > maxRangeDays) {
+    return error(
+      `${from}..${to} is ${daysInclusive(from, to)} days, more than ${maxRangeDays} at once: queue it in parts, ` +
+        "or give no dates to queue every day of each machine's data",
+    );
+  }
   return {
     kind: 'enqueue',
     args: {

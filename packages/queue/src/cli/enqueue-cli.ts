@@ -1,11 +1,20 @@
-import { type AppConfig, ConfigError, EX_CONFIG, formatConfigError, loadConfig, redactUrl } from '@mm/config';
+import { daysBetween } from '@mm/calendar';
+import {
+  type AppConfig,
+  ConfigError,
+  EX_CONFIG,
+  formatConfigError,
+  loadConfig,
+  type Machine,
+  redactUrl,
+} from '@mm/config';
 import { RawPools } from '@mm/db';
-import { describeError, machineDays } from '@mm/etl';
+import { daysWithData, describeError, machineDays } from '@mm/etl';
 import { type EnqueueResult, enqueue } from '../enqueue.ts';
 import { createEtlQueues } from '../etl-queues.ts';
 import { createRedis, redisReady } from '../redis-connection.ts';
 import type { SliceJob } from '../slice-job.ts';
-import { enqueueUsage, parseEnqueueArgs } from './enqueue-args.ts';
+import { type EnqueueArgs, enqueueUsage, parseEnqueueArgs } from './enqueue-args.ts';
 import { type JobsProgress, waitForJobs } from './wait-for-jobs.ts';
 
 export interface EnqueueCliIo {
@@ -57,14 +66,16 @@ export async function runEnqueueCli(argv: readonly string[], io: EnqueueCliIo): 
   const raws = new RawPools({ applicationName: 'etl-enqueue', maxConnections: 1 });
   try {
     for (const machine of machines) {
+      let days: string[];
       try {
-        const { days, note } = await machineDays(machine, raws.rawDb(machine), args);
-        if (note) io.stdout.write(`${machine.id}: ${note}\n`);
-        for (const day of days) for (const etl of args.etls) slices.push({ machine: machine.id, etl, day });
+        days = await machineDaysToQueue(machine, raws.rawDb(machine), args, io);
       } catch (error) {
         io.stderr.write(`etl enqueue: cannot read ${machine.id}'s raw data span: ${describeError(error)}\n`);
-        return 1;
+        if (args.from === null) return 1;
+        // A range given: its slices fail in the workers with the reason, listed like any other failure.
+        days = daysBetween(args.from, args.to ?? args.from);
       }
+      for (const day of days) for (const etl of args.etls) slices.push({ machine: machine.id, etl, day });
     }
   } finally {
     await raws.destroyAll().catch(() => {});
@@ -119,6 +130,30 @@ export async function runEnqueueCli(argv: readonly string[], io: EnqueueCliIo): 
     await queues.close().catch(() => {});
     redis.disconnect();
   }
+}
+
+// The days of the range that the machine has raw data for (every such day when no range is given),
+// saying on stdout which were left out.
+async function machineDaysToQueue(
+  machine: Machine,
+  raw: ReturnType<RawPools['rawDb']>,
+  args: EnqueueArgs,
+  io: EnqueueCliIo,
+): Promise<string[]> {
+  if (args.from === null) {
+    const { days, note } = await machineDays(machine, raw, args);
+    if (note) io.stdout.write(`${machine.id}: ${note}\n`);
+    return days;
+  }
+  const { days, dataDays, skipped } = await daysWithData(machine, raw, args.from, args.to ?? args.from);
+  if (dataDays === null)
+    io.stdout.write(`${machine.id}: no raw data on any mapped variable, nothing queued\n`);
+  else if (skipped > 0) {
+    io.stdout.write(
+      `${machine.id}: ${skipped} day(s) outside its raw data (${dataDays.from} to ${dataDays.to}) not queued\n`,
+    );
+  }
+  return days;
 }
 
 function summarise(results: EnqueueResult[]): string {

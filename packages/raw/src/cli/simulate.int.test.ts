@@ -42,3 +42,25 @@ it('--if-empty reports an unreachable database as a failure, not as seeded', asy
   const args = ['--db', 'postgres://nobody@127.0.0.1:1/none', '--start', '2024-03-04', '--days', '1'];
   expect(await simulateCommand([...args, '--if-empty'])).toBe(1);
 });
+
+it('names a missing database and how to create it, in one line without a stack (exit 1)', async () => {
+  const missing = new URL(raw.url);
+  missing.pathname = '/mm_raw_never_created';
+  const errors = vi.mocked(console.error);
+  errors.mockClear();
+  const args = ['--db', missing.toString(), '--start', '2024-03-04', '--days', '1', '--volume', '0.02'];
+  expect(await simulateCommand(args)).toBe(1);
+  expect(errors.mock.calls).toHaveLength(1);
+  const [line, ...rest] = errors.mock.calls[0] ?? [];
+  expect(rest).toEqual([]);
+  expect(line).toMatch(
+    /^simulate failed: database "mm_raw_never_created" does not exist on .+: create it first \(createdb -h .* mm_raw_never_created\), then run this again$/,
+  );
+  expect(String(line)).not.toContain('\n');
+
+  errors.mockClear();
+  expect(await simulateCommand([...args, '--if-empty'])).toBe(1);
+  expect(String(errors.mock.calls[0]?.[0])).toMatch(
+    /^simulate: cannot read the database: database "mm_raw_never_created" does not exist/,
+  );
+});

@@ -8,10 +8,12 @@ import {
   SimulationConflictError,
   simulatePlant,
 } from '../simulator/index.ts';
+import { databaseErrorLine } from './database-error.ts';
 
 const USAGE = `usage: pnpm raw simulate --db <url> --start YYYY-MM-DD --days <n> [options]
 
-Writes a simulated logger-profile machine into a raw database (created if missing).
+Writes a simulated logger-profile machine into a raw database (its raw schema is created if missing;
+the database itself must exist).
   --db <url>            postgres://… (binary COPY) or pglite:<dir>
   --start YYYY-MM-DD    first local day
   --days <n>            number of days (1-3660)
@@ -88,7 +90,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
       return 0;
     }
   } catch (error) {
-    console.error(`simulate: cannot read ${redactUrl(options.url ?? '')}: ${(error as Error).message}`);
+    console.error(`simulate: cannot read the database: ${databaseErrorLine(options.url ?? '', error)}`);
     return 1;
   }
 
@@ -130,7 +132,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof PlantOptionsError) return usageError(error.message);
     if (error instanceof SimulationConflictError) console.error(`simulate: ${error.message}`);
-    else console.error('simulate failed:', error);
+    else console.error(`simulate failed: ${databaseErrorLine(options.url ?? '', error)}`);
     return 1;
   }
 }

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { isCalendarDate } from '@mm/calendar';
 
 /** What an SHDR log's file name says: the device that wrote it and the UTC day it covers. */
 export interface ShdrFileName {
@@ -15,7 +16,7 @@ const NAME = /^(.+?)[-_](\d{4})(\d{2})(\d{2})(?:[-_]\d{8})?\.[A-Za-z]+(?:\.gz)?$
 
 /**
  * Device and UTC day of an SHDR daily log from its file name; `undefined` when the name has no
- * `<device>-<YYYYMMDD>` shape or no valid date.
+ * `<device>-<YYYYMMDD>` shape or no date the system accepts (`@mm/calendar`).
  *
  * @example
  * parseShdrFileName('data/Mazak01-20190618-20190619.txt')
@@ -25,8 +26,7 @@ export function parseShdrFileName(path: string): ShdrFileName | undefined {
   const m = NAME.exec(basename(path));
   if (!m) return undefined;
   const [, device, y, mo, d] = m as unknown as [string, string, string, string, string];
-  const dayStartMs = Date.UTC(Number(y), Number(mo) - 1, Number(d));
   const day = `${y}-${mo}-${d}`;
-  if (new Date(dayStartMs).toISOString().slice(0, 10) !== day) return undefined;
-  return { device, day, dayStartMs };
+  if (!isCalendarDate(day)) return undefined;
+  return { device, day, dayStartMs: Date.UTC(Number(y), Number(mo) - 1, Number(d)) };
 }

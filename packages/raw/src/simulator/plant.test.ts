@@ -226,4 +226,14 @@ describe('Plant', () => {
       expect((error as Error).message.split('; ')).toHaveLength(5);
     }
   });
+
+  it('simulates only supported dates, first and last day', () => {
+    expect(() => new Plant({ seed: 1, start: '0001-01-01', days: 1 })).toThrow(
+      /start is outside the supported dates 1970-01-01 to 2099-12-31/,
+    );
+    expect(() => new Plant({ seed: 1, start: '2099-12-30', days: 3 })).toThrow(
+      /the last day simulated must be on or before 2099-12-31/,
+    );
+    expect(() => new Plant({ seed: 1, start: '2099-12-30', days: 2 })).not.toThrow();
+  });
 });

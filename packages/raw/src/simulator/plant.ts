@@ -1,4 +1,5 @@
 import { setImmediate } from 'node:timers/promises';
+import { addDays, dateProblem, lastCalendarDate } from '@mm/calendar';
 import { type LogTable, logTableOf } from '@mm/db';
 import { DateTime, IANAZone } from 'luxon';
 import { loggerVariables, noiseCatalogue } from './catalogue.ts';
@@ -115,11 +116,12 @@ export function resolvePlantOptions(options: PlantOptions): ResolvedPlantOptions
   if (!Number.isSafeInteger(options.seed)) problems.push(`seed must be an integer, got ${options.seed}`);
   if (!IANAZone.isValidZone(timezone))
     problems.push(`timezone ${JSON.stringify(timezone)} is not an IANA zone`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(options.start) || !DateTime.fromISO(options.start).isValid) {
-    problems.push(`start must be a date YYYY-MM-DD, got ${JSON.stringify(options.start)}`);
-  }
+  const startProblem = dateProblem(options.start);
+  if (startProblem) problems.push(`start ${startProblem.message}, got ${JSON.stringify(options.start)}`);
   if (!Number.isInteger(options.days) || options.days < 1 || options.days > 3660) {
     problems.push(`days must be an integer from 1 to 3660, got ${options.days}`);
+  } else if (!startProblem && !lastDayInRange(options.start, options.days)) {
+    problems.push(`the last day simulated must be on or before ${lastCalendarDate}`);
   }
   if (!(volume > 0 && volume <= 20)) problems.push(`volume must be > 0 and <= 20, got ${volume}`);
   if (!Number.isInteger(machineIndex) || machineIndex < 0) {
@@ -394,4 +396,13 @@ export class Plant {
 function stochasticRound(x: number, rng: Rng): number {
   const floor = Math.floor(x);
   return floor + (rng.chance(x - floor) ? 1 : 0);
+}
+
+function lastDayInRange(start: string, days: number): boolean {
+  try {
+    addDays(start, days - 1);
+    return true;
+  } catch {
+    return false;
+  }
 }

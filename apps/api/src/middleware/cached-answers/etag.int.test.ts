@@ -148,6 +148,7 @@ describe.each([
     for (const path of [
       '/api/v1/temperature?target_date=2024-02-30',
       '/api/v1/temperature?target_date=0000-01-01',
+      '/api/v1/temperature?target_date=1969-12-31',
       '/api/v1/temperature?target_date=2024-10-27&target_date=2024-10-28',
       '/api/v1/temperature?target_date=2024-10-27&machine=nope',
       `/api/v1/machine_changes?start=${day}&end=${day}T03:00:00`,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isCalendarDate } from '@mm/calendar';
 import type { Machine } from '@mm/config';
 import type { AggDatabase } from '@mm/db';
 import type { MiddlewareHandler } from 'hono';
@@ -14,15 +15,6 @@ export interface CachedAnswersOptions {
   version: string;
   /** Answers kept in memory; `null` (or an untrusted cache): every request reads the ledger for its tag. */
   cache?: AnswerCache | null;
-}
-
-const datePattern = /^\d{4}-\d{2}-\d{2}$/;
-
-/** A date PostgreSQL takes (`2024-02-30` and year 0 are not), so the ledger query never fails on a cast. */
-function isDate(text: string): boolean {
-  if (!datePattern.test(text) || text.startsWith('0000')) return false;
-  const parsed = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(text);
 }
 
 /**
@@ -160,9 +152,9 @@ function coveredDays(
   const from = one('from');
   const to = one('to');
   if (target === null || from === null || to === null) return null;
-  if (target !== undefined) return isDate(target) ? { machine, from: target, to: target } : null;
+  if (target !== undefined) return isCalendarDate(target) ? { machine, from: target, to: target } : null;
   if (from !== undefined || to !== undefined) {
-    if (!from || !to || !isDate(from) || !isDate(to)) return null;
+    if (!from || !to || !isCalendarDate(from) || !isCalendarDate(to)) return null;
     return { machine, from, to };
   }
   return { machine, from: null, to: null };

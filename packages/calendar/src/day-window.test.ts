@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { daysBetween, dayWindow, InvalidDayError, localDay } from './day-window.ts';
+import { InvalidDateError } from './calendar-date.ts';
+import { dayWindow, localDay } from './day-window.ts';
 
 const H = 3_600_000;
 
@@ -40,19 +41,21 @@ describe('dayWindow', () => {
   });
 
   it('rejects malformed and impossible dates', () => {
-    expect(() => dayWindow('2024-02-30', 'UTC')).toThrow(InvalidDayError);
-    expect(() => dayWindow('2024-2-3', 'UTC')).toThrow(InvalidDayError);
-    expect(() => dayWindow("2024-01-01' or 1=1", 'UTC')).toThrow(InvalidDayError);
+    expect(() => dayWindow('2024-02-30', 'UTC')).toThrow(InvalidDateError);
+    expect(() => dayWindow('2024-2-3', 'UTC')).toThrow(InvalidDateError);
+    expect(() => dayWindow("2024-01-01' or 1=1", 'UTC')).toThrow(InvalidDateError);
+    expect(() => dayWindow('0001-01-01', 'UTC')).toThrow(InvalidDateError);
+    expect(() => dayWindow('9999-12-31', 'UTC')).toThrow(InvalidDateError);
+  });
+
+  it('refuses an unknown time zone', () => {
+    expect(() => dayWindow('2024-01-01', 'Mars/Olympus')).toThrow(/time zone 'Mars\/Olympus'/);
   });
 });
 
-describe('day helpers', () => {
+describe('localDay', () => {
   it('localDay uses the machine timezone', () => {
     expect(localDay(Date.UTC(2024, 0, 14, 23, 30), 'Europe/Madrid')).toBe('2024-01-15');
     expect(localDay(Date.UTC(2024, 0, 14, 23, 30), 'UTC')).toBe('2024-01-14');
-  });
-  it('daysBetween is inclusive and empty when reversed', () => {
-    expect(daysBetween('2024-02-28', '2024-03-01')).toEqual(['2024-02-28', '2024-02-29', '2024-03-01']);
-    expect(daysBetween('2024-03-02', '2024-03-01')).toEqual([]);
   });
 });

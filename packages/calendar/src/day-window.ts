@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { assertCalendarDate, InvalidDateError } from './calendar-date.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -19,18 +20,14 @@ export interface DayWindow {
   bounds: number[];
 }
 
-export class InvalidDayError extends Error {
-  override name = 'InvalidDayError';
-}
-
-const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
-
-/** Parses a `YYYY-MM-DD` string as a calendar date, rejecting impossible ones (2024-02-30). */
-export function parseDay(day: string, timezone = 'UTC'): DateTime {
-  if (!DAY_PATTERN.test(day)) throw new InvalidDayError(`'${day}' is not a date (YYYY-MM-DD)`);
-  const date = DateTime.fromISO(day, { zone: timezone });
-  if (!date.isValid)
-    throw new InvalidDayError(`'${day}' is not a valid date (${date.invalidExplanation ?? 'invalid'})`);
+// 00:00 of `day` in `timezone`; `InvalidDateError` for a date the system does not accept.
+function localMidnight(day: string, timezone: string): DateTime {
+  const date = DateTime.fromISO(assertCalendarDate(day), { zone: timezone });
+  if (!date.isValid) {
+    throw new InvalidDateError(
+      `'${day}' in time zone '${timezone}': ${date.invalidExplanation ?? 'invalid'}`,
+    );
+  }
   return date.startOf('day');
 }
 
@@ -43,7 +40,7 @@ export function parseDay(day: string, timezone = 'UTC'): DateTime {
  * w.bounds.length; // 24 (23 hour starts + the end)
  */
 export function dayWindow(day: string, timezone: string): DayWindow {
-  const startOfDay = parseDay(day, timezone);
+  const startOfDay = localMidnight(day, timezone);
   const start = startOfDay.toMillis();
   const end = startOfDay.plus({ days: 1 }).startOf('day').toMillis();
   const bounds: number[] = [];
@@ -57,22 +54,15 @@ export function dayWindow(day: string, timezone: string): DayWindow {
     t = aligned > t ? aligned : t + HOUR_MS;
   }
   bounds.push(end);
-  return { day: startOfDay.toISODate()!, timezone, start, end, bounds };
+  return { day, timezone, start, end, bounds };
 }
 
-/** The machine-local date (`YYYY-MM-DD`) of an instant. */
+/**
+ * The machine-local date (`YYYY-MM-DD`) of an instant; not checked against the supported range.
+ *
+ * @example
+ * localDay(Date.UTC(2024, 0, 14, 23, 30), 'Europe/Madrid'); // '2024-01-15'
+ */
 export function localDay(epochMs: number, timezone: string): string {
   return DateTime.fromMillis(epochMs, { zone: timezone }).toISODate()!;
-}
-
-/** Every date from `from` to `to` inclusive (calendar dates; empty when from > to). */
-export function daysBetween(from: string, to: string): string[] {
-  const days: string[] = [];
-  let d = parseDay(from);
-  const last = parseDay(to);
-  while (d <= last) {
-    days.push(d.toISODate()!);
-    d = d.plus({ days: 1 });
-  }
-  return days;
 }
