@@ -90,11 +90,15 @@ const workers = startEtlWorkers({
   onError: queueErrorLogger({ logger, redis, outage: service.redisOutage }),
 });
 service.readyWhen(() => (service.stopping || workers.running() ? null : 'worker: not taking jobs'));
-service.onDrain(async () => {
-  logger.info({ activeJobs: workers.active, deadlineMs: config.drainTimeoutMs }, 'draining');
-  if (!(await workers.drain(config.drainTimeoutMs)))
-    logger.warn('drain deadline passed: unfinished jobs will run again on another worker');
-});
+service.onDrain(
+  async () => {
+    logger.info({ activeJobs: workers.active, deadlineMs: config.drainTimeoutMs }, 'draining');
+    if (!(await workers.drain(config.drainTimeoutMs)))
+      logger.warn('drain deadline passed: unfinished jobs will run again on another worker');
+    // After the deadline the drain aborts and force-closes, which needs Redis: a few seconds more.
+  },
+  { deadlineMs: config.drainTimeoutMs + 5_000 },
+);
 service.markStarted({
   port: config.workerPort,
   prefix: config.prefix,

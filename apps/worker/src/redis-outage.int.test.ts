@@ -116,6 +116,32 @@ describe('worker and scheduler without Redis', () => {
   });
 });
 
+describe('stopping during a Redis outage', () => {
+  it('worker and scheduler still exit 0, the worker after its drain deadline, not waiting for Redis to close', async () => {
+    await startRedis();
+    const processes = await Promise.all([
+      WorkerProcess.launch({ ...env, DRAIN_TIMEOUT_SECONDS: '2' }, 'worker'),
+      WorkerProcess.launch(env, 'scheduler'),
+    ]);
+    running.push(...processes);
+    for (const p of processes) await p.untilHealthy();
+    await redis?.kill();
+    for (const p of processes) {
+      await waitFor(`${p.app} to notice`, async () => (await p.probe('/readyz')) === 503, 30_000, 100);
+    }
+    const stopped = performance.now();
+    for (const p of processes) p.kill('SIGTERM');
+    const codes = await Promise.all(
+      processes.map((p) =>
+        Promise.race([p.exited, new Promise((r) => setTimeout(() => r('still running after 20 s'), 20_000))]),
+      ),
+    );
+    expect(codes).toEqual([0, 0]);
+    expect(performance.now() - stopped).toBeLessThan(20_000);
+    for (const p of processes) expect(p.lines('stopped'), p.app).toHaveLength(1);
+  });
+});
+
 describe('a job whose Redis keys vanish while it runs (FLUSHALL)', () => {
   it('is one warning saying what happened, not an error', async () => {
     await startRedis();

@@ -84,7 +84,7 @@ export class Service<C extends ServiceConfig> {
   private prober: Readiness | null = null;
   /** The Redis outage log, shared by every connection and queue of the process. */
   readonly redisOutage: OutageLog;
-  private readonly drainSteps: StopStep[] = [];
+  private readonly drainSteps: Array<{ step: StopStep; deadlineMs: number }> = [];
   private readonly closeSteps: StopStep[] = [];
   private opsServer: Server | null = null;
   private readonly stopSignal = new AbortController();
@@ -239,10 +239,12 @@ export class Service<C extends ServiceConfig> {
 
   /**
    * Adds a drain step (stop taking work, finish what runs): drain steps run first, one after the
-   * other in the order added, while the connections they need are still open.
+   * other in the order added, while the connections they need are still open. A step still running
+   * after `deadlineMs` (10 s unless given) is left behind: a client waiting for a dependency that is
+   * down (BullMQ closing a worker during a Redis outage) would otherwise hold the exit forever.
    */
-  onDrain(step: StopStep): void {
-    this.drainSteps.push(step);
+  onDrain(step: StopStep, options: { deadlineMs?: number } = {}): void {
+    this.drainSteps.push({ step, deadlineMs: options.deadlineMs ?? 10_000 });
   }
 
   /** Adds a close step (a pool, a connection): they run together once every drain step is done. */
@@ -314,9 +316,15 @@ export class Service<C extends ServiceConfig> {
         { error: error instanceof Error ? error.message : String(error) },
         'a stop step failed',
       );
-    for (const step of this.drainSteps) {
+    for (const { step, deadlineMs } of this.drainSteps) {
       try {
-        await step(signal);
+        if (
+          (await withDeadline(
+            Promise.resolve().then(() => step(signal)),
+            deadlineMs,
+          )) === late
+        )
+          this.logger.warn({ deadlineMs }, 'a drain step is still running after its deadline: going on');
       } catch (error) {
         failed(error);
       }
@@ -325,14 +333,11 @@ export class Service<C extends ServiceConfig> {
     if (server) await new Promise((resolve) => server.close(() => resolve(undefined)));
     // Closing waits for nobody for long: a connection to a dependency that is down (a Redis `QUIT`
     // during an outage) would otherwise hold the exit forever.
-    const closing = Promise.allSettled(this.closeSteps.map(async (step) => step(signal)));
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), CLOSE_DEADLINE_MS);
-    });
-    const closed = await Promise.race([closing, late]);
-    clearTimeout(timer);
-    if (closed === 'late')
+    const closed = await withDeadline(
+      Promise.allSettled(this.closeSteps.map(async (step) => step(signal))),
+      CLOSE_DEADLINE_MS,
+    );
+    if (closed === late)
       this.logger.warn({ deadlineMs: CLOSE_DEADLINE_MS }, 'connections still closing: exiting anyway');
     else for (const result of closed) if (result.status === 'rejected') failed(result.reason);
     this.redisOutage.close();
@@ -369,5 +374,20 @@ function loadOrExit<Out>(options: ServiceOptions<Out>): Loaded<Out> {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(formatConfigError(error, options.app));
     process.exit(EX_CONFIG);
+  }
+}
+
+const late = Symbol('late');
+
+/** `work`'s result, or {@link late} once `ms` passed (`work` goes on, unawaited). */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | typeof late> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<typeof late>((resolve) => {
+    timer = setTimeout(() => resolve(late), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
