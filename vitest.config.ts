@@ -12,7 +12,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{packages,apps}/*/src/**/*.test.ts', 'scripts/**/*.test.ts'],
+          // apps/dashboard/web: the dashboard's browser code, whose DOM-free modules run in node.
+          include: [
+            '{packages,apps}/*/src/**/*.test.ts',
+            'apps/dashboard/web/**/*.test.ts',
+            'scripts/**/*.test.ts',
+          ],
           // *.docker.test.ts: `pnpm test:deploy` (vitest.deploy.config.ts), on a Docker engine.
           exclude: ['**/*.int.test.ts', '**/*.docker.test.ts', '**/node_modules/**'],
         },

@@ -2,6 +2,7 @@
 // series, and small SVG/HTML for the state timeline and the share bars, which need no axes engine.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { legendValue, niceCeiling, thinned, timelineTicks } from './axis.ts';
 import { shareText } from './shares.ts';
 
 export interface ChartSeries {
@@ -120,7 +121,7 @@ export function timeChart(options: TimeChartOptions): HTMLElement {
           width: s.kind === 'bar' ? 1 : 2,
           ...(s.kind === 'bar' ? { fill: `${color}cc`, paths: bars } : {}),
           points: { show: s.kind === 'line' && options.x.length < 3 },
-          value: (_u: uPlot, v: number | null) => (v === null ? '' : formatValue(v)),
+          value: (_u: uPlot, v: number | null) => (v === null ? '' : legendValue(v)),
         } satisfies uPlot.Series;
       }),
     ],
@@ -147,24 +148,6 @@ export function timeChart(options: TimeChartOptions): HTMLElement {
   });
   observer.observe(figure);
   return figure;
-}
-
-/** A round number at or above `max`, for the top of a zero-based axis: 595 -> 600, 0.37 -> 0.4. */
-function niceCeiling(max: number): number {
-  const step = 10 ** Math.floor(Math.log10(max));
-  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * step >= max) return m * step;
-  return 10 * step;
-}
-
-/** Every k-th of `ticks` so that labels stand at least 56 CSS pixels apart on a plot `width` wide. */
-function thinned(ticks: number[], width: number): number[] {
-  const every = Math.max(1, Math.ceil((ticks.length * 56) / Math.max(1, width)));
-  return ticks.filter((_, i) => i % every === 0);
-}
-
-/** A hovered value in the legend: 3 significant decimals at most. */
-function formatValue(v: number): string {
-  return Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3);
 }
 
 export type MachineState = 'running' | 'idle' | 'off' | 'unknown';
@@ -210,16 +193,13 @@ export function stateTimeline(
     rect.append(title);
     svg.append(rect);
   }
-  // A tick every 3 hours of the machine's wall clock (a DST day has 23 or 25 hours), as HTML under
-  // the stretched SVG so the labels keep their shape.
+  // The ticks as HTML under the stretched SVG, so the labels keep their shape.
   const ticks = document.createElement('div');
   ticks.className = 'timeline-ticks';
   ticks.setAttribute('aria-hidden', 'true');
-  for (let t = dayStart; t < dayEnd; t += 3_600_000) {
-    const label = hourLabel(t);
-    if (!/^(00|03|06|09|12|15|18|21):00$/.test(label)) continue;
+  for (const { label, percent } of timelineTicks(dayStart, dayEnd, hourLabel)) {
     const tick = document.createElement('span');
-    tick.style.left = `${(scale(t) / width) * 100}%`;
+    tick.style.left = `${percent}%`;
     tick.textContent = label;
     ticks.append(tick);
   }

@@ -1,19 +1,20 @@
-import { type DataStatus, getJson, type MachineInfo, query } from './api.ts';
+import type { DataStatus, Machine } from '@mm/api-contract';
+import { getJson, query } from './api.ts';
 import { h } from './dom.ts';
 import { isCalendarDate } from './time.ts';
 
 /** What every view shares: the machine list (fetched once) and each machine's aggregated span. */
 export interface Context {
-  machines: MachineInfo[];
-  machine(id: string | null | undefined): MachineInfo;
+  machines: Machine[];
+  machine(id: string | null | undefined): Machine;
   dataStatus(id: string): Promise<DataStatus>;
 }
 
 export async function loadContext(): Promise<Context> {
-  const machines = await getJson<MachineInfo[]>('/api/v2/machines');
+  const machines = await getJson<Machine[]>('/api/v2/machines');
   return {
     machines,
-    machine: (id) => machines.find((m) => m.id === id) ?? (machines[0] as MachineInfo),
+    machine: (id) => machines.find((m) => m.id === id) ?? (machines[0] as Machine),
     dataStatus: (id) => getJson<DataStatus>(`/api/v1/data_status?${query({ machine: id })}`),
   };
 }
@@ -61,7 +62,7 @@ export function dateField(
 }
 
 /** What a machine's energy figures are estimated from (its profile's motors), said under the chart. */
-export function energySourceText(machine: MachineInfo): HTMLElement {
+export function energySourceText(machine: Machine): HTMLElement {
   const motors = machine.motors.map((m) => `${m.variable} at ${m.rated_kw} kW rated`).join(', ');
   return h(
     'p',

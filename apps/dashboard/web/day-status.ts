@@ -1,5 +1,5 @@
-import type { MachineState, RunGrid, StateChanges } from './api.ts';
-import { parseAware } from './time.ts';
+import type { MachineState, MachineStateChanges, RunGridMachine } from '@mm/api-contract';
+import { localDay, localTime, parseAware } from './time.ts';
 
 /**
  * How far a day's numbers are final:
@@ -28,7 +28,7 @@ export interface MachineEdge {
  * @example
  * horizonOf(grid.machines[0]); // 1731704082172
  */
-export function horizonOf(row: RunGrid['machines'][number] | undefined): number | null {
+export function horizonOf(row: RunGridMachine | undefined): number | null {
   const candidates = [row?.freshness.horizon, row?.data_span.last_reading]
     .filter((t): t is string => typeof t === 'string')
     .map(parseAware)
@@ -44,7 +44,7 @@ export function horizonOf(row: RunGrid['machines'][number] | undefined): number 
  * @example
  * stateAt(changes, horizon); // 'off'
  */
-export function stateAt(changes: StateChanges, instant: number): MachineState | null {
+export function stateAt(changes: MachineStateChanges, instant: number): MachineState | null {
   if (changes.variable === null || !changes.variable_logged) return null;
   let state: MachineState = changes.at_start?.state ?? 'off';
   for (const c of changes.changes) {
@@ -83,8 +83,8 @@ export function dayStatus(options: {
  * const edge = machineEdge(grid.machines[0], changes, dayEnd);
  */
 export function machineEdge(
-  row: RunGrid['machines'][number] | undefined,
-  changes: StateChanges | null,
+  row: RunGridMachine | undefined,
+  changes: MachineStateChanges | null,
   windowEnd: number,
 ): MachineEdge {
   let horizon = horizonOf(row);
@@ -94,4 +94,45 @@ export function machineEdge(
   const stateAtHorizon =
     changes !== null && horizon !== null && horizon < windowEnd ? stateAt(changes, horizon) : null;
   return { horizon, stateAtHorizon };
+}
+
+/**
+ * Until when a day's states are known: its end when complete; the horizon while the data is still
+ * coming (partial); after a stop, up to now (the off state holds until a next reading).
+ *
+ * @example
+ * knownUntil('partial', { dayStart, dayEnd, horizon, now }); // horizon
+ */
+export function knownUntil(
+  status: DayStatus,
+  day: { dayStart: number; dayEnd: number; horizon: number; now: number },
+): number {
+  if (status === 'complete') return day.dayEnd;
+  if (status === 'partial') return day.horizon;
+  return Math.min(day.dayEnd, day.now);
+}
+
+/**
+ * The sentence saying how final a day is, null for a complete day. Times are the machine's
+ * (`zone`), `HH:MM (zone)`.
+ *
+ * @example
+ * statusMarkText('stopped', { day, today, zone, dayStart, dayEnd, horizon });
+ * // 'No reading after 21:54 (Europe/Madrid), when the machine was switched off: …'
+ */
+export function statusMarkText(
+  status: DayStatus,
+  d: { day: string; today: string; zone: string; dayStart: number; dayEnd: number; horizon: number },
+): string | null {
+  const at = (ms: number) => `${localTime(ms, d.zone)} (${d.zone})`;
+  switch (status) {
+    case 'complete':
+      return null;
+    case 'partial':
+      return `Partial day: data up to ${d.horizon < d.dayEnd && d.horizon > d.dayStart ? at(d.horizon) : 'the start of the day'}; the numbers grow as data arrives.`;
+    case 'stopped':
+      return `No reading after ${at(d.horizon)}, when the machine was switched off: a logger writes nothing while its machine is off, so the rest of the day reads as off.`;
+    case 'after-stop':
+      return `Off ${d.day === d.today ? 'so far today' : 'all day'}: no reading since ${localDay(d.horizon, d.zone)} ${at(d.horizon)}, when the machine was switched off (a logger writes nothing while its machine is off).`;
+  }
 }

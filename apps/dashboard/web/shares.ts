@@ -1,4 +1,4 @@
-import type { FourStates } from './api.ts';
+import type { FourStates } from '@mm/api-contract';
 
 // Every share the dashboard shows comes from the API, which computes it from the aggregate's seconds
 // and rounds it once to 2 decimals (halves away from zero), the rule of v1's percentages. The page
@@ -29,3 +29,22 @@ export const shareLabels: Record<keyof FourStates, string> = {
   off: 'Off (planned down)',
   unknown: 'Not yet known',
 };
+
+/**
+ * A whole day off as the aggregate has such days (100 % off, its hours the day's length): a day after
+ * a stop, which has no aggregate row because nothing was logged.
+ *
+ * @example
+ * offDay(localMidnight('2024-10-27', zone), localMidnight('2024-10-28', zone)).day_hours; // 25
+ */
+export function offDay(
+  dayStart: number,
+  dayEnd: number,
+): { shares: FourStates; hours: FourStates; day_hours: number } {
+  const dayHours = Math.round((dayEnd - dayStart) / 36_000) / 100;
+  return {
+    shares: { running: 0, idle: 0, off: 100, unknown: 0 },
+    hours: { running: 0, idle: 0, off: dayHours, unknown: 0 },
+    day_hours: dayHours,
+  };
+}

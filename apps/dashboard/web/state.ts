@@ -1,4 +1,4 @@
-import type { StateChanges } from './api.ts';
+import type { MachineStateChanges } from '@mm/api-contract';
 import type { MachineState, StateSpan } from './charts.ts';
 import { parseAware } from './time.ts';
 
@@ -12,7 +12,7 @@ import { parseAware } from './time.ts';
  * stateSpans(changes, dayStart, dayEnd, horizon);
  */
 export function stateSpans(
-  changes: StateChanges,
+  changes: MachineStateChanges,
   dayStart: number,
   dayEnd: number,
   knownUntil: number,

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { RequeueResult } from '@mm/api-contract';
 import { localDay, maxRangeDays } from '@mm/calendar';
 import { daysWithData, etlIds } from '@mm/etl';
 import { type EnqueueOutcome, enqueue } from '@mm/queue';
@@ -7,7 +8,7 @@ import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
 import { DependencyUnavailableError, isConnectionError, RequestValidationError } from '../errors.ts';
 import { resolveMachine } from '../machines.ts';
-import { dateString, detailSchema, json, validationErrorSchema } from '../openapi/schemas.ts';
+import { dateString, detailSchema, json, served, validationErrorSchema } from '../openapi/schemas.ts';
 import type { ApiQueues } from '../queues/api-queues.ts';
 import { validationHook } from '../validation/hook.ts';
 import { checkDateRange, dateParam, maxNameLength } from '../validation/params.ts';
@@ -76,7 +77,7 @@ const route = createRoute({
   security: [{ adminBasic: [] }],
   request: { body: { content: { 'application/json': { schema: requestBody } }, required: true } },
   responses: {
-    202: json(responseBody, 'What was queued, per slice.'),
+    202: served<RequeueResult>()(responseBody, 'What was queued, per slice.'),
     401: json(detailSchema, 'No or wrong admin credentials.'),
     404: json(detailSchema, 'Unknown machine.'),
     422: json(

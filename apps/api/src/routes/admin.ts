@@ -1,10 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AdminSession } from '@mm/api-contract';
 import type { Logger } from '@mm/config';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
 import type { ApiConfig } from '../env.ts';
 import { adminAuth, createLoginThrottle, type LoginThrottleOptions } from '../middleware/admin-auth/index.ts';
-import { detailSchema, json } from '../openapi/schemas.ts';
+import { detailSchema, json, served } from '../openapi/schemas.ts';
 import type { ApiQueues } from '../queues/api-queues.ts';
 import { queueBoard } from '../queues/queue-board.ts';
 import { validationHook } from '../validation/hook.ts';
@@ -33,7 +34,7 @@ const session = createRoute({
     'Answers who is signed in and whether the queue features (Bull Board, re-queueing) are available. A page checking credentials sends `X-Requested-With` so that a wrong password is a plain 401 it can report, not a browser login prompt.',
   security: [{ adminBasic: [] }],
   responses: {
-    200: json(
+    200: served<AdminSession>()(
       z
         .object({
           user: z.string().openapi({ example: 'ops' }),

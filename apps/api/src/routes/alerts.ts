@@ -1,10 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AlertDetail, AlertsDailyCount } from '@mm/api-contract';
 import { sql } from 'kysely';
 import type { AppEnv } from '../app-env.ts';
 import { naiveLocal } from '../db/sql-time.ts';
 import type { AppDeps } from '../deps.ts';
 import { resolveMachine } from '../machines.ts';
-import { dateString, errorResponses, json, naiveTimestamp } from '../openapi/schemas.ts';
+import { dateString, errorResponses, naiveTimestamp, served } from '../openapi/schemas.ts';
 import { trimZeroFraction } from '../time/format.ts';
 import { validationHook } from '../validation/hook.ts';
 import { checkDateRange, dateParam, dateRangeShape, machineParam } from '../validation/params.ts';
@@ -39,7 +40,10 @@ const dailyCountV1 = createRoute({
   summary: 'Alarm activations of one day by severity',
   description: '`amount` descending; `[]` when none.',
   request: { query: z.object({ target_date: dateParam('The local day.'), machine: machineParam }) },
-  responses: { 200: json(z.array(dailyCount), '`amount` descending.'), ...errorResponses },
+  responses: {
+    200: served<AlertsDailyCount[]>()(z.array(dailyCount), '`amount` descending.'),
+    ...errorResponses,
+  },
 });
 
 const dailyCountV2 = createRoute({
@@ -49,7 +53,10 @@ const dailyCountV2 = createRoute({
   summary: 'Alarm activations of a range of days by severity',
   description: '`day` ascending, then `amount` descending; `[]` when none.',
   request: { query: z.object(dateRangeShape).superRefine(checkDateRange) },
-  responses: { 200: json(z.array(dailyCount), 'By day, largest first.'), ...errorResponses },
+  responses: {
+    200: served<AlertsDailyCount[]>()(z.array(dailyCount), 'By day, largest first.'),
+    ...errorResponses,
+  },
 });
 
 const detailV1 = createRoute({
@@ -60,7 +67,10 @@ const detailV1 = createRoute({
   description:
     'Ordered by instant: on an autumn fall-back day 02:40 (summer time) comes before 02:30 (winter time). `[]` when none.',
   request: { query: z.object({ target_date: dateParam('The local day.'), machine: machineParam }) },
-  responses: { 200: json(z.array(detail), '`dt` ascending by instant.'), ...errorResponses },
+  responses: {
+    200: served<AlertDetail[]>()(z.array(detail), '`dt` ascending by instant.'),
+    ...errorResponses,
+  },
 });
 
 // Ties in `amount` are broken by severity, so the order is the same on every call.

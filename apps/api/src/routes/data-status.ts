@@ -1,9 +1,10 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { DataStatus, DataStatusPage } from '@mm/api-contract';
 import { dataStatuses, emptyDataStatus } from '../aggregates/data-status.ts';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
 import { resolveMachine } from '../machines.ts';
-import { errorResponses, json } from '../openapi/schemas.ts';
+import { errorResponses, served } from '../openapi/schemas.ts';
 import { validationHook } from '../validation/hook.ts';
 import { machineParam, pageShape } from '../validation/params.ts';
 
@@ -41,7 +42,10 @@ const route = createRoute({
   summary: 'What has been aggregated for the machine',
   description: 'Never empty: nulls and zeros when nothing is aggregated yet.',
   request: { query: z.object({ machine: machineParam }) },
-  responses: { 200: json(dataStatus, 'The machine’s aggregated range and row counts.'), ...errorResponses },
+  responses: {
+    200: served<DataStatus>()(dataStatus, 'The machine’s aggregated range and row counts.'),
+    ...errorResponses,
+  },
 });
 
 const v2 = createRoute({
@@ -57,7 +61,7 @@ const v2 = createRoute({
     }),
   },
   responses: {
-    200: json(
+    200: served<DataStatusPage>()(
       z
         .object({
           total: z

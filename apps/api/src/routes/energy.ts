@@ -1,9 +1,10 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { EnergyHour, EnergyHourRanged } from '@mm/api-contract';
 import type { AppEnv } from '../app-env.ts';
 import { naiveLocal } from '../db/sql-time.ts';
 import type { AppDeps } from '../deps.ts';
 import { resolveMachine } from '../machines.ts';
-import { awareTimestamp, errorResponses, json, naiveTimestamp } from '../openapi/schemas.ts';
+import { awareTimestamp, errorResponses, naiveTimestamp, served } from '../openapi/schemas.ts';
 import { formatAware, trimZeroFraction } from '../time/format.ts';
 import { validationHook } from '../validation/hook.ts';
 import { checkDateRange, dateParam, dateRangeShape, machineParam } from '../validation/params.ts';
@@ -24,7 +25,10 @@ const v1 = createRoute({
   summary: 'Hourly energy of one day',
   description: 'The hours of `target_date` with a motor reading, ordered by instant; `[]` when none.',
   request: { query: z.object({ target_date: dateParam('The local day.'), machine: machineParam }) },
-  responses: { 200: json(z.array(energyHour), '`hour_ts` ascending (by instant).'), ...errorResponses },
+  responses: {
+    200: served<EnergyHour[]>()(z.array(energyHour), '`hour_ts` ascending (by instant).'),
+    ...errorResponses,
+  },
 });
 
 const v2 = createRoute({
@@ -34,7 +38,10 @@ const v2 = createRoute({
   summary: 'Hourly energy of a range of days',
   description: 'Like `/api/v1/energy_consumption` over `from`..`to`, plus an aware `ts`.',
   request: { query: z.object(dateRangeShape).superRefine(checkDateRange) },
-  responses: { 200: json(z.array(energyHourRanged), 'By instant.'), ...errorResponses },
+  responses: {
+    200: served<EnergyHourRanged[]>()(z.array(energyHourRanged), 'By instant.'),
+    ...errorResponses,
+  },
 });
 
 /** `GET /api/v1/energy_consumption` and `GET /api/v2/energy_consumption`. */

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { MachineChange, MachineStateChanges } from '@mm/api-contract';
 import type { Machine } from '@mm/config';
 import type { RawDatabase } from '@mm/db';
 import type { MachineState } from '@mm/etl';
@@ -12,7 +13,7 @@ import {
   type ValidationIssue,
 } from '../errors.ts';
 import { resolveMachine } from '../machines.ts';
-import { awareTimestamp, errorResponses, json } from '../openapi/schemas.ts';
+import { awareTimestamp, errorResponses, served } from '../openapi/schemas.ts';
 import { readSignalChanges, readStateWindow, type StateWindow } from '../raw/state-changes.ts';
 import { formatAware } from '../time/format.ts';
 import { parseInstant } from '../time/parse-instant.ts';
@@ -58,7 +59,7 @@ const v1 = createRoute({
   description:
     "Read from the machine's raw database. `[]` when `start` is after `end`; a window over 7 days or an unparsable instant is a 422. A machine with `v1Compat` in the machines file answers in the original logger's encoding (255 running, 0 idle, null off, by the profile's running values) with the state in force at `start` as the first row.",
   request: { query },
-  responses: { 200: json(z.array(change), '`ts` ascending.'), ...errorResponses },
+  responses: { 200: served<MachineChange[]>()(z.array(change), '`ts` ascending.'), ...errorResponses },
 });
 
 const machineState = z.enum(['running', 'idle', 'off']).openapi({
@@ -109,7 +110,7 @@ const v2 = createRoute({
   description:
     "The state signal of the machine's raw database in [`start`, `end`], each reading as `running`, `idle` or `off` by the machine's profile, and the reading in force at `start`. Invalid readings (±Infinity), which the ETLs skip, are left out. `end` before `start`, a window over 7 days or an unparsable instant is a 422.",
   request: { query },
-  responses: { 200: json(stateChanges, 'Changes by instant.'), ...errorResponses },
+  responses: { 200: served<MachineStateChanges>()(stateChanges, 'Changes by instant.'), ...errorResponses },
 });
 
 /** The logger's encoding, which the original dashboards draw: 255 running, 0 idle, null off. */

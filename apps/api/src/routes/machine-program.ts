@@ -1,10 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { MachineProgramDay } from '@mm/api-contract';
 import { sql } from 'kysely';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { resolveMachine } from '../machines.ts';
-import { dateString, errorResponses, json } from '../openapi/schemas.ts';
+import { dateString, errorResponses, served } from '../openapi/schemas.ts';
 import { validationHook } from '../validation/hook.ts';
 import { checkDateRange, dateParam, dateRangeShape, machineParam } from '../validation/params.ts';
 
@@ -27,7 +28,10 @@ const v1 = createRoute({
   summary: 'Program durations of one day',
   description: 'One entry per program that ran, `duration_seconds` descending; 404 when none.',
   request: { query: z.object({ target_date: dateParam('The local day.'), machine: machineParam }) },
-  responses: { 200: json(z.array(programDay), '`duration_seconds` descending.'), ...errorResponses },
+  responses: {
+    200: served<MachineProgramDay[]>()(z.array(programDay), '`duration_seconds` descending.'),
+    ...errorResponses,
+  },
 });
 
 const v2 = createRoute({
@@ -37,7 +41,10 @@ const v2 = createRoute({
   summary: 'Program durations of a range of days',
   description: '`dt` ascending, then `duration_seconds` descending; `[]` when none.',
   request: { query: z.object(dateRangeShape).superRefine(checkDateRange) },
-  responses: { 200: json(z.array(programDay), 'By day, longest first.'), ...errorResponses },
+  responses: {
+    200: served<MachineProgramDay[]>()(z.array(programDay), 'By day, longest first.'),
+    ...errorResponses,
+  },
 });
 
 /**

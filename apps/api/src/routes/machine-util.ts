@@ -1,10 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { MachineUtilDay, MachineUtilDayRanged } from '@mm/api-contract';
 import { dayHours, dayShares } from '../aggregates/day-shares.ts';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { resolveMachine } from '../machines.ts';
-import { dateString, errorResponses, json } from '../openapi/schemas.ts';
+import { dateString, errorResponses, served } from '../openapi/schemas.ts';
 import { validationHook } from '../validation/hook.ts';
 import { checkDateRange, dateParam, dateRangeShape, machineParam } from '../validation/params.ts';
 
@@ -47,7 +48,7 @@ const v1 = createRoute({
   summary: 'Utilisation of one day',
   description: 'A list of 0 or 1 day; 404 when the day has not been aggregated.',
   request: { query: z.object({ target_date: dateParam('The local day.'), machine: machineParam }) },
-  responses: { 200: json(z.array(utilDay), 'The day.'), ...errorResponses },
+  responses: { 200: served<MachineUtilDay[]>()(z.array(utilDay), 'The day.'), ...errorResponses },
 });
 
 const v2 = createRoute({
@@ -58,7 +59,10 @@ const v2 = createRoute({
   description:
     'The aggregated days of `from`..`to`, `dt` ascending, each with its `shares` of the day; `[]` when none.',
   request: { query: z.object(dateRangeShape).superRefine(checkDateRange) },
-  responses: { 200: json(z.array(utilDayRanged), 'The days, `dt` ascending.'), ...errorResponses },
+  responses: {
+    200: served<MachineUtilDayRanged[]>()(z.array(utilDayRanged), 'The days, `dt` ascending.'),
+    ...errorResponses,
+  },
 });
 
 /** `GET /api/v1/machine_util` and `GET /api/v2/machine_util`. */

@@ -1,7 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Machine } from '@mm/api-contract';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
-import { errorResponses, json } from '../openapi/schemas.ts';
+import { errorResponses, served } from '../openapi/schemas.ts';
 
 const machine = z
   .object({
@@ -37,7 +38,7 @@ const route = createRoute({
   tags: ['v2'],
   summary: 'The configured machines',
   description: 'In configuration order: the first is the default `machine` of every endpoint.',
-  responses: { 200: json(z.array(machine), 'The machines.'), 500: errorResponses[500] },
+  responses: { 200: served<Machine[]>()(z.array(machine), 'The machines.'), 500: errorResponses[500] },
 });
 
 /** `GET /api/v2/machines`. Never exposes database URLs. */

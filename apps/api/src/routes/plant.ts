@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Plant } from '@mm/api-contract';
 import { dayWindow } from '@mm/calendar';
 import type { Machine } from '@mm/config';
 import {
@@ -15,7 +16,7 @@ import type { AppDeps } from '../deps.ts';
 import { RequestValidationError, type ValidationIssue } from '../errors.ts';
 import { resolveMachine } from '../machines.ts';
 import { dataSpanSchema } from '../openapi/data-span-schema.ts';
-import { awareTimestamp, dateString, errorResponses, json, naiveTimestamp } from '../openapi/schemas.ts';
+import { awareTimestamp, dateString, errorResponses, naiveTimestamp, served } from '../openapi/schemas.ts';
 import { dataSpanView } from '../plant/data-span.ts';
 import {
   type LatestDayRow,
@@ -174,7 +175,7 @@ const route = createRoute({
       ...pageShape(maxPlantPageSize, defaultPlantPageSize),
     }),
   },
-  responses: { 200: json(plant, 'One page of machines.'), ...errorResponses },
+  responses: { 200: served<Plant>()(plant, 'One page of machines.'), ...errorResponses },
 });
 
 /** `GET /api/v2/plant`: the plant at a glance, paged. */

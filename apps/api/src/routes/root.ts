@@ -1,8 +1,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Message } from '@mm/api-contract';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
 import { resolveMachine } from '../machines.ts';
-import { errorResponses, json } from '../openapi/schemas.ts';
+import { errorResponses, served } from '../openapi/schemas.ts';
 import { validationHook } from '../validation/hook.ts';
 import { machineParam } from '../validation/params.ts';
 
@@ -13,7 +14,7 @@ const route = createRoute({
   summary: 'Greeting',
   request: { query: z.object({ machine: machineParam }) },
   responses: {
-    200: json(
+    200: served<Message>()(
       z.object({ message: z.string().openapi({ example: 'Machine monitoring API' }) }).openapi('Message'),
       'A fixed message.',
     ),

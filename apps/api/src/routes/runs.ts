@@ -1,6 +1,14 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { RunGrid } from '@mm/api-contract';
 import { daysInclusive } from '@mm/calendar';
-import { cellStatusesWorstFirst, defaultStaleRules, etlIds, isEtlId, readDataSpans } from '@mm/etl';
+import {
+  type CellStatus,
+  cellStatusesWorstFirst,
+  defaultStaleRules,
+  etlIds,
+  isEtlId,
+  readDataSpans,
+} from '@mm/etl';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
 import { RequestValidationError } from '../errors.ts';
@@ -8,13 +16,13 @@ import { buildGrid } from '../ledger/grid.ts';
 import { ledgerFreshness, ledgerRows } from '../ledger/queries.ts';
 import { resolveMachine } from '../machines.ts';
 import { dataSpanSchema } from '../openapi/data-span-schema.ts';
-import { awareTimestamp, dateString, errorResponses, json } from '../openapi/schemas.ts';
+import { awareTimestamp, dateString, errorResponses, served } from '../openapi/schemas.ts';
 import { dataSpanView } from '../plant/data-span.ts';
 import { formatAware } from '../time/format.ts';
 import { validationHook } from '../validation/hook.ts';
 import { checkDateRange, dateRangeShape, pageShape } from '../validation/params.ts';
 
-const cellStatus = z.enum(cellStatusesWorstFirst as [string, ...string[]]).openapi({
+const cellStatus = z.enum(cellStatusesWorstFirst as [CellStatus, ...CellStatus[]]).openapi({
   description:
     '`complete`: succeeded on a complete day. `partial`: succeeded on a partial day, re-run later. `failed`: the last run failed. `running`: started, not finished. `missing`: never run. `stale`: a partial day whose last success finished more than `stale_rules.partial_after_seconds` ago, or a run started more than `stale_rules.running_after_seconds` ago that never finished.',
 });
@@ -102,7 +110,7 @@ const route = createRoute({
       })
       .superRefine(checkDateRange),
   },
-  responses: { 200: json(grid, 'The grid.'), ...errorResponses },
+  responses: { 200: served<RunGrid>()(grid, 'The grid.'), ...errorResponses },
 });
 
 /** `GET /api/v2/runs`: the run ledger grid. */

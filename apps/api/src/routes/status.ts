@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Status } from '@mm/api-contract';
 import type { Machine } from '@mm/config';
 import type { RawDatabase } from '@mm/db';
 import { migrationState, NOT_MIGRATED_MESSAGE } from '@mm/db';
@@ -6,7 +7,7 @@ import { type Kysely, sql } from 'kysely';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
 import { resolveMachine } from '../machines.ts';
-import { errorResponses, json } from '../openapi/schemas.ts';
+import { errorResponses, served } from '../openapi/schemas.ts';
 import { validationHook } from '../validation/hook.ts';
 import { machineParam } from '../validation/params.ts';
 
@@ -41,8 +42,8 @@ const route = createRoute({
     "Checks the aggregation database (reachable and migrated), the raw databases (reachable and with the raw schema: every machine's, or only `machine`'s when given; each answer kept for a few seconds) and (only when the API is configured with it) Redis; 503 with the same body when one is down or the aggregation database is not migrated.",
   request: { query: z.object({ machine: machineParam }) },
   responses: {
-    200: json(statusBody, 'Everything answers.'),
-    503: json(statusBody, 'A dependency is down: `database` and `checks` say which.'),
+    200: served<Status>()(statusBody, 'Everything answers.'),
+    503: served<Status>()(statusBody, 'A dependency is down: `database` and `checks` say which.'),
     404: errorResponses[404],
     422: errorResponses[422],
   },

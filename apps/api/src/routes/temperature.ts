@@ -1,10 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { TemperatureHour, TemperatureHourRanged } from '@mm/api-contract';
 import type { AppEnv } from '../app-env.ts';
 import { naiveLocal } from '../db/sql-time.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { resolveMachine, resolveSensor } from '../machines.ts';
-import { awareTimestamp, errorResponses, json, naiveTimestamp } from '../openapi/schemas.ts';
+import { awareTimestamp, errorResponses, naiveTimestamp, served } from '../openapi/schemas.ts';
 import { formatAware, trimZeroFraction } from '../time/format.ts';
 import { validationHook } from '../validation/hook.ts';
 import {
@@ -56,7 +57,7 @@ const v1 = createRoute({
     }),
   },
   responses: {
-    200: json(z.array(temperatureHour), 'The hours of the day, `dt` ascending.'),
+    200: served<TemperatureHour[]>()(z.array(temperatureHour), 'The hours of the day, `dt` ascending.'),
     ...errorResponses,
   },
 });
@@ -70,7 +71,10 @@ const v2 = createRoute({
   request: {
     query: z.object({ ...dateRangeShape, sensor_name: sensorParam }).superRefine(checkDateRange),
   },
-  responses: { 200: json(z.array(temperatureHourRanged), 'The hours, by instant.'), ...errorResponses },
+  responses: {
+    200: served<TemperatureHourRanged[]>()(z.array(temperatureHourRanged), 'The hours, by instant.'),
+    ...errorResponses,
+  },
 });
 
 /** `GET /api/v1/temperature` and its range version `GET /api/v2/temperature`. */

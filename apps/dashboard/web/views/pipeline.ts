@@ -1,26 +1,23 @@
-import { type ApiError, getJson, query, type RunGrid } from '../api.ts';
-import { dateField, machinePicker } from '../context.ts';
+import type { AdminSession, RequeueResult, RunGrid, RunGridMachine } from '@mm/api-contract';
+import { type ApiError, getJson, query } from '../api.ts';
+import { type Context, dateField, machinePicker } from '../context.ts';
 import { h, note, pager, panel } from '../dom.ts';
+import {
+  cellTip,
+  countsText,
+  defaultDays,
+  lastDataDays,
+  type MachineGridRow,
+  machineGridRow,
+  maxDays,
+  pageSizeFor,
+  shownStatus,
+  spanText,
+  statusLetter,
+  statusName,
+} from '../run-grid.ts';
 import { addDays, daysBetween, formatAge, localDay } from '../time.ts';
 import type { View } from './view.ts';
-
-/** The API answers at most this many (machine x ETL x day) cells per request. */
-const maxCells = 2000;
-/** The API's longest range. */
-const maxDays = 366;
-/** Machines per page, fewer when the range is long (each machine's row is 5 x days cells). */
-const machinesPerPage = 20;
-const defaultDays = 14;
-const statusLetter: Record<string, string> = {
-  complete: '✓',
-  partial: 'P',
-  failed: '✗',
-  stale: 'S',
-  missing: '·',
-  running: 'R',
-  nodata: '–',
-};
-const statusName = (status: string) => (status === 'nodata' ? 'no data' : status);
 
 /** Admin credentials, kept in memory only (gone on reload): sent with each re-queue. */
 let session: { user: string; password: string } | null = null;
@@ -51,27 +48,9 @@ export const pipelineView: View = {
     const to = params.get('to') ?? today;
     const from = params.get('from') ?? addDays(to, -(defaultDays - 1));
     const page = Math.max(1, Number(params.get('page')) || 1);
-    const here = (p: Record<string, string>) => go({ machine: selected, from, to, ...p });
-    const hrefOf = (p: number) =>
-      `#/pipeline?${new URLSearchParams({ machine: selected, from, to, page: String(p) })}`;
 
     const root = h('div', { class: 'view-pipeline' });
-    root.append(
-      h('h1', {}, 'Pipeline'),
-      h(
-        'form',
-        { class: 'controls', onsubmit: (e) => e.preventDefault() },
-        machinePicker(ctx, selected, (id) => go({ machine: id }), { value: 'all', label: 'All machines' }),
-        dateField('from', 'From', from, {}, (d) => here({ from: d })),
-        dateField('to', 'To', to, {}, (d) => here({ to: d })),
-        h('button', { type: 'button', onclick: () => here({ page: String(page) }) }, 'Refresh'),
-        h(
-          'a',
-          { class: 'button-link', href: '/admin/queues', target: '_blank', rel: 'noopener' },
-          'Bull Board ↗',
-        ),
-      ),
-    );
+    root.append(h('h1', {}, 'Pipeline'), pipelineControls(ctx, { selected, from, to, page }, go));
     const days = from <= to ? daysBetween(from, to) : [];
     if (days.length === 0 || days.length > maxDays) {
       root.append(
@@ -84,7 +63,6 @@ export const pipelineView: View = {
       );
       return root;
     }
-    const pageSize = Math.max(1, Math.min(machinesPerPage, Math.floor(maxCells / (5 * days.length))));
     let grid: RunGrid;
     try {
       grid = await getJson<RunGrid>(
@@ -93,19 +71,13 @@ export const pipelineView: View = {
           to,
           machine: selected === 'all' ? undefined : selected,
           page: String(page),
-          page_size: String(pageSize),
+          page_size: String(pageSizeFor(days.length)),
         })}`,
       );
     } catch (error) {
       root.append(note((error as Error).message, 'error'));
       return root;
     }
-    const paging = {
-      page: grid.page,
-      pages: grid.pages,
-      pageSize: grid.page_size,
-      total: grid.total_machines,
-    };
 
     const form = requeueForm(
       ctx.machines.map((m) => m.id),
@@ -114,182 +86,222 @@ export const pipelineView: View = {
       from,
       to,
     );
-    const select = (machine: string, etl: string, day: string, extend: boolean) => {
-      const f = form.fields;
-      if (extend && f.machine.value === machine) {
-        const ends = [f.from.value, f.to.value, day].sort();
-        f.from.value = ends[0] as string;
-        f.to.value = ends[2] as string;
-        if (f.etl.value !== etl) f.etl.value = 'all';
-      } else {
-        f.machine.value = machine;
-        f.etl.value = etl;
-        f.from.value = day;
-        f.to.value = day;
-      }
-      f.summary.textContent = `Selected: ${f.machine.value}, ${f.etl.value === 'all' ? 'every ETL' : f.etl.value}, ${f.from.value} to ${f.to.value}`;
-    };
-
-    // The caption stands above the scrolling grid, where it stays readable on a narrow screen.
-    const caption = h(
-      'p',
-      { class: 'grid-caption', id: 'runs-caption' },
-      `Run ledger ${grid.from} to ${grid.to}. Select a cell (Shift to extend the range) to re-queue it.`,
-    );
-    const table = h('table', { class: 'grid', 'data-table': 'runs', 'aria-labelledby': 'runs-caption' });
-    for (const m of grid.machines) {
-      const span = m.data_span;
-      // Days outside the recorded span have no raw data: nothing to run, so not "missing".
-      const hasData = (day: string) =>
-        span.state === 'unknown' ||
-        (span.state === 'recorded' && day >= (span.first_day ?? day) && day <= (span.last_day ?? day));
-      const shown = (day: string, status: string) =>
-        status === 'missing' && !hasData(day) ? 'nodata' : status;
-      const counts = new Map<string, number>();
-      const dayStatus = new Map<string, string>();
-      for (const d of m.days) {
-        const statuses = d.etls.map((c) => shown(d.day, c.status));
-        for (const s of statuses) counts.set(s, (counts.get(s) ?? 0) + 1);
-        dayStatus.set(d.day, statuses.every((s) => s === 'nodata') ? 'nodata' : d.status);
-      }
-      const spanText =
-        span.state === 'recorded'
-          ? ` · data ${span.first_day} to ${span.last_day}`
-          : span.state === 'no_readings'
-            ? ' · no raw data'
-            : ' · data span not read yet';
-      const outside =
-        span.state === 'recorded' && span.last_day && (span.last_day < from || (span.first_day ?? '') > to);
-      table.append(
-        h(
-          'tr',
-          { class: 'machine-row', 'data-machine': m.machine, 'data-span': span.state },
-          h(
-            'th',
-            { scope: 'rowgroup', colspan: days.length + 1 },
-            h(
-              'span',
-              { class: 'row-head' },
-              `${m.name} (${m.machine}, ${m.timezone}) · `,
-              m.freshness.last_success_age_seconds === null
-                ? 'no successful run yet'
-                : `last success ${formatAge(m.freshness.last_success_age_seconds)}`,
-              m.freshness.last_complete_day ? ` · complete up to ${m.freshness.last_complete_day}` : '',
-              spanText,
-              h(
-                'span',
-                { class: 'counts', 'data-counts': JSON.stringify(Object.fromEntries(counts)) },
-                ` · ${[...counts]
-                  .filter(([, n]) => n > 0)
-                  .map(([s, n]) => `${n} ${statusName(s)}`)
-                  .join(', ')}`,
-              ),
-              outside && span.last_day
-                ? h(
-                    'a',
-                    {
-                      class: 'jump',
-                      href: `#/pipeline?${new URLSearchParams({ machine: m.machine, from: addDays(span.last_day, -(defaultDays - 1)), to: span.last_day })}`,
-                    },
-                    ` · show its last ${defaultDays} days of data`,
-                  )
-                : null,
-            ),
-          ),
-        ),
-        h(
-          'tr',
-          {},
-          h('th', { scope: 'col' }, 'ETL'),
-          ...m.days.map((d) => {
-            const status = dayStatus.get(d.day) ?? d.status;
-            return h(
-              'th',
-              {
-                scope: 'col',
-                class: `day st-${status}`,
-                'data-day': d.day,
-                title: `${d.day}: ${statusName(status)}`,
-              },
-              d.day.slice(5),
-            );
-          }),
-        ),
-      );
-      for (const etl of grid.etls) {
-        table.append(
-          h(
-            'tr',
-            {},
-            h('th', { scope: 'row' }, etl),
-            ...m.days.map((d) => {
-              const cell = d.etls.find((c) => c.etl === etl);
-              const status = shown(d.day, cell?.status ?? 'missing');
-              const tip = [
-                `${m.machine} · ${etl} · ${d.day}: ${statusName(status)}`,
-                cell?.error ? `reason: ${cell.error}` : null,
-                cell?.finished_at
-                  ? `finished ${cell.finished_at}`
-                  : cell?.started_at
-                    ? `started ${cell.started_at}`
-                    : null,
-                cell?.attempts ? `attempts ${cell.attempts}` : null,
-                cell?.rows != null ? `rows ${cell.rows}` : null,
-              ]
-                .filter(Boolean)
-                .join('\n');
-              return h(
-                'td',
-                {},
-                h(
-                  'button',
-                  {
-                    type: 'button',
-                    class: `cell st-${status}`,
-                    title: tip,
-                    'aria-label': tip.replaceAll('\n', ', '),
-                    'data-machine': m.machine,
-                    'data-etl': etl,
-                    'data-day': d.day,
-                    'data-status': status,
-                    onclick: (e) => select(m.machine, etl, d.day, (e as MouseEvent).shiftKey),
-                  },
-                  statusLetter[status] ?? '?',
-                ),
-              );
-            }),
-          ),
-        );
-      }
-    }
-    const wrap = h('div', { class: 'grid-wrap' }, table);
-    const hint = h(
-      'p',
-      { class: 'scroll-hint', hidden: true },
-      '◀ Earlier days: scroll the grid sideways (the newest day is on the right).',
-    );
-    // On a narrow screen the newest day, the one most likely to need attention, is shown first.
-    requestAnimationFrame(() => {
-      wrap.scrollLeft = wrap.scrollWidth;
-      hint.hidden = wrap.scrollWidth <= wrap.clientWidth;
-    });
+    const hrefOf = (p: number) =>
+      `#/pipeline?${new URLSearchParams({ machine: selected, from, to, page: String(p) })}`;
     root.append(
-      pager('Machines', paging, hrefOf),
-      caption,
-      hint,
-      wrap,
-      h(
-        'p',
-        { class: 'legend' },
-        ...Object.entries(statusLetter).map(([s, letter]) =>
-          h('span', {}, h('i', { class: `swatch st-${s}` }, letter), statusName(s)),
-        ),
+      pager(
+        'Machines',
+        { page: grid.page, pages: grid.pages, pageSize: grid.page_size, total: grid.total_machines },
+        hrefOf,
       ),
+      ...gridParts(grid, days.length, (cell, extend) => selectCells(form.fields, cell, extend)),
+      statusLegend(),
       panel('Re-queue', signIn(form.setSignedIn), form.element),
     );
     return root;
   },
 };
+
+/** The machine, the range, Refresh (the view does not refresh by itself) and a link to Bull Board. */
+function pipelineControls(
+  ctx: Context,
+  shown: { selected: string; from: string; to: string; page: number },
+  go: (params: Record<string, string>) => void,
+): HTMLElement {
+  const { selected, from, to, page } = shown;
+  const here = (p: Record<string, string>) => go({ machine: selected, from, to, ...p });
+  return h(
+    'form',
+    { class: 'controls', onsubmit: (e) => e.preventDefault() },
+    machinePicker(ctx, selected, (id) => go({ machine: id }), { value: 'all', label: 'All machines' }),
+    dateField('from', 'From', from, {}, (d) => here({ from: d })),
+    dateField('to', 'To', to, {}, (d) => here({ to: d })),
+    h('button', { type: 'button', onclick: () => here({ page: String(page) }) }, 'Refresh'),
+    h(
+      'a',
+      { class: 'button-link', href: '/admin/queues', target: '_blank', rel: 'noopener' },
+      'Bull Board ↗',
+    ),
+  );
+}
+
+/** A cell of the grid: which slice it is. */
+interface Slice {
+  machine: string;
+  etl: string;
+  day: string;
+}
+
+/**
+ * The caption, the scroll hint and the scrolling grid: per machine a heading row, a row of days and
+ * one row of cells per ETL. On a narrow screen the grid opens on its newest day, the one most likely
+ * to need attention.
+ */
+function gridParts(
+  grid: RunGrid,
+  dayCount: number,
+  onSelect: (cell: Slice, extend: boolean) => void,
+): HTMLElement[] {
+  // The caption stands above the scrolling grid, where it stays readable on a narrow screen.
+  const caption = h(
+    'p',
+    { class: 'grid-caption', id: 'runs-caption' },
+    `Run ledger ${grid.from} to ${grid.to}. Select a cell (Shift to extend the range) to re-queue it.`,
+  );
+  const table = h('table', { class: 'grid', 'data-table': 'runs', 'aria-labelledby': 'runs-caption' });
+  for (const m of grid.machines) {
+    const row = machineGridRow(m);
+    table.append(
+      machineHeadingRow(m, row, dayCount, grid),
+      dayRow(m, row),
+      ...grid.etls.map((etl) => etlRow(m, etl, onSelect)),
+    );
+  }
+  const wrap = h('div', { class: 'grid-wrap' }, table);
+  const hint = h(
+    'p',
+    { class: 'scroll-hint', hidden: true },
+    '◀ Earlier days: scroll the grid sideways (the newest day is on the right).',
+  );
+  requestAnimationFrame(() => {
+    wrap.scrollLeft = wrap.scrollWidth;
+    hint.hidden = wrap.scrollWidth <= wrap.clientWidth;
+  });
+  return [caption, hint, wrap];
+}
+
+/** A machine's heading: name, zone, freshness, data span, cell counts, and a link to its data's days. */
+function machineHeadingRow(
+  m: RunGridMachine,
+  row: MachineGridRow,
+  dayCount: number,
+  range: { from: string; to: string },
+): HTMLElement {
+  const jump = lastDataDays(m.data_span, range.from, range.to);
+  return h(
+    'tr',
+    { class: 'machine-row', 'data-machine': m.machine, 'data-span': m.data_span.state },
+    h(
+      'th',
+      { scope: 'rowgroup', colspan: dayCount + 1 },
+      h(
+        'span',
+        { class: 'row-head' },
+        `${m.name} (${m.machine}, ${m.timezone}) · `,
+        m.freshness.last_success_age_seconds === null
+          ? 'no successful run yet'
+          : `last success ${formatAge(m.freshness.last_success_age_seconds)}`,
+        m.freshness.last_complete_day ? ` · complete up to ${m.freshness.last_complete_day}` : '',
+        spanText(m.data_span),
+        h(
+          'span',
+          { class: 'counts', 'data-counts': JSON.stringify(Object.fromEntries(row.counts)) },
+          countsText(row.counts),
+        ),
+        jump
+          ? h(
+              'a',
+              {
+                class: 'jump',
+                href: `#/pipeline?${new URLSearchParams({ machine: m.machine, from: jump.from, to: jump.to })}`,
+              },
+              ` · show its last ${defaultDays} days of data`,
+            )
+          : null,
+      ),
+    ),
+  );
+}
+
+/** The row of days, each coloured by its status. */
+function dayRow(m: RunGridMachine, row: MachineGridRow): HTMLElement {
+  return h(
+    'tr',
+    {},
+    h('th', { scope: 'col' }, 'ETL'),
+    ...m.days.map((d) => {
+      const status = row.dayStatus.get(d.day) ?? d.status;
+      return h(
+        'th',
+        {
+          scope: 'col',
+          class: `day st-${status}`,
+          'data-day': d.day,
+          title: `${d.day}: ${statusName(status)}`,
+        },
+        d.day.slice(5),
+      );
+    }),
+  );
+}
+
+/** One ETL's cells across the days: buttons that select the slice for re-queueing. */
+function etlRow(
+  m: RunGridMachine,
+  etl: string,
+  onSelect: (cell: Slice, extend: boolean) => void,
+): HTMLElement {
+  return h(
+    'tr',
+    {},
+    h('th', { scope: 'row' }, etl),
+    ...m.days.map((d) => {
+      const cell = d.etls.find((c) => c.etl === etl);
+      const status = shownStatus(m.data_span, d.day, cell?.status ?? 'missing');
+      const slice = { machine: m.machine, etl, day: d.day };
+      const tip = cellTip(slice, status, cell);
+      return h(
+        'td',
+        {},
+        h(
+          'button',
+          {
+            type: 'button',
+            class: `cell st-${status}`,
+            title: tip,
+            'aria-label': tip.replaceAll('\n', ', '),
+            'data-machine': m.machine,
+            'data-etl': etl,
+            'data-day': d.day,
+            'data-status': status,
+            onclick: (e) => onSelect(slice, (e as MouseEvent).shiftKey),
+          },
+          statusLetter[status] ?? '?',
+        ),
+      );
+    }),
+  );
+}
+
+/** The key of the cells' letters and colours. */
+function statusLegend(): HTMLElement {
+  return h(
+    'p',
+    { class: 'legend' },
+    ...Object.entries(statusLetter).map(([s, letter]) =>
+      h('span', {}, h('i', { class: `swatch st-${s}` }, letter), statusName(s)),
+    ),
+  );
+}
+
+/**
+ * Puts a selected cell in the re-queue form; with `extend` (Shift) and the same machine, widens the
+ * form's range to it (every ETL when the ETLs differ).
+ */
+function selectCells(f: RequeueFields, cell: Slice, extend: boolean): void {
+  if (extend && f.machine.value === cell.machine) {
+    const ends = [f.from.value, f.to.value, cell.day].sort();
+    f.from.value = ends[0] as string;
+    f.to.value = ends[2] as string;
+    if (f.etl.value !== cell.etl) f.etl.value = 'all';
+  } else {
+    f.machine.value = cell.machine;
+    f.etl.value = cell.etl;
+    f.from.value = cell.day;
+    f.to.value = cell.day;
+  }
+  f.summary.textContent = `Selected: ${f.machine.value}, ${f.etl.value === 'all' ? 'every ETL' : f.etl.value}, ${f.from.value} to ${f.to.value}`;
+}
 
 function signIn(onChange: (signedIn: boolean) => void): HTMLElement {
   const message = h(
@@ -315,7 +327,7 @@ function signIn(onChange: (signedIn: boolean) => void): HTMLElement {
         message.textContent = 'Signing in…';
         delete message.dataset.signedIn;
         try {
-          const answer = await getJson<{ user: string; queues: boolean }>('/admin/session', {
+          const answer = await getJson<AdminSession>('/admin/session', {
             headers: adminHeaders(candidate),
           });
           session = candidate;
@@ -345,6 +357,8 @@ function signIn(onChange: (signedIn: boolean) => void): HTMLElement {
   );
   return h('div', {}, message, session ? null : form);
 }
+
+type RequeueFields = ReturnType<typeof requeueForm>['fields'];
 
 function requeueForm(machineIds: string[], etls: string[], machine: string, from: string, to: string) {
   const fields = {
@@ -384,10 +398,7 @@ function requeueForm(machineIds: string[], etls: string[], machine: string, from
             from: fields.from.value,
             to: fields.to.value,
           };
-          const answer = await getJson<{
-            counts: Record<string, number>;
-            jobs: Array<{ job_id: string; outcome: string }>;
-          }>('/admin/requeue', {
+          const answer = await getJson<RequeueResult>('/admin/requeue', {
             method: 'POST',
             headers: { 'Content-Type': 'application/json', ...adminHeaders(session) },
             body: JSON.stringify(body),

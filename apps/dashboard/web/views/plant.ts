@@ -1,11 +1,5 @@
-import {
-  getJson,
-  type MachineStatus,
-  machineStatuses,
-  type Plant,
-  type PlantMachine,
-  query,
-} from '../api.ts';
+import type { MachineStatus, Plant, PlantMachine } from '@mm/api-contract';
+import { getJson, query } from '../api.ts';
 import { shareBar } from '../charts.ts';
 import type { Context } from '../context.ts';
 import { fixed, h, note, pager } from '../dom.ts';
@@ -16,6 +10,14 @@ import type { View } from './view.ts';
 // Every machine at a glance, as one compact table: one request for the page whatever the plant's size
 // (`/api/v2/plant` filters, sorts and pages in the database), plus the machine list every view shares.
 
+/** A machine's status, worst first (the order of the chips and of the `problems` sort). */
+const machineStatuses = [
+  'failed',
+  'stale',
+  'alarm',
+  'no_data',
+  'ok',
+] as const satisfies readonly MachineStatus[];
 const statusLabel: Record<MachineStatus, string> = {
   failed: 'Failed',
   stale: 'Stale',

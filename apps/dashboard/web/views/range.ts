@@ -1,17 +1,17 @@
-import {
-  type EnergyHour,
-  type FourStates,
-  getJson,
-  query,
-  type RunGrid,
-  type StateChanges,
-  type UtilDayRanged,
-} from '../api.ts';
+import type {
+  EnergyHourRanged,
+  FourStates,
+  MachineStateChanges,
+  MachineUtilDayRanged,
+  RunGrid,
+} from '@mm/api-contract';
+import { getJson, query } from '../api.ts';
+import { dayBars } from '../axis.ts';
 import { timeChart } from '../charts.ts';
 import { dateField, energySourceText, machinePicker } from '../context.ts';
 import { horizonOf, stateAt } from '../day-status.ts';
 import { dataTable, fixed, h, note, panel } from '../dom.ts';
-import { addDays, daysBetween, localDay, localMidnight } from '../time.ts';
+import { addDays, daysBetween, localDay } from '../time.ts';
 import type { View } from './view.ts';
 
 /** The range endpoints' limit. */
@@ -62,13 +62,13 @@ export const rangeView: View = {
       return root;
     }
     const range = query({ machine: machine.id, from, to });
-    let util: UtilDayRanged[];
-    let energy: EnergyHour[];
+    let util: MachineUtilDayRanged[];
+    let energy: EnergyHourRanged[];
     let stop: number | null;
     try {
       [util, energy, stop] = await Promise.all([
-        getJson<UtilDayRanged[]>(`/api/v2/machine_util?${range}`),
-        getJson<EnergyHour[]>(`/api/v2/energy_consumption?${range}`),
+        getJson<MachineUtilDayRanged[]>(`/api/v2/machine_util?${range}`),
+        getJson<EnergyHourRanged[]>(`/api/v2/energy_consumption?${range}`),
         // Only a range reaching past the aggregated days needs to know whether the machine stopped.
         to > last ? stoppedAt(machine.id, last) : Promise.resolve(null),
       ]);
@@ -98,8 +98,7 @@ export const rangeView: View = {
     };
     const dayLabel = (ms: number) => localDay(ms, zone).slice(5);
     // Each bar at its day's noon, the axis half a day wider on each side: no bar is cut at an edge.
-    const x = days.map((d) => localMidnight(d, zone) / 1000 + 43_200);
-    const xRange: [number, number] = [(x[0] ?? 0) - 43_200, (x.at(-1) ?? 0) + 43_200];
+    const { x, range: xRange } = dayBars(days, zone);
     const running = days.map((d) => shareOf(d, 'running'));
     const kwh = days.map((d) => energyByDay.get(d) ?? null);
     root.append(
@@ -179,7 +178,7 @@ async function stoppedAt(machine: string, day: string): Promise<number | null> {
   const horizon = horizonOf(grid.machines[0]);
   if (horizon === null) return null;
   const instant = new Date(horizon).toISOString();
-  const changes = await getJson<StateChanges>(
+  const changes = await getJson<MachineStateChanges>(
     `/api/v2/machine_changes?${query({ machine, start: instant, end: instant })}`,
   );
   return stateAt(changes, horizon) === 'off' ? horizon : null;
