@@ -22,6 +22,7 @@ import { machineProgramRoutes } from './routes/machine-program.ts';
 import { machineUtilRoutes } from './routes/machine-util.ts';
 import { machinesRoutes } from './routes/machines.ts';
 import { plantRoutes } from './routes/plant.ts';
+import { probeRoutes } from './routes/probes.ts';
 import { rootRoutes } from './routes/root.ts';
 import { runsRoutes } from './routes/runs.ts';
 import { statusRoutes } from './routes/status.ts';
@@ -93,6 +94,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   for (const path of ledgerServedPaths) app.use(path, answers);
   app.route('/', dashboardRoutes({ dir: deps.dashboardDir ?? defaultDashboardDir }));
+  app.route('/', probeRoutes(deps));
 
   for (const routes of [
     rootRoutes,

@@ -1,8 +1,9 @@
-import type { Config, Logger, Machine } from '@mm/config';
+import type { Logger, Machine } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import type { StaleRules } from '@mm/etl';
 import type { Kysely } from 'kysely';
 import type { AnswerCache } from './answer-cache/answer-cache.ts';
+import type { ApiConfig } from './env.ts';
 import type { LoginThrottleOptions } from './middleware/admin-auth/index.ts';
 import type { ApiQueues } from './queues/api-queues.ts';
 
@@ -20,7 +21,7 @@ export interface Pingable {
 
 /** Everything the HTTP app needs, opened by `main.ts` (or a test) and passed in. */
 export interface AppDeps {
-  config: Pick<Config, 'machines' | 'corsOrigins' | 'admin'>;
+  config: Pick<ApiConfig, 'machines' | 'corsOrigins' | 'admin'>;
   /** The aggregation database (read only by these routes). */
   aggDb: Kysely<AggDatabase>;
   /** The machine's raw database, read-only; the caller creates one pool per machine, lazily, and reuses it. */
@@ -41,8 +42,12 @@ export interface AppDeps {
   now?: () => Date;
   /** When a partial or running slice of the run ledger counts as stale. */
   staleRules?: StaleRules;
-  /** How long `/api/status` waits for each dependency before calling it down. */
+  /** True once the process is stopping: `/readyz` then answers 503 while requests in flight finish. */
+  stopping?: () => boolean;
+  /** How long `/api/status`, `/readyz` and `/livez` wait for each dependency before calling it down. */
   checkTimeoutMs?: number;
+  /** How long `/api/status` reuses a raw database's check (10 s unless given). */
+  rawCheckTtlMs?: number;
   /** Failed admin logins per client address before a 429 (defaults: 5 in 15 minutes). */
   adminThrottle?: LoginThrottleOptions;
   /** How long the "is the aggregation database migrated" answer is reused (5 s unless given). */

@@ -1,7 +1,8 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type ApiConfig, apiEnv } from '@mm/api';
 import { addDays, daysBetween, localDay } from '@mm/calendar';
-import { type Config, createLogger, type Logger, loadConfig, type Machine } from '@mm/config';
+import { createLogger, type Logger, loadEnvConfig, type Machine } from '@mm/config';
 import { type AggDatabase, migrateToLatest, parseDbUrl } from '@mm/db';
 import { etlTables } from '@mm/etl';
 import type { Kysely } from 'kysely';
@@ -51,7 +52,7 @@ export interface PrepareDemoOptions {
 
 /** A prepared demo: configuration, open databases (seeded and aggregated) and the logger. */
 export interface DemoRuntime {
-  config: Config;
+  config: ApiConfig;
   dbs: DemoDatabases;
   logger: Logger;
   /** The data was already there: nothing was seeded this time. */
@@ -132,7 +133,7 @@ async function prepareLockedDemo(settings: DemoSettings, options: PrepareDemoOpt
   const redisUrl = env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
   // The admin surface is on in the demo: with the environment's credentials, else with its own.
   const admin = demoAdminCredentials(env, dataDir);
-  const config = loadConfig(
+  const config = loadEnvConfig(
     {
       ...env,
       ADMIN_USER: admin.user,
@@ -143,7 +144,8 @@ async function prepareLockedDemo(settings: DemoSettings, options: PrepareDemoOpt
       MACHINES_FILE: machinesPath,
     },
     // The demo resolved its own paths (see demo-settings.ts); nothing left to resolve elsewhere.
-    { app: 'api', readFile: () => machinesText, cwd: process.cwd() },
+    apiEnv,
+    { readFile: () => machinesText, cwd: process.cwd() },
   );
   const previous = readSeedMarker(dataDir);
   const reuse =

@@ -14,6 +14,7 @@ import {
   type SliceJobPolicy,
 } from '@mm/queue';
 import { inProcessPlanLock, type PlanResult, type Scheduler, startScheduler } from '@mm/scheduler';
+import { outageLog, queueErrorLogger } from '@mm/service';
 import { createWorkerMetrics, type EtlWorkers, inProcessSlots, startEtlWorkers } from '@mm/worker';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -32,14 +33,16 @@ export function demoQueuePrefix(dataDir: string): string {
   return `mm-demo-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 8)}`;
 }
 
-/** The demo's job options: one attempt, so a failed slice is reported at once (the scheduler plans it again after its cool-down). */
-const demoPolicy: SliceJobPolicy = {
-  attempts: 1,
-  backoffDelayMs: 1_000,
-  keepCompletedSeconds: 24 * 3600,
-  keepCompletedJobs: 10_000,
-  keepFailedSeconds: 14 * 24 * 3600,
-};
+/**
+ * What the demo does differently from a deployment, and why; everything else is the product's
+ * defaults. One attempt, so a failed slice is reported at once; the scheduler plans it again after a
+ * minute, and re-runs today's partial day each minute, so a visitor sees both happen.
+ */
+const demoPolicy: Partial<SliceJobPolicy> = { attempts: 1 };
+const demoFailedCooldownMs = 60_000;
+const demoRefreshMs = 60_000;
+// PGlite serves one connection per database: one job and one raw database at a time.
+const pgliteConcurrency = 1;
 
 /** The queue layer running inside the demo's process. */
 export interface DemoQueues {
@@ -118,24 +121,22 @@ export async function startDemoQueues(input: StartDemoQueuesInput): Promise<{
   } catch (error) {
     return giveUp(`is not usable (${describeError(error)})`);
   }
-  let outage = false;
-  const onError = (error: Error) => {
-    if (outage) return;
-    outage = true;
-    input.logger.warn({ error: error.message }, 'Redis connection error: the demo’s queues wait for it');
-  };
+  // The product's outage log and sorting of queue errors (@mm/service), as in a deployment.
+  const outage = outageLog('Redis', { logger: input.logger });
+  const onError = queueErrorLogger({ logger: input.logger, redis: producer, outage });
   producer.off('error', quiet);
   connection.off('error', quiet);
-  producer.on('error', onError);
-  connection.on('error', onError);
-  for (const redis of [producer, connection]) redis.on('ready', () => (outage = false));
+  for (const redis of [producer, connection]) {
+    redis.on('error', (error) => outage.error(error));
+    redis.on('ready', () => outage.recovered());
+  }
 
   const prefix = demoQueuePrefix(input.dataDir);
   const etl = createEtlQueues({
     connection: producer,
     prefix,
     policy: demoPolicy,
-    onError: (e) => onError(e),
+    onError,
   });
   if (input.fresh) await emptyQueues(producer, prefix, etl);
 
@@ -143,15 +144,15 @@ export async function startDemoQueues(input: StartDemoQueuesInput): Promise<{
   const workers: EtlWorkers = startEtlWorkers({
     connection,
     prefix,
-    concurrency: 1,
-    stalledIntervalMs: 30_000,
+    concurrency: pgliteConcurrency,
     aggDb: input.aggDb,
     rawDb: (machine) => input.rawDb(machine),
     machines,
-    slots: inProcessSlots(1),
+    slots: inProcessSlots(pgliteConcurrency),
     metrics: createWorkerMetrics(),
     logger: input.logger,
     slotRetryDelayMs: 200,
+    onError,
   });
   let resolveFirst: (result: PlanResult) => void = () => {};
   const firstPlan = new Promise<PlanResult>((r) => {
@@ -165,16 +166,15 @@ export async function startDemoQueues(input: StartDemoQueuesInput): Promise<{
       machines: input.machines,
       etls: etlIds,
       queues: etl,
-      failedCooldownMs: 60_000,
-      lateDataLookbackDays: 7,
-      refreshMs: 60_000,
-      rawConcurrency: 1,
-      maxBacklog: 10_000,
+      failedCooldownMs: demoFailedCooldownMs,
+      refreshMs: demoRefreshMs,
+      rawConcurrency: pgliteConcurrency,
       exclusive: inProcessPlanLock(),
       producer,
       connection,
       everySeconds: input.planEverySeconds ?? 60,
       logger: input.logger,
+      onError,
       onPlan: (result) => {
         if (!result.skipped) resolveFirst(result);
       },
@@ -202,6 +202,7 @@ export async function startDemoQueues(input: StartDemoQueuesInput): Promise<{
         await scheduler.close().catch(() => {});
         await workers.drain(deadlineMs);
         await Promise.allSettled([etl.close(), api.close()]);
+        outage.close();
         producer.disconnect();
         connection.disconnect();
       },

@@ -1,3 +1,4 @@
+export { schedulerEnv } from './env.ts';
 export {
   advisoryPlanLock,
   inProcessPlanLock,

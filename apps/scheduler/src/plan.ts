@@ -23,19 +23,36 @@ export interface PlanDeps {
   machines: readonly Machine[];
   etls: readonly EtlId[];
   queues: EtlQueues;
-  failedCooldownMs: number;
-  lateDataLookbackDays: number;
+  /** How long a failed slice waits before a plan queues it again ({@link defaultFailedCooldownMs} unless given). */
+  failedCooldownMs?: number;
+  /** Recent days checked for late raw rows (`LATE_DATA_LOOKBACK_DAYS`; `@mm/etl`'s default unless given). */
+  lateDataLookbackDays?: number;
   /** A partial day is re-run at most this often, and only when its raw data changed (`PARTIAL_REFRESH_SECONDS`). */
   refreshMs: number;
   /** Raw databases read at once (`PLAN_RAW_CONCURRENCY`). */
   rawConcurrency: number;
-  /** Most ETL jobs left waiting, prioritized or delayed in the queue once the plan is done. */
-  maxBacklog: number;
+  /**
+   * Most ETL jobs left waiting, prioritized or delayed in the queue once the plan is done
+   * ({@link defaultMaxBacklog} unless given).
+   */
+  maxBacklog?: number;
   logger: Logger;
   /** Runs a plan unless another plan of the deployment is running (then resolves `null`). */
   exclusive: PlanLock;
   now?: () => Date;
 }
+
+/**
+ * A failed slice (its retries spent) is planned again after an hour: long enough for an operator to
+ * read it in Bull Board, short enough that a fixed raw database heals the day without anyone.
+ */
+export const defaultFailedCooldownMs = 3_600_000;
+
+/**
+ * ETL jobs a plan leaves waiting at most: about ten minutes of work for three workers, so a
+ * year's backfill is queued a slice of it per tick and fresh days never wait behind all of it.
+ */
+export const defaultMaxBacklog = 2000;
 
 /** Runs `plan` alone among the deployment's planners, or resolves `null` without running it. */
 export type PlanLock = <T>(plan: () => Promise<T>) => Promise<T | null>;
@@ -151,8 +168,10 @@ export async function planOnce(deps: PlanDeps): Promise<PlanResult> {
         concurrency: deps.rawConcurrency,
         policy: {
           now: deps.now?.() ?? new Date(plannedAt),
-          failedCooldownMs: deps.failedCooldownMs,
-          lateDataLookbackDays: deps.lateDataLookbackDays,
+          failedCooldownMs: deps.failedCooldownMs ?? defaultFailedCooldownMs,
+          ...(deps.lateDataLookbackDays !== undefined
+            ? { lateDataLookbackDays: deps.lateDataLookbackDays }
+            : {}),
           refreshMs: deps.refreshMs,
         },
       });
@@ -185,7 +204,7 @@ export async function planOnce(deps: PlanDeps): Promise<PlanResult> {
       priorities.set(sliceJobId(job), slicePriority(tierOf(slice), slice.day));
       return job;
     };
-    let capacity = Math.max(0, deps.maxBacklog - (await backlog(deps.queues)));
+    let capacity = Math.max(0, (deps.maxBacklog ?? defaultMaxBacklog) - (await backlog(deps.queues)));
     let next = 0;
     while (next < due.length && capacity > 0) {
       const chunk = due.slice(next, next + Math.min(CHUNK, capacity));

@@ -16,6 +16,11 @@ export interface SchedulerOptions extends PlanDeps {
   metrics?: SchedulerMetrics;
   /** Called after each plan (tests, the demo's log). */
   onPlan?: (result: PlanResult) => void;
+  /**
+   * `error` events of the plan queue and worker (`@mm/service`'s `queueErrorLogger` tells outages
+   * from real errors); logged at `error` unless given.
+   */
+  onError?: (error: Error, queue: string) => void;
 }
 
 export interface Scheduler {
@@ -40,7 +45,11 @@ const schedulerId = 'plan';
 export async function startScheduler(options: SchedulerOptions): Promise<Scheduler> {
   const { prefix } = options.queues;
   const queue = new Queue(planQueueName, { connection: options.producer, prefix });
-  queue.on('error', (error) => options.logger.warn({ error: error.message }, 'plan queue error'));
+  const onError =
+    options.onError ??
+    ((error: Error, name: string) =>
+      options.logger.error({ queue: name, error: error.message }, 'queue error'));
+  queue.on('error', (error) => onError(error, planQueueName));
   const planOptions = { removeOnComplete: 50, removeOnFail: 50, attempts: 1 };
   const upsert = () =>
     queue.upsertJobScheduler(
@@ -82,7 +91,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
     },
     { connection: options.connection, prefix, concurrency: 1 },
   );
-  worker.on('error', (error) => options.logger.error({ error: error.message }, 'plan worker error'));
+  worker.on('error', (error) => onError(error, planQueueName));
   worker.on('failed', (_job, error) => options.logger.error({ error: error.message }, 'plan failed'));
 
   return {

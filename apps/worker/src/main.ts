@@ -1,44 +1,29 @@
-import { createLogger, describeRedisError, EX_CONFIG, loadConfigOrExit } from '@mm/config';
-import {
-  type AggDatabase,
-  API_RAW_CONNECTIONS,
-  assertMigrated,
-  connectionBudgetProblem,
-  NotMigratedError,
-  openDb,
-  parseDbUrl,
-  RawPools,
-  rawConnectionBudget,
-} from '@mm/db';
-import {
-  assertNoEviction,
-  createOpsServer,
-  createRedis,
-  RedisEvictionPolicyError,
-  redisCheck,
-  redisReady,
-  startReadiness,
-} from '@mm/queue';
-import { sql } from 'kysely';
+import { type AggDatabase, assertMigrated, parseDbUrl } from '@mm/db';
+import { assertNoEviction, createRedis, RedisEvictionPolicyError, redisReady } from '@mm/queue';
+import { queueErrorLogger, startService } from '@mm/service';
+import { workerEnv } from './env.ts';
 import { advisoryLockSlots } from './machine-slots.ts';
 import { startEtlWorkers } from './start-workers.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
 
-// The worker process: read the environment, open the pools and Redis, run the ETL queues, serve
-// /healthz and /metrics, and drain on SIGTERM / SIGINT. The only place that reads the environment.
-
-const config = loadConfigOrExit(process.env, { app: 'worker' });
-const logger = createLogger({ app: 'worker', level: config.logLevel });
-
-if (parseDbUrl(config.aggDatabaseUrl).kind !== 'postgres') {
+// The worker process: wait for Redis and the migrated aggregation database, run the ETL queue, serve
+// /readyz, /livez and /metrics, drain on SIGTERM / SIGINT.
+const service = startService({
+  app: 'worker',
+  env: workerEnv,
   // Workers are separate processes sharing the aggregation database (and its machine slots).
-  process.stderr.write(
-    'worker: refusing to start. Invalid configuration (1 problem):\n' +
-      '  - AGG_DATABASE_URL: the worker needs a postgres:// aggregation database that every worker shares\n',
-  );
-  process.exit(EX_CONFIG);
-}
-
+  check: (c) =>
+    parseDbUrl(c.aggDatabaseUrl).kind === 'postgres'
+      ? []
+      : [
+          {
+            path: 'AGG_DATABASE_URL',
+            message: 'the worker needs a postgres:// aggregation database that every worker shares',
+          },
+        ],
+});
+const { config, logger } = service;
+const { workerConcurrency, machineMaxJobs } = config.connectionPlan;
 // No session of a job waits longer than the slowest slice may take: a statement, a lock, or an open
 // transaction whose client went silent (the slice's transaction idles while the raw side is read).
 const sliceLimits = {
@@ -46,146 +31,78 @@ const sliceLimits = {
   lockTimeoutMs: config.sliceTimeoutMs,
   idleInTransactionTimeoutMs: config.sliceTimeoutMs,
 };
-const agg = openDb<AggDatabase>(config.aggDatabaseUrl, {
-  applicationName: 'mm-worker',
-  max: config.workerConcurrency + 1,
+const agg = service.openAgg<AggDatabase>(config.aggDatabaseUrl, {
+  max: workerConcurrency + 1,
   session: { ...sliceLimits, tcpUserTimeoutMs: 30_000 },
-  onConnectionError: (err) => logger.warn({ error: err.message }, 'aggregation database connection error'),
 });
-// One raw connection per running job, all raw databases together; the budget check warns when the
-// deployment's workers, scheduler and API can open more on a raw server than it allows.
-const budget = rawConnectionBudget({
-  machines: config.machines,
-  ...config.connectionPlan,
-  apiConnections: API_RAW_CONNECTIONS,
-});
-const raws = new RawPools({
-  applicationName: 'mm-worker',
-  maxConnections: config.workerConcurrency,
-  maxPools: 2 * config.workerConcurrency,
-  // Read-only snapshots of the plants' databases: bounded the same way.
+// One raw connection per running job, all raw databases together; read-only snapshots of the plants'
+// databases, bounded the same way.
+const raws = service.rawPools({
+  maxConnections: workerConcurrency,
+  maxPools: 2 * workerConcurrency,
   session: sliceLimits,
-  onConnectionError: (err, database) =>
-    logger.warn({ database, error: err.message }, 'raw database connection error'),
-  onServer: (server, limits) => {
-    const share = budget.find((b) => b.server === server);
-    const problem = share && connectionBudgetProblem(share, limits);
-    if (problem) logger.warn({ server, ...limits, budget: share }, problem);
-  },
+  budget: { machines: config.machines, plan: config.connectionPlan },
 });
 const slots = advisoryLockSlots({
   url: config.aggDatabaseUrl,
-  perMachine: config.machineMaxJobs,
-  connections: config.workerConcurrency,
-  onConnectionError: (err) => logger.warn({ error: err.message }, 'machine-slot connection error'),
+  perMachine: machineMaxJobs,
+  connections: workerConcurrency,
+  onConnectionError: (error) =>
+    logger.warn({ error: error.message, database: 'aggregation' }, 'database connection error'),
 });
-
-const redis = createRedis(config.redisUrl, 'worker', { connectionName: 'mm-worker' });
-redis.on('error', (err) => logger.warn({ error: describeRedisError(err) }, 'redis connection error'));
-try {
-  await redisReady(redis, 30_000);
-  await assertNoEviction(redis, () =>
-    logger.warn('cannot read Redis maxmemory-policy (CONFIG and INFO refused): make sure it is noeviction'),
-  );
-  // Slices written into a database behind the code's migrations would fail one by one.
-  await assertMigrated(agg.db);
-} catch (error) {
-  process.stderr.write(`worker: refusing to start. ${describeStartError(error as Error)}\n`);
-  process.exit(error instanceof RedisEvictionPolicyError ? EX_CONFIG : 1);
-}
-
+service.onClose(() => slots.close());
+const redis = createRedis(config.redisUrl, 'worker', { connectionName: service.applicationName });
+service.watchRedis(redis);
+service.onClose(() => redis.quit());
 const metrics = createWorkerMetrics({ processMetrics: true, rawPools: raws });
-const machines = new Map(config.machines.map((m) => [m.id, m]));
+service.serveOps(config.workerPort, { registry: metrics.registry });
+
+await service
+  .waitFor(
+    'Redis',
+    async () => {
+      await redisReady(redis, 5_000);
+      await assertNoEviction(redis, () =>
+        logger.warn(
+          'cannot read Redis maxmemory-policy (CONFIG and INFO refused): make sure it is noeviction',
+        ),
+      );
+    },
+    (error) => error instanceof RedisEvictionPolicyError,
+  )
+  .catch((error: Error) => service.refuse(error.message));
+// Slices written into a database behind the code's migrations would fail one by one.
+await service.waitFor('the migrated aggregation database', () => assertMigrated(agg.db));
+
 const workers = startEtlWorkers({
   connection: redis,
   prefix: config.prefix,
-  concurrency: config.workerConcurrency,
+  concurrency: workerConcurrency,
   stalledIntervalMs: config.stalledIntervalMs,
   aggDb: agg.db,
   rawDb: (machine) => raws.rawDb(machine),
-  machines,
+  machines: new Map(config.machines.map((m) => [m.id, m])),
   slots,
   metrics,
   logger,
   slotRetryDelayMs: 1_000,
   busyRetryDelayMs: 5_000,
+  onError: queueErrorLogger({ logger, redis, outage: service.redisOutage }),
 });
-
-// Readiness probes Redis and the aggregation database every second, each answer due within 2 s; the
-// database is asked on a connection of its own, so jobs holding every pooled one never delay it.
-const probeDb = openDb<AggDatabase>(config.aggDatabaseUrl, {
-  applicationName: 'mm-worker-readiness',
-  max: 1,
-  session: { statementTimeoutMs: 2_000, tcpUserTimeoutMs: 30_000 },
-  onConnectionError: () => {}, // the probe's failure is the report
-}).db;
-const readiness = startReadiness({
-  checks: [redisCheck(redis), { name: 'aggregation database', probe: () => sql`select 1`.execute(probeDb) }],
-  onChange: (dependency, reason) =>
-    reason === null
-      ? logger.info({ dependency }, 'dependency answers again')
-      : logger.warn({ dependency, reason }, 'dependency does not answer: not ready'),
-});
-
-let draining = false;
-const server = createOpsServer({
-  registry: metrics.registry,
-  health: () => {
-    const ok = !draining && workers.running() && redis.status === 'ready';
-    return { ok, detail: { draining, redis: redis.status, activeJobs: workers.active } };
+service.readyWhen(() => (service.stopping || workers.running() ? null : 'worker: not taking jobs'));
+service.onDrain(
+  async () => {
+    logger.info({ activeJobs: workers.active, deadlineMs: config.drainTimeoutMs }, 'draining');
+    if (!(await workers.drain(config.drainTimeoutMs)))
+      logger.warn('drain deadline passed: unfinished jobs will run again on another worker');
+    // After the deadline the drain aborts and force-closes, which needs Redis: a few seconds more.
   },
-  ready: () => {
-    const { reasons } = readiness.state();
-    if (draining) reasons.push('worker: draining');
-    else if (!workers.running()) reasons.push('worker: not taking jobs');
-    return { ready: reasons.length === 0, reasons, detail: { activeJobs: workers.active } };
-  },
-});
-server.on('error', (error) => {
-  logger.fatal({ error: error.message }, 'cannot serve /healthz and /metrics');
-  process.exit(1);
-});
-server.listen(config.workerPort, () =>
-  logger.info(
-    {
-      port: config.workerPort,
-      prefix: config.prefix,
-      concurrency: config.workerConcurrency,
-      machineMaxJobs: config.machineMaxJobs,
-      machines: config.machines.length,
-      rawServers: budget.map(({ server, databases, total }) => ({
-        server,
-        databases,
-        maxConnections: total,
-      })),
-    },
-    'worker started',
-  ),
+  { deadlineMs: config.drainTimeoutMs + 5_000 },
 );
-
-async function shutdown(signal: string): Promise<void> {
-  if (draining) return;
-  draining = true;
-  logger.info({ signal, activeJobs: workers.active, deadlineMs: config.drainTimeoutMs }, 'draining');
-  const inTime = await workers.drain(config.drainTimeoutMs);
-  if (!inTime) logger.warn('drain deadline passed: unfinished jobs will run again on another worker');
-  server.close();
-  readiness.stop();
-  await Promise.allSettled([
-    probeDb.destroy(),
-    agg.db.destroy(),
-    raws.destroyAll(),
-    slots.close(),
-    redis.quit(),
-  ]);
-  logger.info('stopped');
-  logger.flush();
-  process.exit(0);
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
-
-function describeStartError(error: Error): string {
-  if (error instanceof RedisEvictionPolicyError || error instanceof NotMigratedError) return error.message;
-  return describeRedisError(error);
-}
+service.markStarted({
+  port: config.workerPort,
+  prefix: config.prefix,
+  concurrency: workerConcurrency,
+  machineMaxJobs,
+  machines: config.machines.length,
+});

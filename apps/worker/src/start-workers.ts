@@ -4,15 +4,26 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createSliceProcessor, type SliceJobResult, type SliceProcessorDeps } from './worker.ts';
 
+/** Thirty seconds: a dead worker's jobs run again within a minute, at a few Redis calls per interval. */
+export const defaultStalledIntervalMs = 30_000;
+
 export interface EtlWorkersOptions extends Omit<SliceProcessorDeps, 'signal' | 'logger' | 'running'> {
   /** A `worker` connection (`createRedis(url, 'worker')`); BullMQ duplicates it for blocking reads. */
   connection: Redis;
   prefix: string;
   /** Jobs this process runs (and locks) at once (`WORKER_CONCURRENCY`). */
   concurrency: number;
-  /** How often jobs of dead workers are looked for, and how long a job lock lives without renewal. */
-  stalledIntervalMs: number;
+  /**
+   * How often jobs of dead workers are looked for, and how long a job lock lives without renewal
+   * ({@link defaultStalledIntervalMs} unless given).
+   */
+  stalledIntervalMs?: number;
   logger: Logger;
+  /**
+   * The worker's `error` events (`@mm/service`'s `queueErrorLogger` tells outages and vanished jobs
+   * from real errors); logged at `error` unless given.
+   */
+  onError?: (error: Error, queue: string) => void;
 }
 
 export interface EtlWorkers {
@@ -53,13 +64,15 @@ export function startEtlWorkers(options: EtlWorkersOptions): EtlWorkers {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,
-    stalledInterval: options.stalledIntervalMs,
-    lockDuration: options.stalledIntervalMs,
+    stalledInterval: options.stalledIntervalMs ?? defaultStalledIntervalMs,
+    lockDuration: options.stalledIntervalMs ?? defaultStalledIntervalMs,
     // A job whose worker died twice in a row is failed rather than tried forever.
     maxStalledCount: 2,
   });
   worker.on('error', (error) =>
-    options.logger.error({ queue: worker.name, error: error.message }, 'queue worker error'),
+    options.onError
+      ? options.onError(error, worker.name)
+      : options.logger.error({ queue: worker.name, error: error.message }, 'queue worker error'),
   );
   worker.on('stalled', (jobId) =>
     options.logger.warn({ queue: worker.name, jobId }, 'job stalled (its worker died): queued again'),

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { adminPasswordProblems } from './admin-password.ts';
 import { databaseUrlSchema } from './machines.ts';
 
 /**
@@ -74,7 +73,8 @@ export const redisUrlSchema = z
   .trim()
   .regex(/^rediss?:\/\/[^/?#]+/, 'must be a redis:// or rediss:// URL');
 
-const portSchema = z.coerce
+/** A TCP port, 1-65535. */
+export const portSchema = z.coerce
   .number({ error: 'must be a port number' })
   .int('must be a whole number')
   .min(1, 'must be between 1 and 65535')
@@ -111,86 +111,27 @@ export const redisEnv = envPart({ REDIS_URL: redisUrlSchema.default('redis://127
 }));
 
 /**
- * The HTTP API's own variables. `REDIS_URL` is optional for it: set, `/api/status` checks Redis too.
- * `API_CACHE_MB` caps the answers it keeps in memory.
+ * A whole number from `min` to `max`: `what` says what it counts in the problem's words.
+ *
+ * @example
+ * const WORKER_CONCURRENCY = wholeNumber('a number of jobs', 1, 64).default(2);
  */
-export const apiEnv = envPart(
-  {
-    PORT: portSchema.default(8000),
-    HOST: z.string().trim().min(1).default('0.0.0.0'),
-    CORS_ORIGINS: z
-      .string()
-      .default('http://localhost:3000')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((origin) => origin.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z.array(
-          z
-            .string()
-            .regex(/^(https?:\/\/[^/\s]+|\*)$/, 'each origin must look like http(s)://host[:port], or be *'),
-        ),
-      ),
-    ADMIN_USER: z.string().trim().min(1).optional(),
-    // Checked against the user name (adminPasswordProblems), so in the part's check.
-    ADMIN_PASSWORD: z.string().optional(),
-    REDIS_URL: redisUrlSchema.optional(),
-    API_CACHE_MB: z.coerce
-      .number({ error: 'must be a number of megabytes (0 turns the answer cache off)' })
-      .int('must be a whole number')
-      .min(0, 'must be between 0 and 65536')
-      .max(65536, 'must be between 0 and 65536')
-      .default(64),
-  },
-  (e) => ({
-    port: e.PORT,
-    host: e.HOST,
-    corsOrigins: e.CORS_ORIGINS,
-    /** Credentials of the admin surface; `null` disables it (it is never open without them). */
-    admin:
-      e.ADMIN_USER && e.ADMIN_PASSWORD
-        ? { user: e.ADMIN_USER, password: e.ADMIN_PASSWORD }
-        : (null as { user: string; password: string } | null),
-    redisUrl: e.REDIS_URL ?? null,
-    /** Bytes of answers the API keeps in memory (MiB of `API_CACHE_MB`); 0: none. */
-    answerCacheBytes: e.API_CACHE_MB * 2 ** 20,
-  }),
-  (env, ctx) => {
-    if ((env.ADMIN_USER === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [env.ADMIN_USER === undefined ? 'ADMIN_USER' : 'ADMIN_PASSWORD'],
-        message:
-          'ADMIN_USER and ADMIN_PASSWORD are set together (or neither, which disables the admin surface)',
-      });
-    }
-    if (typeof env.ADMIN_PASSWORD === 'string') {
-      const user = typeof env.ADMIN_USER === 'string' ? env.ADMIN_USER : undefined;
-      for (const message of adminPasswordProblems(user, env.ADMIN_PASSWORD)) {
-        ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message });
-      }
-    }
-  },
-);
-
-const wholeNumber = (what: string, min: number, max: number, fallback: number) =>
+export const wholeNumber = (what: string, min: number, max: number) =>
   z.coerce
     .number({ error: `must be ${what}` })
     .int('must be a whole number')
     .min(min, `must be between ${min} and ${max}`)
-    .max(max, `must be between ${min} and ${max}`)
-    .default(fallback);
+    .max(max, `must be between ${min} and ${max}`);
 
-const day = 24 * 3600;
-const workerConcurrency = wholeNumber('a number of jobs', 1, 64, 2);
-const machineMaxJobs = wholeNumber('a number of jobs', 1, 64, 2);
-const planRawConcurrency = wholeNumber('a number of connections', 1, 64, 4);
+// Read by the worker (its own size) and the scheduler (the connection budget check): one default.
+const workerConcurrency = wholeNumber('a number of jobs', 1, 64).default(2);
+const machineMaxJobs = wholeNumber('a number of jobs', 1, 64).default(2);
+const planRawConcurrency = wholeNumber('a number of connections', 1, 64).default(4);
 
 /**
- * How ETL jobs are queued: the Redis key prefix and the options every job is added with. Read by
+ * How ETL jobs are queued: the Redis key prefix, and the two job options an operator sizes (tries
+ * before a job stays failed for people; completed jobs kept, which is Redis memory). Unset, the
+ * queue layer's defaults apply (`@mm/queue`'s `defaultSliceJobPolicy`, beside their use). Read by
  * every process that adds jobs (API, scheduler, `pnpm etl enqueue`) and by the worker.
  */
 export const queueJobsEnv = envPart(
@@ -200,68 +141,16 @@ export const queueJobsEnv = envPart(
       .trim()
       .regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1-40 letters, digits, _ or - (it prefixes every Redis key)')
       .default('mm'),
-    JOB_ATTEMPTS: wholeNumber('a number of attempts', 1, 100, 5),
-    JOB_BACKOFF_MS: wholeNumber('a delay in milliseconds', 100, 3_600_000, 10_000),
-    KEEP_COMPLETED_SECONDS: wholeNumber('a number of seconds', 0, 365 * day, day),
-    KEEP_COMPLETED_JOBS: wholeNumber('a number of jobs', 0, 10_000_000, 10_000),
-    KEEP_FAILED_SECONDS: wholeNumber('a number of seconds', 60, 365 * day, 14 * day),
+    JOB_ATTEMPTS: wholeNumber('a number of attempts', 1, 100).optional(),
+    KEEP_COMPLETED_JOBS: wholeNumber('a number of jobs', 0, 10_000_000).optional(),
   },
   (e) => ({
     prefix: e.QUEUE_PREFIX,
-    /** The options every ETL job is added with (`@mm/queue`'s `SliceJobPolicy`). */
+    /** What the environment sets of the options every ETL job is added with (`@mm/queue`'s `SliceJobPolicy`). */
     jobPolicy: {
-      attempts: e.JOB_ATTEMPTS,
-      backoffDelayMs: e.JOB_BACKOFF_MS,
-      keepCompletedSeconds: e.KEEP_COMPLETED_SECONDS,
-      keepCompletedJobs: e.KEEP_COMPLETED_JOBS,
-      keepFailedSeconds: e.KEEP_FAILED_SECONDS,
-    },
-  }),
-);
-
-/** The worker's own variables. */
-export const workerEnv = envPart(
-  {
-    WORKER_CONCURRENCY: workerConcurrency,
-    MACHINE_MAX_JOBS: machineMaxJobs,
-    WORKER_PORT: wholeNumber('a port number', 1, 65535, 9100),
-    DRAIN_TIMEOUT_SECONDS: wholeNumber('a number of seconds', 1, 3600, 60),
-    STALLED_INTERVAL_MS: wholeNumber('a delay in milliseconds', 200, 600_000, 30_000),
-    SLICE_TIMEOUT_SECONDS: wholeNumber('a number of seconds', 5, 86_400, 120),
-  },
-  (e) => ({
-    workerConcurrency: e.WORKER_CONCURRENCY,
-    machineMaxJobs: e.MACHINE_MAX_JOBS,
-    workerPort: e.WORKER_PORT,
-    drainTimeoutMs: e.DRAIN_TIMEOUT_SECONDS * 1000,
-    stalledIntervalMs: e.STALLED_INTERVAL_MS,
-    /** The slowest slice's run: statement, lock and idle-in-transaction limit of the worker's sessions. */
-    sliceTimeoutMs: e.SLICE_TIMEOUT_SECONDS * 1000,
-  }),
-);
-
-/** The scheduler's own variables: how often and how much it plans, and where it reports. */
-export const planEnv = envPart(
-  {
-    PLAN_EVERY_SECONDS: wholeNumber('a number of seconds', 1, day, 300),
-    PARTIAL_REFRESH_SECONDS: wholeNumber('a number of seconds', 0, day, 900),
-    LATE_DATA_LOOKBACK_DAYS: wholeNumber('a number of days', 0, 366, 7),
-    FAILED_COOLDOWN_SECONDS: wholeNumber('a number of seconds', 0, 30 * day, 3600),
-    PLAN_MAX_BACKLOG: wholeNumber('a number of jobs', 1, 1_000_000, 2000),
-    PLAN_RAW_CONCURRENCY: planRawConcurrency,
-    SCHEDULER_PORT: wholeNumber('a port number', 1, 65535, 9101),
-  },
-  (e) => ({
-    planEverySeconds: e.PLAN_EVERY_SECONDS,
-    /** A partial day is re-run at most this often, and only when its raw data changed. */
-    partialRefreshSeconds: e.PARTIAL_REFRESH_SECONDS,
-    lateDataLookbackDays: e.LATE_DATA_LOOKBACK_DAYS,
-    failedCooldownSeconds: e.FAILED_COOLDOWN_SECONDS,
-    /** Most ETL jobs a plan leaves waiting; the rest is planned by later ticks. */
-    planMaxBacklog: e.PLAN_MAX_BACKLOG,
-    /** Raw databases a plan reads at once, which is also the scheduler's raw connections during a plan. */
-    planRawConcurrency: e.PLAN_RAW_CONCURRENCY,
-    schedulerPort: e.SCHEDULER_PORT,
+      ...(e.JOB_ATTEMPTS !== undefined ? { attempts: e.JOB_ATTEMPTS } : {}),
+      ...(e.KEEP_COMPLETED_JOBS !== undefined ? { keepCompletedJobs: e.KEEP_COMPLETED_JOBS } : {}),
+    } as { attempts?: number; keepCompletedJobs?: number },
   }),
 );
 
@@ -272,7 +161,7 @@ export const planEnv = envPart(
  */
 export const connectionBudgetEnv = envPart(
   {
-    WORKER_REPLICAS: wholeNumber('a number of worker processes', 1, 10_000, 1),
+    WORKER_REPLICAS: wholeNumber('a number of worker processes', 1, 10_000).default(1),
     WORKER_CONCURRENCY: workerConcurrency,
     MACHINE_MAX_JOBS: machineMaxJobs,
     PLAN_RAW_CONCURRENCY: planRawConcurrency,
@@ -288,16 +177,13 @@ export const connectionBudgetEnv = envPart(
   }),
 );
 
-/** Every setting of the queue layer (what a deployment's compose file gives all its processes). */
-export const queueEnv = composeEnv(queueJobsEnv, workerEnv, planEnv, connectionBudgetEnv);
-
-/** The environment of each app of this repository, by the name it reports problems under. */
+/**
+ * The environment of the command lines of this repository's packages, by the name they report
+ * problems under. Each app's own is in its `src/env.ts`.
+ */
 export const appEnvs = {
-  api: composeEnv(sharedEnv, apiEnv, queueJobsEnv),
   etl: sharedEnv,
   'etl-enqueue': composeEnv(sharedEnv, redisEnv, queueJobsEnv),
-  worker: composeEnv(sharedEnv, redisEnv, queueJobsEnv, workerEnv, connectionBudgetEnv),
-  scheduler: composeEnv(sharedEnv, redisEnv, queueJobsEnv, planEnv, connectionBudgetEnv),
   'db-migrate': composeEnv(aggDatabaseEnv, logEnv),
 } as const;
 

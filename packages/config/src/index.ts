@@ -2,7 +2,6 @@ export { adminPasswordMinLength, adminPasswordProblems } from './admin-password.
 export {
   type AppName,
   aggDatabaseEnv,
-  apiEnv,
   appEnvs,
   composeEnv,
   connectionBudgetEnv,
@@ -11,18 +10,16 @@ export {
   envSchemaOf,
   logEnv,
   logLevelSchema,
-  planEnv,
-  queueEnv,
+  portSchema,
   queueJobsEnv,
   redisEnv,
   redisUrlSchema,
   sharedEnv,
-  workerEnv,
+  wholeNumber,
 } from './env.ts';
 export { ConfigError, type ConfigProblem, problemsFromZod } from './errors.ts';
 export {
   type AppConfig,
-  type Config,
   invocationDir,
   type LoadConfigOptions,
   type Loaded,
@@ -48,6 +45,5 @@ export {
   resolveMachines,
 } from './machines.ts';
 export * from './profiles.ts';
-export { loadQueueConfig, type QueueConfig } from './queue-env.ts';
 export { describeRedisError, describeRedisReply } from './redis-reply.ts';
 export { closestKey, strictObject } from './strict-object.ts';

@@ -34,8 +34,11 @@ describe('formatConfigError', () => {
 
 describe('loadConfigOrExit', () => {
   it('returns the configuration when it is valid', () => {
-    const config = loadConfigOrExit({ PORT: '8001' }, { app: 'api', readFile: () => machinesJson, cwd: '/' });
-    expect(config.port).toBe(8001);
+    const config = loadConfigOrExit(
+      { LOG_LEVEL: 'debug' },
+      { app: 'etl', readFile: () => machinesJson, cwd: '/' },
+    );
+    expect(config.logLevel).toBe('debug');
     expect(config.machines.map((m) => m.id)).toEqual(['press-07']);
   });
 
@@ -48,7 +51,7 @@ describe('loadConfigOrExit', () => {
         },
       },
     );
-    expect(() => loadConfigOrExit(broken, { app: 'api', readFile: () => machinesJson, cwd: '/' })).toThrow(
+    expect(() => loadConfigOrExit(broken, { app: 'etl', readFile: () => machinesJson, cwd: '/' })).toThrow(
       'environment unreadable',
     );
   });

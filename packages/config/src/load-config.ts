@@ -15,9 +15,6 @@ type OutOfPart<P> = P extends EnvPart<any, infer Out> ? Out : never;
 /** The configuration of one app of this repository (`loadConfig(env, { app })`). */
 export type AppConfig<A extends AppName> = Loaded<OutOfPart<(typeof appEnvs)[A]>>;
 
-/** The API's configuration: the widest of the apps'. */
-export type Config = AppConfig<'api'>;
-
 export interface LoadConfigOptions<A extends AppName = AppName> {
   /** Which app's variables to validate (and nothing else). */
   app: A;

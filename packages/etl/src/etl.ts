@@ -2,13 +2,13 @@ import type { DayWindow } from '@mm/calendar';
 import type { Logger, Machine } from '@mm/config';
 import type { RawDatabase } from '@mm/db';
 import type { Kysely, Transaction } from 'kysely';
-import type { EtlId } from './registry.ts';
+import type { EtlId } from './etl-ids.ts';
 import type { ResolvedRoles } from './roles.ts';
 import type { SignalCatalog } from './signal-catalog.ts';
 import type { SliceRows, SliceRowsOf, SliceTableName } from './slice-tables.ts';
 
 // The ids live with the registry, their single source; re-exported here beside the ETL's other types.
-export { type EtlId, etlIds, isEtlId } from './registry.ts';
+export { type EtlId, etlIds, isEtlId } from './etl-ids.ts';
 
 /** What an ETL's transform sees: one machine-local day of one machine, read in one snapshot. */
 export interface ExtractContext {

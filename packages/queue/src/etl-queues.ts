@@ -20,7 +20,8 @@ export interface EtlQueuesOptions {
   connection: Redis;
   /** `QUEUE_PREFIX`. */
   prefix: string;
-  policy?: SliceJobPolicy;
+  /** The job options; each one unset is `defaultSliceJobPolicy`'s. */
+  policy?: Partial<SliceJobPolicy>;
   /** Where queue errors go (BullMQ emits them; an unheard `error` event would crash the process). */
   onError?: (error: Error, queue: string) => void;
 }
@@ -36,7 +37,7 @@ export function createEtlQueues(options: EtlQueuesOptions): EtlQueues {
   const queue = new Queue<SliceJob>(etlQueueName, {
     connection: options.connection,
     prefix: options.prefix,
-    defaultJobOptions: sliceJobOptions(options.policy ?? defaultSliceJobPolicy),
+    defaultJobOptions: sliceJobOptions({ ...defaultSliceJobPolicy, ...options.policy }),
   });
   queue.on('error', (error) => options.onError?.(error, etlQueueName));
   return {

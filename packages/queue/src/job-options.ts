@@ -17,6 +17,11 @@ export interface SliceJobPolicy {
   keepFailedSeconds: number;
 }
 
+/**
+ * The job options unless `JOB_ATTEMPTS` or `KEEP_COMPLETED_JOBS` say otherwise. The delays and
+ * retention times are the product's: ten seconds to the first retry (doubling) rides out a raw
+ * database's restart; a day of completed jobs and two weeks of failed ones are what operators read.
+ */
 export const defaultSliceJobPolicy: SliceJobPolicy = {
   attempts: 5,
   backoffDelayMs: 10_000,

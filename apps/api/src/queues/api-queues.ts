@@ -22,8 +22,8 @@ export interface OpenApiQueuesOptions {
   redisUrl: string;
   /** `QUEUE_PREFIX`. */
   prefix: string;
-  /** The job options the workers and the scheduler use too (re-queued jobs get the same). */
-  policy: SliceJobPolicy;
+  /** The job options the scheduler uses too (re-queued jobs get the same); unset ones are the defaults. */
+  policy: Partial<SliceJobPolicy>;
   logger: Logger;
   /** Extra TLS options for a `rediss://` URL (a private CA, say); Node's trust store otherwise. */
   tls?: RedisOptions['tls'];

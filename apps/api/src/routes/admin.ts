@@ -1,8 +1,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AdminSession } from '@mm/api-contract';
-import type { Config, Logger } from '@mm/config';
+import type { Logger } from '@mm/config';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
+import type { ApiConfig } from '../env.ts';
 import { adminAuth, createLoginThrottle, type LoginThrottleOptions } from '../middleware/admin-auth/index.ts';
 import { detailSchema, json, served } from '../openapi/schemas.ts';
 import type { ApiQueues } from '../queues/api-queues.ts';
@@ -13,7 +14,7 @@ import { requeueRoutes } from './admin-requeue.ts';
 export interface AdminRoutesOptions {
   config: AppDeps['config'];
   /** `null` (ADMIN_USER / ADMIN_PASSWORD unset) closes the whole prefix. */
-  admin: Config['admin'];
+  admin: ApiConfig['admin'];
   /** The ETL queues; `null` when the API runs without Redis (then only the auth is served). */
   queues: ApiQueues | null;
   logger: Logger;

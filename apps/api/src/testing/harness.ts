@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { type Config, createLogger, type Logger, machinesFileSchema, resolveMachines } from '@mm/config';
+import { createLogger, type Logger, machinesFileSchema, resolveMachines } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { defaultSliceJobPolicy, type SliceJobPolicy } from '@mm/queue';
 import type { Kysely } from 'kysely';
 import { createApp } from '../app.ts';
 import type { AppDeps } from '../deps.ts';
+import type { ApiConfig } from '../env.ts';
 import { openApiQueues } from '../queues/api-queues.ts';
 
 /** Log lines captured from a logger, parsed. */
@@ -77,7 +78,7 @@ export function testApp(options: {
   aggDb: Kysely<AggDatabase>;
   rawDb: Kysely<RawDatabase>;
   rawUrl: string;
-  config?: Partial<Pick<Config, 'corsOrigins' | 'admin'>>;
+  config?: Partial<Pick<ApiConfig, 'corsOrigins' | 'admin'>>;
   deps?: Partial<AppDeps>;
 }) {
   const logs = captureLogs();

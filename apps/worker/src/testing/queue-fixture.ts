@@ -124,6 +124,7 @@ export class WorkerProcess {
   private constructor(
     readonly child: ChildProcess,
     readonly port: number,
+    readonly app: keyof typeof apps,
   ) {
     let buffer = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -146,6 +147,16 @@ export class WorkerProcess {
 
   /** Starts a worker with `env` (on top of PATH and HOME) and waits until `/healthz` answers 200. */
   static async start(env: Record<string, string>, app: keyof typeof apps = 'worker'): Promise<WorkerProcess> {
+    const worker = await WorkerProcess.launch(env, app);
+    await worker.untilHealthy();
+    return worker;
+  }
+
+  /** Starts a worker (or scheduler) with `env` without waiting for it. */
+  static async launch(
+    env: Record<string, string>,
+    app: keyof typeof apps = 'worker',
+  ): Promise<WorkerProcess> {
     const port = await freePort();
     // Node itself with tsx's loader: one process, so a SIGKILL reaches the worker (the tsx CLI runs it
     // as a child that would outlive its killed parent).
@@ -160,25 +171,33 @@ export class WorkerProcess {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const worker = new WorkerProcess(child, port);
+    return new WorkerProcess(child, port, app);
+  }
+
+  /** Waits until `/healthz` answers 200; fails when the process exits first. */
+  async untilHealthy(timeoutMs = 30_000): Promise<void> {
     let exitCode: number | null | undefined;
-    void worker.exited.then((code) => {
+    void this.exited.then((code) => {
       exitCode = code;
     });
     await waitFor(
-      `the ${app} to report healthy`,
+      `the ${this.app} to report healthy`,
       async () => {
-        if (exitCode !== undefined) throw new Error(`${app} exited with ${exitCode}: ${worker.stderr}`);
-        try {
-          return (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200;
-        } catch {
-          return false;
-        }
+        if (exitCode !== undefined) throw new Error(`${this.app} exited with ${exitCode}: ${this.stderr}`);
+        return (await this.probe('/healthz')) === 200;
       },
-      30_000,
+      timeoutMs,
       100,
     );
-    return worker;
+  }
+
+  /** The status of `GET path` on the ops port, or 0 when nothing answers. */
+  async probe(path: string): Promise<number> {
+    try {
+      return (await fetch(`http://127.0.0.1:${this.port}${path}`)).status;
+    } catch {
+      return 0;
+    }
   }
 
   get pid(): number {

@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
+import { builtInProfiles, ConfigError, invocationDir, loadConfig, loadEnvConfig } from '@mm/config';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './errors.ts';
-import { invocationDir, loadConfig } from './load-config.ts';
-import { builtInProfiles } from './profiles.ts';
+import { apiEnv } from './env.ts';
+
+// The API's environment (./env.ts) through the shared loader: its variables, the machines file and
+// DOMAIN §1's rules for it. The last block shows that the package command lines read only theirs.
 
 // The example of DOMAIN §1, verbatim.
 const domainExample = `{ "machines": [
@@ -17,7 +19,7 @@ const SITE = '/site';
 
 /** The API's configuration, loaded as if the command had been run in {@link SITE}. */
 function load(env: Record<string, string | undefined>, readFile: (path: string) => string) {
-  return loadConfig(env, { app: 'api', readFile, cwd: SITE });
+  return loadEnvConfig(env, apiEnv, { readFile, cwd: SITE });
 }
 
 /** A file source holding exactly these files (relative to /site); any other path fails like a missing file. */

@@ -2,10 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-// A real process, as an app's main.ts would run it: the exit status and stderr are the contract.
+// A real process starting the API's service skeleton as main.ts does: the exit status and stderr are
+// the contract.
 function start(env: Record<string, string>) {
   const main =
-    "import { loadConfigOrExit } from './index.ts'; loadConfigOrExit(process.env, { app: 'api' }); console.log('started');";
+    "import { startService } from '@mm/service'; import { apiEnv } from './env.ts'; startService({ app: 'api', env: apiEnv }); console.log('started');";
   return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', main], {
     cwd: fileURLToPath(new URL('.', import.meta.url)),
     env: { PATH: process.env.PATH ?? '', ...env },
@@ -14,7 +15,7 @@ function start(env: Record<string, string>) {
   });
 }
 
-describe('loadConfigOrExit in a process', () => {
+describe('the API refusing its configuration, in a process', () => {
   it('refuses to start with exit status 78 and only the list of problems on stderr', () => {
     const run = start({
       PORT: 'eighty',
