@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { snapshot, waitFor } from '../src/testing/queue-fixture.ts';
 import {
   blockedSessions,
@@ -41,8 +41,12 @@ beforeAll(async () => {
   plant = await startPlant(say);
 });
 
+// A test's workers go with it: the next test's workers listen on the same port in the same namespaces.
+afterEach(async () => {
+  for (const d of deployments.splice(0)) await d.close().catch(() => {});
+});
+
 afterAll(async () => {
-  for (const d of deployments) await d.close().catch(() => {});
   await plant?.close();
 });
 
@@ -98,6 +102,9 @@ async function runWithFault(
       20,
     );
   } catch (error) {
+    const state = await progress(d).catch(() => null);
+    say(`${name}: w1 not parked; progress ${JSON.stringify(state)}; w1's last log lines:`);
+    for (const line of w1.logs.slice(-5)) say(`  ${JSON.stringify(line)}`);
     for (const w of others) w.child.kill('SIGCONT');
     await locker.end();
     throw error;
@@ -156,8 +163,8 @@ async function runWithFault(
     say(
       `${name}: backfill done +${(doneMs / 1000).toFixed(1)} s after the cut` +
         (healedAt === null || doneMs < fault.healAfterMs!
-          ? ' (w1 cut off)'
-          : ` (${secondsSince(healedAt)} s ago was the heal)`),
+          ? ', by the other hosts while w1 was cut off'
+          : `, +${((doneMs - fault.healAfterMs!) / 1000).toFixed(1)} s after the heal`),
     );
     if (fault.healAfterMs !== null) {
       // A late commit of a healed w1 would land now: wait until its sessions hold no transaction.

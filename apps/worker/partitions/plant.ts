@@ -332,17 +332,16 @@ export async function deploy(
         },
       );
       const worker = new HostWorker(host, child);
+      // Its own log line, not an answer on the port: that could come from a worker the namespace
+      // still runs.
       await waitFor(
         `worker ${host.name} to start`,
-        async () => {
+        () => {
           if (child.exitCode !== null) throw new Error(`worker ${host.name} exited: ${worker.stderr}`);
-          // /readyz where the worker has it, /healthz otherwise (the start is all that is asked here).
-          const ready =
-            worker.readyz()?.status === 200 || host.httpGet(worker.port, '/healthz')?.status === 200;
-          return ready || undefined;
+          return worker.logs.some((line) => line.msg === 'worker started') || undefined;
         },
         60_000,
-        250,
+        100,
       );
       return worker;
     }),
