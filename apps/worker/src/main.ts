@@ -15,8 +15,11 @@ import {
   createOpsServer,
   createRedis,
   RedisEvictionPolicyError,
+  redisCheck,
   redisReady,
+  startReadiness,
 } from '@mm/queue';
+import { sql } from 'kysely';
 import { advisoryLockSlots } from './machine-slots.ts';
 import { startEtlWorkers } from './start-workers.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
@@ -95,6 +98,22 @@ const workers = startEtlWorkers({
   metrics,
   logger,
   slotRetryDelayMs: 1_000,
+  busyRetryDelayMs: 5_000,
+});
+
+// Readiness probes Redis and the aggregation database every second, each answer due within 2 s; the
+// database is asked on a connection of its own, so jobs holding every pooled one never delay it.
+const probeDb = openDb<AggDatabase>(config.aggDatabaseUrl, {
+  applicationName: 'mm-worker-readiness',
+  max: 1,
+  onConnectionError: () => {}, // the probe's failure is the report
+}).db;
+const readiness = startReadiness({
+  checks: [redisCheck(redis), { name: 'aggregation database', probe: () => sql`select 1`.execute(probeDb) }],
+  onChange: (dependency, reason) =>
+    reason === null
+      ? logger.info({ dependency }, 'dependency answers again')
+      : logger.warn({ dependency, reason }, 'dependency does not answer: not ready'),
 });
 
 let draining = false;
@@ -103,6 +122,12 @@ const server = createOpsServer({
   health: () => {
     const ok = !draining && workers.running() && redis.status === 'ready';
     return { ok, detail: { draining, redis: redis.status, activeJobs: workers.active } };
+  },
+  ready: () => {
+    const { reasons } = readiness.state();
+    if (draining) reasons.push('worker: draining');
+    else if (!workers.running()) reasons.push('worker: not taking jobs');
+    return { ready: reasons.length === 0, reasons, detail: { activeJobs: workers.active } };
   },
 });
 server.on('error', (error) => {
@@ -134,7 +159,14 @@ async function shutdown(signal: string): Promise<void> {
   const inTime = await workers.drain(config.drainTimeoutMs);
   if (!inTime) logger.warn('drain deadline passed: unfinished jobs will run again on another worker');
   server.close();
-  await Promise.allSettled([agg.db.destroy(), raws.destroyAll(), slots.close(), redis.quit()]);
+  readiness.stop();
+  await Promise.allSettled([
+    probeDb.destroy(),
+    agg.db.destroy(),
+    raws.destroyAll(),
+    slots.close(),
+    redis.quit(),
+  ]);
   logger.info('stopped');
   logger.flush();
   process.exit(0);

@@ -3,13 +3,17 @@ import { etlIds } from '@mm/etl';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** How a job attempt ended. */
-export type JobOutcome = 'completed' | 'retrying' | 'failed' | 'deferred';
+export type JobOutcome = 'completed' | 'retrying' | 'failed' | 'deferred' | 'busy' | 'superseded';
 
 export interface WorkerMetrics {
   registry: Registry;
   /** A job began running (it holds a machine slot). */
   jobStarted(etl: string): void;
-  /** A running job ended. */
+  /**
+   * A running job ended: `busy` (another run held the slice's lock: back to the queue) and
+   * `superseded` (a newer run of the slice started elsewhere: result dropped, job completed) are
+   * also counted on their own counters.
+   */
   jobEnded(etl: string, outcome: Exclude<JobOutcome, 'deferred'>, seconds: number): void;
   /** A job went back to the queue without running (no free slot on its machine). */
   jobDeferred(etl: string): void;
@@ -18,7 +22,10 @@ export interface WorkerMetrics {
 /**
  * The worker's Prometheus metrics, in a registry of its own: job durations and outcomes by ETL
  * (`completed`; `retrying`: an attempt failed and BullMQ will retry it; `failed`: no attempt left or
- * unrecoverable; `deferred`: its machine had no free slot, so it went back to the queue), jobs
+ * unrecoverable; `deferred`: its machine had no free slot, so it went back to the queue; `busy`: another
+ * run held the slice's lock, so it went back to the queue; `superseded`: a newer run of the slice
+ * started elsewhere, so its result was dropped), `mm_worker_slices_busy_total` and
+ * `mm_worker_slices_superseded_total` by ETL, jobs
  * running now by ETL, and with `rawPools` its raw connections (`open`, `busy`) and open pools.
  *
  * @example
@@ -72,7 +79,23 @@ export function createWorkerMetrics(
     labelNames: ['etl'] as const,
     registers: [registry],
   });
-  for (const etl of etlIds) active.set({ etl }, 0);
+  const busy = new Counter({
+    name: 'mm_worker_slices_busy_total',
+    help: "Slice runs that found the slice's lock held by another run past the wait allowed, and went back to the queue, by ETL",
+    labelNames: ['etl'] as const,
+    registers: [registry],
+  });
+  const superseded = new Counter({
+    name: 'mm_worker_slices_superseded_total',
+    help: 'Slice runs whose result was refused because a newer run of the slice started elsewhere, by ETL',
+    labelNames: ['etl'] as const,
+    registers: [registry],
+  });
+  for (const etl of etlIds) {
+    active.set({ etl }, 0);
+    busy.inc({ etl }, 0);
+    superseded.inc({ etl }, 0);
+  }
   return {
     registry,
     jobStarted: (etl) => active.inc({ etl }),
@@ -80,6 +103,8 @@ export function createWorkerMetrics(
       active.dec({ etl });
       outcomes.inc({ etl, outcome });
       duration.observe({ etl, outcome }, seconds);
+      if (outcome === 'busy') busy.inc({ etl });
+      if (outcome === 'superseded') superseded.inc({ etl });
     },
     jobDeferred: (etl) => outcomes.inc({ etl, outcome: 'deferred' }),
   };

@@ -33,6 +33,7 @@ describe('migrations', () => {
       '2026-12-07-machine-data-spans',
       '2026-12-08-plan-checks',
       '2026-12-09-notify-slice-changes',
+      '2026-12-10-ledger-run-token',
     ]);
     expect((await migrateToLatest(db)).applied).toEqual([]);
     const row = await exerciseSchema(db);

@@ -98,6 +98,8 @@ export interface EtlRunsTable {
   raw_changes: number | null;
   /** When a plan last found this slice's raw data unchanged since its run. */
   checked_at: Instant | null;
+  /** Generation of the slice's current run: a run writes only while the row still carries its own. */
+  run_token: number | null;
 }
 
 /** Each machine's span of raw data as the planner last read it (null instants: no data then). */

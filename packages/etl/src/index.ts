@@ -35,7 +35,13 @@ export {
   sortNewestFirst,
   worstStatus,
 } from './due-slices.ts';
-export { describeError, EtlRunError, PermanentEtlError } from './errors.ts';
+export {
+  describeError,
+  EtlRunError,
+  PermanentEtlError,
+  SliceBusyError,
+  SupersededRunError,
+} from './errors.ts';
 export {
   defineEtl,
   type EtlDefinition,
@@ -59,6 +65,7 @@ export {
 export { etlTables, getEtl, registry } from './registry.ts';
 export { resolveRoles } from './roles.ts';
 export {
+  defaultSliceLockWaitMs,
   type RunEtlInput,
   type RunEtlResult,
   type RunEtlsInput,

@@ -1,5 +1,6 @@
 import type { AggDatabase } from '@mm/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { SupersededRunError } from './errors.ts';
 import type { RawFingerprint } from './raw-fingerprint.ts';
 
 type Db = Kysely<AggDatabase> | Transaction<AggDatabase>;
@@ -10,14 +11,55 @@ export interface SliceKey {
   day: string;
 }
 
-/** Marks a slice as running (a crashed process leaves it so, which is how stale runs are found). */
-export async function markRunning(db: Db, key: SliceKey): Promise<void> {
-  await sql`
-    insert into etl_runs (machine_id, etl, day, status, started_at)
-    values (${key.machineId}, ${key.etl}, ${key.day}::date, 'running', now())
+/**
+ * Marks a slice as running (a crashed process leaves it so, which is how stale runs are found) and
+ * hands out the run's token: the row's new generation. Only the run holding the current token may
+ * replace the slice or record an outcome ({@link holdCurrentToken}, {@link markSucceeded},
+ * {@link markFailed}), so starting a run supersedes every older run of the slice still in flight.
+ *
+ * @example
+ * const token = await markRunning(aggDb, { machineId: 'press-07', etl: 'energy', day: '2024-03-31' });
+ */
+export async function markRunning(db: Db, key: SliceKey): Promise<RunToken> {
+  const { rows } = await sql<{ run_token: number }>`
+    insert into etl_runs (machine_id, etl, day, status, started_at, run_token)
+    values (${key.machineId}, ${key.etl}, ${key.day}::date, 'running', now(), 1)
     on conflict (machine_id, etl, day) do update
       set status = 'running', started_at = now(), finished_at = null, error = null,
-          attempts = etl_runs.attempts + 1`.execute(db);
+          attempts = etl_runs.attempts + 1, run_token = coalesce(etl_runs.run_token, 0) + 1
+    returning run_token`.execute(db);
+  const token = rows[0]?.run_token;
+  if (token === undefined) throw new Error('the ledger returned no run token');
+  return token;
+}
+
+/** A run's generation of its slice, from {@link markRunning}. */
+export type RunToken = number;
+
+/**
+ * In the slice's transaction, before anything is written: locks the slice's ledger row until the
+ * transaction ends and throws {@link SupersededRunError} unless it still carries `token`. A run
+ * started later (which increments the token) waits on that row lock, so once this returns, no newer
+ * run can start before this transaction commits or rolls back.
+ *
+ * @example
+ * await aggDb.transaction().execute(async (trx) => { await holdCurrentToken(trx, key, token); ... });
+ */
+export async function holdCurrentToken(
+  trx: Transaction<AggDatabase>,
+  key: SliceKey,
+  token: RunToken,
+): Promise<void> {
+  const { rows } = await sql<{ run_token: number | null }>`
+    select run_token from etl_runs
+    where machine_id = ${key.machineId} and etl = ${key.etl} and day = ${key.day}::date
+    for update`.execute(trx);
+  const current = rows[0]?.run_token ?? null;
+  if (current !== token) {
+    throw new SupersededRunError(
+      `superseded: a newer run of this slice started elsewhere (run token ${token}, ledger has ${current ?? 'none'})`,
+    );
+  }
 }
 
 export interface SliceOutcome {
@@ -45,6 +87,7 @@ export interface RawObservation {
 export async function markSucceeded(
   db: Db,
   key: SliceKey,
+  token: RunToken,
   outcome: SliceOutcome,
   observed: RawObservation | null,
 ): Promise<void> {
@@ -59,11 +102,18 @@ export async function markSucceeded(
       raw_rows = ${fingerprint?.rows ?? null}::bigint, raw_latest = ${fingerprint?.latest ?? null}::bigint,
       carry_in = ${observed?.carryIn ?? null}, carry_out = ${observed?.carryOut ?? null},
       raw_changes = ${observed?.changes ?? null}::bigint, checked_at = null
-    where machine_id = ${key.machineId} and etl = ${key.etl} and day = ${key.day}::date`.execute(db);
+    where machine_id = ${key.machineId} and etl = ${key.etl} and day = ${key.day}::date
+      and run_token = ${token}`.execute(db);
 }
 
-export async function markFailed(db: Db, key: SliceKey, error: string): Promise<void> {
-  await sql`
+/**
+ * Records a failed run, unless a newer run of the slice has started since (its status is not this
+ * run's to overwrite). Resolves whether the row was this run's.
+ */
+export async function markFailed(db: Db, key: SliceKey, token: RunToken, error: string): Promise<boolean> {
+  const result = await sql`
     update etl_runs set status = 'failed', finished_at = now(), error = ${error}
-    where machine_id = ${key.machineId} and etl = ${key.etl} and day = ${key.day}::date`.execute(db);
+    where machine_id = ${key.machineId} and etl = ${key.etl} and day = ${key.day}::date
+      and run_token = ${token}`.execute(db);
+  return (result.numAffectedRows ?? 0n) > 0n;
 }

@@ -1,8 +1,9 @@
 import { createLogger } from '@mm/config';
-import type { AggDatabase } from '@mm/db';
+import { type AggDatabase, openDb, type RawDatabase } from '@mm/db';
 import { simulatePlant } from '@mm/raw';
-import { type Kysely, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SliceBusyError, SupersededRunError } from './errors.ts';
 import { type EtlId, etlIds } from './etl.ts';
 import { etlTables, registry } from './registry.ts';
 import { runEtl, runEtls } from './runner.ts';
@@ -11,6 +12,7 @@ import { testDatabases, testMachine } from './test-fixtures.ts';
 // The runner's guarantees under concurrency and failure, on a simulated plant (the ETLs' own
 // rules have golden tests of their own): same-slice runs never interleave, and a database blip in
 // the middle of a run leaves the old slice intact, and a re-run gives exactly a clean run's result.
+// A run superseded by a newer one writes nothing, and a slice whose lock stays taken fails fast.
 
 const [agg, raw] = testDatabases('agg', 'raw');
 const machine = testMachine('logger');
@@ -48,7 +50,7 @@ afterEach(() => {
 });
 
 describe('runEtls', () => {
-  it("four concurrent runs of the same day all succeed and leave exactly one run's rows", async () => {
+  it("four concurrent runs of the same day leave exactly one run's rows; the others are superseded", async () => {
     await clearAggregates();
     const once = await runEtls({ aggDb: agg.db, rawDb: raw.db, machine, etls: etlIds, day: DAY });
     expect(once.every((r) => r.ok)).toBe(true);
@@ -59,7 +61,13 @@ describe('runEtls', () => {
     const runs = await Promise.all(
       [1, 2, 3, 4].map(() => runEtls({ aggDb: agg.db, rawDb: raw.db, machine, etls: etlIds, day: DAY })),
     );
-    expect(runs.flat().filter((r) => !r.ok)).toEqual([]);
+    // Each slice's newest run (the last to take a run token) writes; a run overtaken by a newer one
+    // before it commits writes nothing. Which runs are overtaken depends on timing.
+    for (const etl of etlIds) {
+      expect(runs.flat().filter((r) => r.etl === etl && r.ok).length).toBeGreaterThanOrEqual(1);
+    }
+    const notOk = runs.flat().flatMap((r) => (r.ok ? [] : [r.error.cause]));
+    expect(notOk.filter((cause) => !(cause instanceof SupersededRunError))).toEqual([]);
     expect(await snapshot(agg.db)).toEqual(clean);
     const ledger = await agg.db
       .selectFrom('etl_runs')
@@ -126,4 +134,160 @@ describe('runEtls', () => {
     const statuses = await agg.db.selectFrom('etl_runs').select('status').distinct().execute();
     expect(statuses).toEqual([{ status: 'succeeded' }]);
   });
+
+  it('a run overtaken by a newer run of the slice writes nothing: its result is refused, the newer one stays', async () => {
+    await clearAggregates();
+    // Run A starts (it takes its run token), then stalls on the raw database before it locks the
+    // slice, as a worker cut off from the network mid-run would.
+    const gate = gatedRawDb();
+    const etls: EtlId[] = ['sensor-stats', 'energy'];
+    const runA = runEtls({ aggDb: agg.db, rawDb: gate.db, machine, etls, day: DAY });
+    await waitFor(async () => (await ledger()).every((r) => r.status === 'running' && r.run_token === 1));
+
+    // Run B (another worker, after A's queue lock expired) starts later and commits.
+    const runB = await runEtls({ aggDb: agg.db, rawDb: raw.db, machine, etls, day: DAY });
+    expect(runB.every((r) => r.ok)).toBe(true);
+    const afterB = await snapshot(agg.db);
+    const versionsB = await rowVersions();
+    const ledgerB = await ledger();
+    expect(ledgerB.map((r) => [r.status, r.run_token])).toEqual([
+      ['succeeded', 2],
+      ['succeeded', 2],
+    ]);
+
+    // A's network heals: it computes its slices and tries to commit them. Refused.
+    gate.open();
+    const runsA = await runA;
+    expect(runsA.map((r) => [r.etl, r.ok])).toEqual([
+      ['sensor-stats', false],
+      ['energy', false],
+    ]);
+    for (const r of runsA) if (!r.ok) expect(r.error.cause).toBeInstanceOf(SupersededRunError);
+    expect(await snapshot(agg.db)).toEqual(afterB);
+    expect(await rowVersions()).toEqual(versionsB); // not rewritten with equal values either
+    expect(await ledger()).toEqual(ledgerB);
+    await gate.close();
+  });
+
+  it("a superseded run that fails does not overwrite the newer run's outcome in the ledger", async () => {
+    await clearAggregates();
+    const gate = gatedRawDb();
+    const runA = runEtls({ aggDb: agg.db, rawDb: gate.db, machine, etls: ['programs'], day: DAY });
+    await waitFor(async () => (await ledger()).some((r) => r.status === 'running'));
+    expect(
+      (await runEtls({ aggDb: agg.db, rawDb: raw.db, machine, etls: ['programs'], day: DAY }))[0]?.ok,
+    ).toBe(true);
+    const ledgerB = await ledger();
+    gate.fail(new Error('connection terminated unexpectedly'));
+    const [a] = await runA;
+    expect(a?.ok).toBe(false);
+    expect(a?.ok === false && a.error.cause).toBeInstanceOf(SupersededRunError);
+    expect(await ledger()).toEqual(ledgerB);
+    expect(ledgerB[0]?.status).toBe('succeeded');
+    await gate.close();
+  });
+
+  it('a slice whose lock another session holds fails fast with SliceBusyError and records nothing', async () => {
+    await clearAggregates();
+    await runEtls({ aggDb: agg.db, rawDb: raw.db, machine, etls: ['energy'], day: DAY });
+    const before = await snapshot(agg.db);
+    const ledgerBefore = await ledger();
+    // A session that keeps the slice's lock, as a vanished host's idle transaction does until the
+    // server drops it.
+    const holder = openDb<AggDatabase>(agg.url, { max: 1 }).db;
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked: () => void = () => {};
+    const isLocked = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const holding = holder.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`etl:${machine.id}:energy:${DAY}`}, 0))`.execute(
+        trx,
+      );
+      locked();
+      await released;
+    });
+    await isLocked;
+    try {
+      const started = performance.now();
+      const [run] = await runEtls({
+        aggDb: agg.db,
+        rawDb: raw.db,
+        machine,
+        etls: ['energy'],
+        day: DAY,
+        lockWaitMs: 300,
+      });
+      const tookMs = performance.now() - started;
+      expect(run?.ok).toBe(false);
+      expect(run?.ok === false && run.error.cause).toBeInstanceOf(SliceBusyError);
+      expect(tookMs).toBeLessThan(5_000);
+      expect(await snapshot(agg.db)).toEqual(before);
+      // Still running (the ledger's token moved on: the holder, if alive, is superseded).
+      expect((await ledger()).map((r) => [r.status, r.run_token])).toEqual([['running', 2]]);
+      expect(ledgerBefore.map((r) => r.run_token)).toEqual([1]);
+    } finally {
+      release();
+      await holding;
+      await holder.destroy();
+    }
+  });
 });
+
+async function ledger() {
+  return agg.db
+    .selectFrom('etl_runs')
+    .select(['etl', 'status', 'run_token', 'finished_at', 'rows_written', 'error'])
+    .orderBy('etl')
+    .execute();
+}
+
+/** Each aggregate row's transaction id: a row rewritten even with equal values gets a new one. */
+async function rowVersions(): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const table of etlTables) {
+    const { rows } = await sql<{ v: string }>`
+      select xmin::text as v from ${sql.table(table)} order by xmin::text`.execute(agg.db);
+    out[table] = rows.map((r) => r.v);
+  }
+  return out;
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * The test's raw database behind a gate: connecting waits until the test opens it (or fails it), as
+ * a run whose host lost its network waits on the raw database.
+ */
+function gatedRawDb() {
+  const { pool } = openDb<RawDatabase>(raw.url, { readOnly: true, max: 2 });
+  if (!pool) throw new Error('the raw test database is PostgreSQL');
+  let open: () => void = () => {};
+  let fail: (error: Error) => void = () => {};
+  const gate = new Promise<void>((resolve, reject) => {
+    open = resolve;
+    fail = reject;
+  });
+  gate.catch(() => {});
+  const db = new Kysely<RawDatabase>({
+    dialect: new PostgresDialect({
+      pool: {
+        connect: async () => {
+          await gate;
+          return pool.connect();
+        },
+        end: () => pool.end(),
+      },
+    }),
+  });
+  return { db, open, fail, close: () => db.destroy() };
+}

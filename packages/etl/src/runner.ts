@@ -4,14 +4,22 @@ import { type Kysely, sql } from 'kysely';
 import { pino } from 'pino';
 import { carryStates } from './carry-state.ts';
 import { type DayWindow, dayWindow, InvalidDayError } from './day-window.ts';
-import { describeError, EtlRunError, PermanentEtlError } from './errors.ts';
+import {
+  describeError,
+  EtlRunError,
+  PermanentEtlError,
+  SliceBusyError,
+  SupersededRunError,
+} from './errors.ts';
 import type { EtlDefinition, EtlId, ExtractContext, ExtractResult } from './etl.ts';
 import { computeHorizon } from './horizon.ts';
 import {
+  holdCurrentToken,
   markFailed,
   markRunning,
   markSucceeded,
   type RawObservation,
+  type RunToken,
   type SliceKey,
   type SliceOutcome,
 } from './ledger.ts';
@@ -40,7 +48,20 @@ export interface RunEtlInput {
   fingerprint?: boolean;
   /** Aborting stops between slices: slices not yet started fail as interrupted (and are retried). */
   signal?: AbortSignal;
+  /**
+   * How long a slice waits for its lock while another run of the same slice holds it (default
+   * {@link defaultSliceLockWaitMs}); then it fails with a {@link SliceBusyError} cause, nothing
+   * recorded in the ledger, to be run again later.
+   */
+  lockWaitMs?: number;
 }
+
+/**
+ * How long a slice waits for its lock by default: a live run of the same slice takes seconds; a lock
+ * still held after this is more likely a vanished host's, which the server drops within about half
+ * a minute (docs/operations.md), and the queue tries the job again meanwhile.
+ */
+export const defaultSliceLockWaitMs = 5_000;
 
 /** What the ledger recorded for the slice (`complete`: the horizon reached the day's end, so the slice is final until raw data changes), with the slice's identity and duration. */
 export interface RunEtlResult extends SliceOutcome {
@@ -57,7 +78,12 @@ export interface RunEtlsInput extends Omit<RunEtlInput, 'etl'> {
   etls: ReadonlyArray<EtlId | string>;
 }
 
-/** One slice of {@link runEtls}: its result, or the error it failed with (others still ran). */
+/**
+ * One slice of {@link runEtls}: its result, or the error it failed with (others still ran). The
+ * error's `cause` is a {@link SliceBusyError} when another run held the slice's lock (nothing
+ * recorded: run it again later) and a {@link SupersededRunError} when a newer run of the slice started
+ * meanwhile (nothing written or recorded: the newer run owns the slice; do not retry).
+ */
 export type SliceRun =
   | { etl: EtlId; ok: true; result: RunEtlResult }
   | { etl: EtlId; ok: false; error: EtlRunError };
@@ -66,7 +92,9 @@ export type SliceRun =
  * Runs one ETL for one (machine, day) and atomically replaces that slice of the aggregation
  * database. Whoever calls it (CLI, test, queue worker) gets the same behaviour: runs of the same
  * slice are serialised by a transaction-scoped advisory lock, the raw side is read in one
- * read-only snapshot, and the run ledger (DOMAIN §6) records the outcome.
+ * read-only snapshot, and the run ledger (DOMAIN §6) records the outcome. A run writes only while it
+ * is the slice's newest (its ledger run token is current): an older run still in flight when a newer
+ * one starts is superseded and writes nothing.
  *
  * Throws {@link PermanentEtlError} for requests that can never succeed and {@link EtlRunError}
  * (with `cause`) for failures worth retrying.
@@ -104,31 +132,65 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
   const baseLogger = (input.logger ?? silent).child({ machine: machine.id, day: window.day });
   const keyOf = (etl: EtlDefinition): SliceKey => ({ machineId: machine.id, etl: etl.id, day: window.day });
   const runs: SliceRun[] = [];
+  const tokens = new Map<EtlId, RunToken>();
   const fail = async (etl: EtlDefinition, error: unknown, started: number) => {
     const message = describeError(error);
-    await markFailed(aggDb, keyOf(etl), message).catch((ledgerError) =>
-      baseLogger.error({ err: ledgerError, etl: etl.id }, 'could not record the failure in the run ledger'),
-    );
-    const failure = new EtlRunError(
-      `${etl.id} ${machine.id} ${window.day} failed: ${message}`,
-      machine.id,
-      etl.id,
-      window.day,
-      {
-        cause: error,
-      },
-    );
+    const durationMs = Math.round(performance.now() - started);
+    const failure = (cause: unknown) =>
+      new EtlRunError(
+        `${etl.id} ${machine.id} ${window.day} failed: ${describeError(cause)}`,
+        machine.id,
+        etl.id,
+        window.day,
+        {
+          cause,
+        },
+      );
+    if (error instanceof SupersededRunError) {
+      baseLogger.warn({ etl: etl.id, durationMs }, 'superseded: a newer run of this slice started elsewhere');
+      runs.push({ etl: etl.id, ok: false, error: failure(error) });
+      return;
+    }
+    if (error instanceof SliceBusyError) {
+      // Whoever holds the lock runs the slice (or its session is about to be dropped): not a failure
+      // of the slice, so the ledger keeps saying running.
+      baseLogger.info({ etl: etl.id, durationMs, cause: message }, 'slice busy');
+      runs.push({ etl: etl.id, ok: false, error: failure(error) });
+      return;
+    }
+    const token = tokens.get(etl.id);
+    const recorded =
+      token === undefined
+        ? false
+        : await markFailed(aggDb, keyOf(etl), token, message).catch((ledgerError) => {
+            baseLogger.error(
+              { err: ledgerError, etl: etl.id },
+              'could not record the failure in the run ledger',
+            );
+            return true;
+          });
+    if (!recorded) {
+      // A newer run started while this one failed: its status is not ours to overwrite.
+      baseLogger.warn(
+        { etl: etl.id, durationMs, cause: message },
+        'superseded: a newer run of this slice started elsewhere',
+      );
+      runs.push({
+        etl: etl.id,
+        ok: false,
+        error: failure(new SupersededRunError(`superseded while failing: ${message}`, { cause: error })),
+      });
+      return;
+    }
     // Once, at error, with the cause as one line: the failure wraps the cause, so logging it as `err`
     // printed the message twice (and a stack trace).
-    baseLogger.error(
-      { etl: etl.id, durationMs: Math.round(performance.now() - started), cause: message },
-      'slice failed',
-    );
-    runs.push({ etl: etl.id, ok: false, error: failure });
+    baseLogger.error({ etl: etl.id, durationMs, cause: message }, 'slice failed');
+    runs.push({ etl: etl.id, ok: false, error: failure(error) });
   };
 
   const started = performance.now();
-  for (const etl of etls) await markRunning(aggDb, keyOf(etl));
+  for (const etl of etls) tokens.set(etl.id, await markRunning(aggDb, keyOf(etl)));
+  const lockWaitMs = input.lockWaitMs ?? defaultSliceLockWaitMs;
   try {
     // Before the snapshot, so the snapshot holds every row the counter counts (rawChangeCounter).
     const changes = (input.fingerprint ?? true) ? await rawChangeCounter(rawDb) : null;
@@ -156,7 +218,8 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
           const logger = baseLogger.child({ etl: etl.id });
           const context: ExtractContext = { raw, machine, window, horizon, until, roles, catalog, logger };
           try {
-            const outcome = await extractAndReplace(aggDb, etl, keyOf(etl), context, observed);
+            const run = { key: keyOf(etl), token: tokens.get(etl.id) as RunToken, lockWaitMs };
+            const outcome = await extractAndReplace(aggDb, etl, run, context, observed);
             const durationMs = Math.round(performance.now() - sliceStarted);
             for (const warning of outcome.warnings) logger.warn(warning);
             logger.debug({ ...outcome, durationMs }, 'slice replaced');
@@ -180,22 +243,23 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
 
 /**
  * One slice: under the slice's advisory lock, in one aggregation transaction, extract from the
- * shared raw snapshot, replace the slice's rows in every table the ETL owns, and mark the ledger
- * row succeeded. Throws (and leaves the old slice) on any failure.
+ * shared raw snapshot, check that the run is still the slice's newest, replace the slice's rows in
+ * every table the ETL owns, and mark the ledger row succeeded. Throws (and leaves the old slice) on
+ * any failure: {@link SliceBusyError} when the lock stays taken, {@link SupersededRunError} when a
+ * newer run started.
  */
 async function extractAndReplace(
   aggDb: Kysely<AggDatabase>,
   etl: EtlDefinition,
-  key: SliceKey,
+  run: { key: SliceKey; token: RunToken; lockWaitMs: number },
   context: ExtractContext,
   observed: RawObservation | null,
 ): Promise<SliceOutcome> {
   const { raw, horizon, window, roles, machine } = context;
+  const { key, token } = run;
   return aggDb.transaction().execute(async (trx) => {
     // Same slice, same lock: concurrent runs queue here instead of interleaving their writes.
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`etl:${key.machineId}:${key.etl}:${key.day}`}, 0))`.execute(
-      trx,
-    );
+    await lockSlice(trx, key, run.lockWaitMs);
     // A failed statement aborts the raw transaction; the savepoint keeps the snapshot usable.
     await sql`savepoint slice`.execute(raw);
     let extracted: ExtractResult;
@@ -206,6 +270,9 @@ async function extractAndReplace(
       throw error;
     }
     await sql`release savepoint slice`.execute(raw);
+    // Under the row lock from here to commit: a run started meanwhile supersedes this one, and one
+    // starting now waits for this transaction to end.
+    await holdCurrentToken(trx, key, token);
     let rowsWritten = 0;
     for (const table of etl.tables) {
       rowsWritten += await replaceSlice(trx, table, machine.id, window.day, extracted.rows[table] ?? []);
@@ -218,7 +285,28 @@ async function extractAndReplace(
       rowsWritten,
       warnings: [...roles.warnings, ...(extracted.warnings ?? [])],
     };
-    await markSucceeded(trx, key, outcome, observed);
+    await markSucceeded(trx, key, token, outcome, observed);
     return outcome;
   });
+}
+
+/**
+ * Takes the slice's transaction-scoped advisory lock, trying again with a growing pause until
+ * `waitMs` has passed; then throws {@link SliceBusyError}. Never an unbounded wait: the holder may be
+ * a host that vanished, whose session the server keeps until it notices the dead peer. The key is
+ * the one the planner looks for in `pg_locks` to tell a live `running` row from an abandoned one.
+ */
+async function lockSlice(trx: Kysely<AggDatabase>, key: SliceKey, waitMs: number): Promise<void> {
+  const name = `etl:${key.machineId}:${key.etl}:${key.day}`;
+  const deadline = performance.now() + waitMs;
+  for (let pause = 20; ; pause = Math.min(pause * 2, 500)) {
+    const { rows } = await sql<{ locked: boolean }>`
+      select pg_try_advisory_xact_lock(hashtextextended(${name}, 0)) as locked`.execute(trx);
+    if (rows[0]?.locked) return;
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      throw new SliceBusyError(`another run held the slice's lock for more than ${waitMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+  }
 }

@@ -5,6 +5,14 @@ export { assertNoEviction, RedisEvictionPolicyError, readEvictionPolicy } from '
 export { defaultSliceJobPolicy, type SliceJobPolicy, sliceJobOptions } from './job-options.ts';
 export { createOpsServer, type MetricsSource } from './ops-server.ts';
 export { defaultQueuePrefix, etlQueueName, planQueueName } from './queue-names.ts';
+export {
+  type Readiness,
+  type ReadinessCheck,
+  type ReadinessOptions,
+  type ReadinessState,
+  redisCheck,
+  startReadiness,
+} from './readiness.ts';
 export { createRedis, type RedisRole, redisReady } from './redis-connection.ts';
 export {
   InvalidSliceJobError,

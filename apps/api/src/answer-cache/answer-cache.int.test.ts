@@ -8,11 +8,10 @@ import { serve } from '@hono/node-server';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { etlIds, runEtl } from '@mm/etl';
 import { rawBuilder } from '@mm/raw';
-import { createTestDatabase, freePort, type TestDatabase } from '@mm/testing';
+import { createTestDatabase, freePort, TcpProxy, type TestDatabase } from '@mm/testing';
 import { type KyselyPlugin, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLogs, testApp } from '../testing/harness.ts';
-import { TcpProxy } from '../testing/tcp-proxy.ts';
 import { AnswerCache } from './answer-cache.ts';
 import { SliceChangeListener, type SliceChangeListenerOptions } from './slice-change-listener.ts';
 

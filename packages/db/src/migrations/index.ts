@@ -5,6 +5,7 @@ import * as ledgerRawFingerprint from './2026-12-03-ledger-raw-fingerprint.ts';
 import * as machineDataSpans from './2026-12-07-machine-data-spans.ts';
 import * as planChecks from './2026-12-08-plan-checks.ts';
 import * as notifySliceChanges from './2026-12-09-notify-slice-changes.ts';
+import * as ledgerRunToken from './2026-12-10-ledger-run-token.ts';
 
 /** Every migration of the aggregation database, by name (sorted by their date prefix). */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-machine-data-spans': machineDataSpans,
   '2026-12-08-plan-checks': planChecks,
   '2026-12-09-notify-slice-changes': notifySliceChanges,
+  '2026-12-10-ledger-run-token': ledgerRunToken,
 };
