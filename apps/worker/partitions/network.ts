@@ -49,6 +49,8 @@ export interface Host {
   heal(): void;
   /** Takes the host's interface down: the host vanishes from the network, its processes go on. */
   linkDown(): void;
+  /** Undoes every fault (rules, link) for the next test; not a heal: the test's workers are gone by then. */
+  restore(): void;
   /** An HTTP GET from inside the host (its loopback): status and body, or `null` when nothing answered. */
   httpGet(port: number, path: string): { status: number; body: string } | null;
 }
@@ -156,6 +158,11 @@ function makeHost(name: string, namespace: string, address: string, serviceAddre
     },
     linkDown() {
       sh('ip', ['-n', namespace, 'link', 'set', 'eth0', 'down']);
+    },
+    restore() {
+      iptables('-F', 'OUTPUT');
+      iptables('-F', 'INPUT');
+      sh('ip', ['-n', namespace, 'link', 'set', 'eth0', 'up']);
     },
     httpGet(port, path) {
       try {

@@ -1,3 +1,4 @@
+import { TcpProxy } from '@mm/testing';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { snapshot, waitFor } from '../src/testing/queue-fixture.ts';
@@ -15,7 +16,6 @@ import {
   startPlant,
   takenOverAfter,
 } from './plant.ts';
-import { type Relay, startRelay } from './relay.ts';
 
 // `pnpm test:partitions` (README.md beside this file): three worker hosts, each a network namespace,
 // a backfill of 2 machines x 10 days x 5 ETLs, and one fault on host w1 while it runs jobs. Each test
@@ -44,6 +44,7 @@ beforeAll(async () => {
 // A test's workers go with it: the next test's workers listen on the same port in the same namespaces.
 afterEach(async () => {
   for (const d of deployments.splice(0)) await d.close().catch(() => {});
+  for (const host of plant?.network.hosts ?? []) host.restore();
 });
 
 afterAll(async () => {
@@ -303,10 +304,10 @@ describe('a worker host partitioned while it runs jobs', () => {
   it('200-400 ms latency and dropped connections: tables identical', async () => {
     const gateway = plant.network.serviceAddress;
     const relays = {
-      pg: await startRelay({ host: gateway, target: { host: gateway, port: plant.pg.port } }),
-      redis: await startRelay({ host: gateway, target: { host: gateway, port: plant.redis.port } }),
+      pg: await TcpProxy.start({ host: gateway, port: plant.pg.port }, gateway),
+      redis: await TcpProxy.start({ host: gateway, port: plant.redis.port }, gateway),
     };
-    const all: Relay[] = [relays.pg, relays.redis];
+    const all = [relays.pg, relays.redis];
     try {
       const d = await deploy(plant, 'latency', new Map([['w1', relays]]));
       deployments.push(d);
@@ -315,7 +316,7 @@ describe('a worker host partitioned while it runs jobs', () => {
         () => ({
           name: 'latency',
           inject: () => {
-            for (const relay of all) relay.slow = true;
+            for (const relay of all) relay.slow({ delayMs: [200, 400], dropChance: 0.01 });
           },
           healAfterMs: null,
           unready: false,

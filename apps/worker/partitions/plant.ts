@@ -17,12 +17,12 @@ import {
   type PrivateRedis,
   startPrivatePostgres,
   startPrivateRedis,
+  type TcpProxy,
 } from '@mm/testing';
 import type { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 import { machinesFile, repoRoot, runInProcess, snapshot, waitFor } from '../src/testing/queue-fixture.ts';
 import { createNetwork, type Host, type Network } from './network.ts';
-import type { Relay } from './relay.ts';
 
 export const FROM = '2024-03-18'; // ten days: two working weeks' Monday to the next Wednesday
 export const TO = '2024-03-27';
@@ -277,13 +277,13 @@ export interface Deployment {
 
 /**
  * A fresh aggregation database (audited), a fresh queue prefix, and one worker per host. `relays`
- * routes a host's every connection (Redis, aggregation and raw databases) through a relay, for the
- * latency fault.
+ * routes a host's every connection (Redis, aggregation and raw databases) through a TCP proxy on the
+ * bridge, for the latency fault.
  */
 export async function deploy(
   plant: Plant,
   name: string,
-  relays: Map<string, { pg: Relay; redis: Relay }> = new Map(),
+  relays: Map<string, { pg: TcpProxy; redis: TcpProxy }> = new Map(),
 ): Promise<Deployment> {
   const aggName = `agg_${name.replace(/\W/g, '_')}`;
   const admin = createDb(plant.pg.url, { max: 1 });
