@@ -1,3 +1,4 @@
+import { keepaliveSettings, sessionOptions } from '@mm/db';
 import pg from 'pg';
 
 /** A held slot on a machine's raw database; release it when the job ends. */
@@ -21,7 +22,8 @@ export interface MachineSlots {
  * lock `(hashtext('mm-machine-slot:' || m), i)` on the aggregation database, held by a connection
  * reserved for the job's duration. The aggregation database is already the one service every worker
  * shares and must reach, and PostgreSQL drops a session's locks when its connection ends: a worker
- * that is killed (or loses its connection) frees its slots at once, with no lease to expire or renew.
+ * that is killed frees its slots at once, and one whose host vanishes within about half a minute (the
+ * server's TCP keepalive, `keepaliveSettings`), with no lease to expire or renew.
  * (Two machine ids whose hashes collide share their slots: safe, merely stricter.)
  *
  * @example
@@ -39,6 +41,12 @@ export function advisoryLockSlots(options: {
     max: options.connections,
     application_name: 'mm-worker-slots',
     connectionTimeoutMillis: 10_000,
+    // The slot statements are instant; a connection holds its lock idle, outside any transaction.
+    options: sessionOptions({
+      session: { statementTimeoutMs: 10_000, lockTimeoutMs: 10_000, tcpUserTimeoutMs: 30_000 },
+    }),
+    keepAlive: true,
+    keepAliveInitialDelayMillis: keepaliveSettings.clientInitialDelayMs,
   });
   const onError = options.onConnectionError ?? (() => {});
   pool.on('error', onError);

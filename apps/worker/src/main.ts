@@ -39,9 +39,17 @@ if (parseDbUrl(config.aggDatabaseUrl).kind !== 'postgres') {
   process.exit(EX_CONFIG);
 }
 
+// No session of a job waits longer than the slowest slice may take: a statement, a lock, or an open
+// transaction whose client went silent (the slice's transaction idles while the raw side is read).
+const sliceLimits = {
+  statementTimeoutMs: config.sliceTimeoutMs,
+  lockTimeoutMs: config.sliceTimeoutMs,
+  idleInTransactionTimeoutMs: config.sliceTimeoutMs,
+};
 const agg = openDb<AggDatabase>(config.aggDatabaseUrl, {
   applicationName: 'mm-worker',
   max: config.workerConcurrency + 1,
+  session: { ...sliceLimits, tcpUserTimeoutMs: 30_000 },
   onConnectionError: (err) => logger.warn({ error: err.message }, 'aggregation database connection error'),
 });
 // One raw connection per running job, all raw databases together; the budget check warns when the
@@ -55,6 +63,8 @@ const raws = new RawPools({
   applicationName: 'mm-worker',
   maxConnections: config.workerConcurrency,
   maxPools: 2 * config.workerConcurrency,
+  // Read-only snapshots of the plants' databases: bounded the same way.
+  session: sliceLimits,
   onConnectionError: (err, database) =>
     logger.warn({ database, error: err.message }, 'raw database connection error'),
   onServer: (server, limits) => {
@@ -106,6 +116,7 @@ const workers = startEtlWorkers({
 const probeDb = openDb<AggDatabase>(config.aggDatabaseUrl, {
   applicationName: 'mm-worker-readiness',
   max: 1,
+  session: { statementTimeoutMs: 2_000, tcpUserTimeoutMs: 30_000 },
   onConnectionError: () => {}, // the probe's failure is the report
 }).db;
 const readiness = startReadiness({

@@ -227,6 +227,7 @@ export const workerEnv = envPart(
     WORKER_PORT: wholeNumber('a port number', 1, 65535, 9100),
     DRAIN_TIMEOUT_SECONDS: wholeNumber('a number of seconds', 1, 3600, 60),
     STALLED_INTERVAL_MS: wholeNumber('a delay in milliseconds', 200, 600_000, 30_000),
+    SLICE_TIMEOUT_SECONDS: wholeNumber('a number of seconds', 5, 86_400, 120),
   },
   (e) => ({
     workerConcurrency: e.WORKER_CONCURRENCY,
@@ -234,6 +235,8 @@ export const workerEnv = envPart(
     workerPort: e.WORKER_PORT,
     drainTimeoutMs: e.DRAIN_TIMEOUT_SECONDS * 1000,
     stalledIntervalMs: e.STALLED_INTERVAL_MS,
+    /** The slowest slice's run: statement, lock and idle-in-transaction limit of the worker's sessions. */
+    sliceTimeoutMs: e.SLICE_TIMEOUT_SECONDS * 1000,
   }),
 );
 

@@ -18,6 +18,7 @@ describe('loadQueueConfig', () => {
       workerPort: 9100,
       drainTimeoutMs: 60_000,
       stalledIntervalMs: 30_000,
+      sliceTimeoutMs: 120_000,
       planEverySeconds: 300,
       partialRefreshSeconds: 900,
       lateDataLookbackDays: 7,
@@ -46,6 +47,7 @@ describe('loadQueueConfig', () => {
         JOB_ATTEMPTS: '0',
         WORKER_PORT: 'http',
         MACHINE_MAX_JOBS: '1.5',
+        SLICE_TIMEOUT_SECONDS: '0',
       });
     } catch (e) {
       error = e;
@@ -55,6 +57,7 @@ describe('loadQueueConfig', () => {
       'JOB_ATTEMPTS',
       'MACHINE_MAX_JOBS',
       'QUEUE_PREFIX',
+      'SLICE_TIMEOUT_SECONDS',
       'WORKER_PORT',
     ]);
   });

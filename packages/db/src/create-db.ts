@@ -17,6 +17,58 @@ export interface CreateDbOptions {
    * never crash the process; pass a handler to log them (the failing query rejects on its own).
    */
   onConnectionError?: (error: Error) => void;
+  /**
+   * Limits of every session of the pool (PostgreSQL settings sent when each connection starts), so
+   * nothing waits forever on a dead peer: `statementTimeoutMs` (`statement_timeout`), `lockTimeoutMs`
+   * (`lock_timeout`), `idleInTransactionTimeoutMs` (`idle_in_transaction_session_timeout`: the server
+   * ends a session whose open transaction waited this long for its client) and `tcpUserTimeoutMs`
+   * (`tcp_user_timeout`, PostgreSQL 12+: the server drops a connection whose sent data stays
+   * unacknowledged this long). Unset: the server's own.
+   */
+  session?: SessionLimits;
+}
+
+/** See {@link CreateDbOptions.session}. */
+export interface SessionLimits {
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
+  idleInTransactionTimeoutMs?: number;
+  tcpUserTimeoutMs?: number;
+}
+
+/**
+ * TCP keepalive of every connection, both ends. The server probes a connection idle for 10 s every
+ * 5 s and drops it after 3 unanswered probes, so a client host that vanished (its sessions holding a
+ * slice's lock, a machine slot, an open transaction) is let go about 25 s after it last answered,
+ * not after the kernel's two hours. This process probes after 10 s of silence too (then Node's own
+ * interval and count).
+ */
+export const keepaliveSettings = {
+  serverIdleSeconds: 10,
+  serverIntervalSeconds: 5,
+  serverCount: 3,
+  clientInitialDelayMs: 10_000,
+} as const;
+
+/** The `-c name=value` startup options of a pool's sessions. */
+export function sessionOptions(options: { readOnly?: boolean; session?: SessionLimits } = {}): string {
+  const settings = [
+    'jit=off',
+    `tcp_keepalives_idle=${keepaliveSettings.serverIdleSeconds}`,
+    `tcp_keepalives_interval=${keepaliveSettings.serverIntervalSeconds}`,
+    `tcp_keepalives_count=${keepaliveSettings.serverCount}`,
+  ];
+  if (options.readOnly) settings.push('default_transaction_read_only=on');
+  const limits = options.session ?? {};
+  const ms = (value: number) => String(Math.max(0, Math.round(value)));
+  if (limits.statementTimeoutMs !== undefined)
+    settings.push(`statement_timeout=${ms(limits.statementTimeoutMs)}`);
+  if (limits.lockTimeoutMs !== undefined) settings.push(`lock_timeout=${ms(limits.lockTimeoutMs)}`);
+  if (limits.idleInTransactionTimeoutMs !== undefined) {
+    settings.push(`idle_in_transaction_session_timeout=${ms(limits.idleInTransactionTimeoutMs)}`);
+  }
+  if (limits.tcpUserTimeoutMs !== undefined) settings.push(`tcp_user_timeout=${ms(limits.tcpUserTimeoutMs)}`);
+  return settings.map((setting) => `-c ${setting}`).join(' ');
 }
 
 // PostgreSQL types we read as plain JS values. bigint (epoch ms, counts) fits a double far beyond
@@ -80,12 +132,12 @@ export function openDb<DB>(
 ): { db: Kysely<DB>; pool: pg.Pool | null } {
   const target = parseDbUrl(url);
   if (target.kind === 'postgres') {
-    const settings = ['-c jit=off'];
-    if (options.readOnly) settings.push('-c default_transaction_read_only=on');
     const pool = new pg.Pool({
       connectionString: target.url,
       max: options.max ?? 10,
-      options: settings.join(' '),
+      options: sessionOptions(options),
+      keepAlive: true,
+      keepAliveInitialDelayMillis: keepaliveSettings.clientInitialDelayMs,
       application_name: options.applicationName ?? 'machine-monitoring',
       types: pgTypes,
       connectionTimeoutMillis: 10_000,

@@ -1,4 +1,13 @@
-export { type CreateDbOptions, createDb, type DbTarget, openDb, parseDbUrl } from './create-db.ts';
+export {
+  type CreateDbOptions,
+  createDb,
+  type DbTarget,
+  keepaliveSettings,
+  openDb,
+  parseDbUrl,
+  type SessionLimits,
+  sessionOptions,
+} from './create-db.ts';
 export { migrateToLatest } from './migrate.ts';
 export {
   assertMigrated,

@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
-import { openDb, parseDbUrl } from './create-db.ts';
+import { openDb, parseDbUrl, type SessionLimits } from './create-db.ts';
 import type { RawDatabase } from './types.ts';
 
 /** What a pool reports for metrics (a `pg.Pool` has exactly these). */
@@ -41,6 +41,8 @@ export interface RawPoolsOptions {
    * PostgreSQL raw databases are always opened read-only.
    */
   writablePglite?: boolean;
+  /** Limits of every raw session (PostgreSQL), e.g. a statement timeout sized to the slowest slice. */
+  session?: SessionLimits;
   /** Called when a database's pool opens (`null` for PGlite), e.g. to report its usage in `/metrics`. */
   onOpen?: (database: string, pool: PoolStats | null) => void;
   /**
@@ -233,6 +235,7 @@ export class RawPools {
       max: this.options.maxConnections,
       applicationName: this.options.applicationName,
       idleTimeoutMs: this.options.idleTimeoutMs ?? 10_000,
+      ...(this.options.session ? { session: this.options.session } : {}),
       ...(onConnectionError ? { onConnectionError: (error) => onConnectionError(error, entry.label) } : {}),
     });
     if (!pool) throw new Error(`not a PostgreSQL URL: ${entry.label}`);

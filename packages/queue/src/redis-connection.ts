@@ -26,12 +26,16 @@ export function createRedis(
     lazyConnect: options.lazyConnect ?? false,
     // Reconnect forever, backing off to 5 s: a Redis restart must not kill a worker.
     retryStrategy: (times) => Math.min(times * 200, 5_000),
+    // TCP keepalive after 10 s of silence, so a connection to a vanished Redis host is found dead and
+    // replaced (ioredis reconnects) instead of waited on. No commandTimeout on worker connections:
+    // BullMQ's blocking reads legitimately wait longer than any such timeout.
+    keepAlive: 10_000,
     // Extra TLS options (a private CA, say) for a `rediss://` URL, which turns TLS on by itself.
     ...(options.tls ? { tls: options.tls } : {}),
   };
   const redis =
     role === 'worker'
-      ? new Redis(url, { ...common, maxRetriesPerRequest: null })
+      ? new Redis(url, { ...common, maxRetriesPerRequest: null, connectTimeout: 10_000 })
       : new Redis(url, {
           ...common,
           enableOfflineQueue: false,
