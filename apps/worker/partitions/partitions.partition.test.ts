@@ -98,7 +98,7 @@ async function runWithFault(
     await d.enqueueAll();
     await waitFor(
       'w1 to be parked inside a slice',
-      async () => (await blockedSessions(d, w1.host)) > 0,
+      async () => (await blockedSessions(d, w1)) > 0,
       60_000,
       20,
     );
@@ -164,14 +164,14 @@ async function runWithFault(
     say(
       `${name}: backfill done +${(doneMs / 1000).toFixed(1)} s after the cut` +
         (healedAt === null || doneMs < fault.healAfterMs!
-          ? ', by the other hosts while w1 was cut off'
+          ? ', w1 still faulted'
           : `, +${((doneMs - fault.healAfterMs!) / 1000).toFixed(1)} s after the heal`),
     );
     if (fault.healAfterMs !== null) {
       // A late commit of a healed w1 would land now: wait until its sessions hold no transaction.
       await waitFor(
         'w1 to close its transactions',
-        async () => (await openTransactions(d, w1.host)) === 0,
+        async () => (await openTransactions(d, w1)) === 0,
         SETTLE_MS,
         250,
       ).catch(() => say(`${name}: w1 still has open transactions ${SETTLE_MS / 1000} s after the backfill`));
@@ -201,9 +201,9 @@ async function expectSound(name: string, o: Outcome, fault: { unready: boolean; 
   const tokens = await foreignTokens(d);
   const superseded = d.workers.map((w) => w.counter('mm_worker_slices_superseded_total'));
   const busy = d.workers.map((w) => w.counter('mm_worker_slices_busy_total'));
-  const takenOver = await takenOverAfter(d, d.workers[0]!.host, o.cutAt);
+  const takenOver = await takenOverAfter(d, d.workers[0]!, o.cutAt);
   say(
-    `${name}: w1's slices started by others +${takenOver === null ? '-' : takenOver.toFixed(1)} s after the cut; ` +
+    `${name}: ${takenOver === null ? 'no slice of w1 was left to others' : `w1's slices started by others +${takenOver.toFixed(1)} s after the cut`}; ` +
       `superseded per host ${superseded.join('/')}, busy ${busy.join('/')}; stale writes ${stale.length}` +
       (tokens === null ? ', ledger has no run_token' : `, slices with a foreign run_token ${tokens.length}`),
   );

@@ -220,6 +220,8 @@ export class HostWorker {
   constructor(
     readonly host: Host,
     readonly child: ChildProcess,
+    /** Where PostgreSQL sees this worker's sessions come from: its host, or the proxy it goes through. */
+    readonly sessionAddress: string,
   ) {
     let buffer = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -331,7 +333,7 @@ export async function deploy(
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );
-      const worker = new HostWorker(host, child);
+      const worker = new HostWorker(host, child, relay ? gateway : host.address);
       // Its own log line, not an answer on the port: that could come from a worker the namespace
       // still runs.
       await waitFor(
@@ -403,21 +405,21 @@ export async function progress(d: Deployment) {
   };
 }
 
-/** Sessions of a host's worker on the aggregation database that wait for a lock now. */
-export async function blockedSessions(d: Deployment, host: Host): Promise<number> {
+/** Sessions of a worker on the aggregation database that wait for a lock now. */
+export async function blockedSessions(d: Deployment, worker: HostWorker): Promise<number> {
   const { rows } = await sql<{ n: number }>`
     select count(*)::int as n from pg_stat_activity
-    where datname = ${d.aggName} and client_addr = ${host.address}::inet and wait_event_type = 'Lock'`.execute(
+    where datname = ${d.aggName} and client_addr = ${worker.sessionAddress}::inet and wait_event_type = 'Lock'`.execute(
     d.agg,
   );
   return rows[0]?.n ?? 0;
 }
 
-/** Sessions of a host on the aggregation database that are inside a transaction now. */
-export async function openTransactions(d: Deployment, host: Host): Promise<number> {
+/** Sessions of a worker on the aggregation database that are inside a transaction now. */
+export async function openTransactions(d: Deployment, worker: HostWorker): Promise<number> {
   const { rows } = await sql<{ n: number }>`
     select count(*)::int as n from pg_stat_activity
-    where datname = ${d.aggName} and client_addr = ${host.address}::inet and xact_start is not null`.execute(
+    where datname = ${d.aggName} and client_addr = ${worker.sessionAddress}::inet and xact_start is not null`.execute(
     d.agg,
   );
   return rows[0]?.n ?? 0;
@@ -473,17 +475,18 @@ export async function foreignTokens(d: Deployment): Promise<string[] | null> {
 }
 
 /**
- * Seconds from `cutAt` until every slice the host was running at the cut had been started again by
- * another host (null: none were left to others).
+ * Seconds from `cutAt` until every slice the worker was running at the cut had been started again
+ * by another host (null: none were left to others).
  */
-export async function takenOverAfter(d: Deployment, host: Host, cutAt: Date): Promise<number | null> {
+export async function takenOverAfter(d: Deployment, worker: HostWorker, cutAt: Date): Promise<number | null> {
+  const address = worker.sessionAddress;
   const { rows } = await sql<{ seconds: number | null }>`
     with ev as (
       select a.*, pg_xact_commit_timestamp(a.xmin) as committed from mmpt_audit a
     ),
     stranded as (
       select distinct s.machine_id, s.etl, s.day from ev s
-      where s.kind = 'running' and s.host = ${host.address}::inet and s.committed < ${cutAt}
+      where s.kind = 'running' and s.host = ${address}::inet and s.committed < ${cutAt}
         and not exists (
           select 1 from ev f where f.kind in ('succeeded', 'failed') and f.host = s.host
             and f.machine_id = s.machine_id and f.etl = s.etl and f.day = s.day
@@ -492,7 +495,7 @@ export async function takenOverAfter(d: Deployment, host: Host, cutAt: Date): Pr
     select extract(epoch from max(t.first) - ${cutAt}::timestamptz)::float8 as seconds
     from (
       select (select min(o.committed) from ev o
-              where o.kind = 'running' and o.host <> ${host.address}::inet and o.committed > ${cutAt}
+              where o.kind = 'running' and o.host <> ${address}::inet and o.committed > ${cutAt}
                 and o.machine_id = st.machine_id and o.etl = st.etl and o.day = st.day) as first
       from stranded st
     ) t`.execute(d.agg);
