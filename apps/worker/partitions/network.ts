@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onExit } from './exit-hooks.ts';
 
 const PREFIX = 'mmpt-';
 
@@ -92,6 +93,7 @@ export function createNetwork(hostCount: number): Network {
   const destroy = () => {
     if (destroyed) return;
     destroyed = true;
+    forget();
     // The pair goes with either end; a deleted namespace's own end may take the kernel a while.
     for (const link of links) quietly('ip', ['link', 'del', link]);
     for (const namespace of namespaces) removeNamespace(namespace);
@@ -99,13 +101,7 @@ export function createNetwork(hostCount: number): Network {
     rmSync(pidFile, { force: true });
   };
   // A test that throws, a vitest worker that exits or is told to stop: the network goes with it.
-  process.once('exit', destroy);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      destroy();
-      process.exit(130);
-    });
-  }
+  const forget = onExit(destroy);
 
   try {
     sh('ip', ['link', 'add', bridge, 'type', 'bridge']);

@@ -6,7 +6,8 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { type AggDatabase, createDb, createRawSchema, migrateToLatest, type RawDatabase } from '@mm/db';
 import { daysBetween, etlIds, registry } from '@mm/etl';
 import { createEtlQueues, createRedis, type EtlQueues, redisReady } from '@mm/queue';
@@ -22,6 +23,7 @@ import {
 import type { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 import { machinesFile, repoRoot, runInProcess, snapshot, waitFor } from '../src/testing/queue-fixture.ts';
+import { onExit } from './exit-hooks.ts';
 import { createNetwork, type Host, type Network } from './network.ts';
 
 export const FROM = '2024-03-18'; // ten days: two working weeks' Monday to the next Wednesday
@@ -126,28 +128,14 @@ export async function startPlant(log: (line: string) => void): Promise<Plant> {
       try {
         process.kill(redis.pid, 'SIGKILL');
       } catch {}
+      const pgCtl = [`${POSTGRES_BIN}/pg_ctl`, '-D', pg.dataDirectory, '-m', 'immediate', 'stop'];
       try {
-        execFileSync(
-          'runuser',
-          [
-            '-u',
-            'postgres',
-            '--',
-            `${POSTGRES_BIN}/pg_ctl`,
-            '-D',
-            pg.dataDirectory,
-            '-m',
-            'immediate',
-            'stop',
-          ],
-          {
-            stdio: 'ignore',
-          },
-        );
+        execFileSync('runuser', ['-u', 'postgres', '--', ...pgCtl], { stdio: 'ignore' });
       } catch {}
+      rmSync(dirname(pg.dataDirectory), { recursive: true, force: true });
     };
-    process.once('exit', stopServicesNow);
-    closers.push(async () => process.off('exit', stopServicesNow));
+    const forget = onExit(stopServicesNow);
+    closers.push(async () => forget());
     const bridgeUrl = (database: string) => {
       const url = new URL(pg.urlOf(database));
       url.hostname = network.serviceAddress;
