@@ -55,7 +55,8 @@ describe('startReadiness', () => {
       const cut = performance.now();
       while (readiness.state().ready) await sleep(5);
       const tookMs = performance.now() - cut;
-      expect(tookMs).toBeLessThan(50 + 150 + 100); // interval + timeout, with room for a busy machine
+      // interval + timeout (200 ms), with room for timers late on a loaded machine
+      expect(tookMs).toBeLessThan(1_000);
       expect(readiness.state().reasons).toEqual(['redis: no answer within 150 ms']);
       // One probe in flight at a time: the dead link does not pile them up.
       const before = probes;
