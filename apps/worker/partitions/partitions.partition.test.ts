@@ -316,7 +316,7 @@ describe('a worker host partitioned while it runs jobs', () => {
         () => ({
           name: 'latency',
           inject: () => {
-            for (const relay of all) relay.slow({ delayMs: [200, 400], dropChance: 0.01 });
+            for (const relay of all) relay.slow({ delayMs: [200, 400], dropChance: 0.03 });
           },
           healAfterMs: null,
           unready: false,
