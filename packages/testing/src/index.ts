@@ -7,4 +7,4 @@ export {
 } from './private-postgres.ts';
 export { freePort, type PrivateRedis, type PrivateRedisOptions, startPrivateRedis } from './private-redis.ts';
 export { canConnect } from './services.ts';
-export { TcpProxy } from './tcp-proxy.ts';
+export { type SlowPath, TcpProxy } from './tcp-proxy.ts';

@@ -15,6 +15,13 @@ export interface PrivatePostgresOptions {
   maxConnections?: number;
   /** More server settings, `name=value` each (`-c name=value`). */
   settings?: readonly string[];
+  /**
+   * Addresses to listen on besides 127.0.0.1 (a bridge's address, for clients in network namespaces),
+   * with trust authentication for the networks given in `trustedNetworks`.
+   */
+  listenAddresses?: readonly string[];
+  /** CIDR networks whose clients connect with trust authentication (127.0.0.1 always does). */
+  trustedNetworks?: readonly string[];
 }
 
 export interface PrivatePostgres {
@@ -23,6 +30,8 @@ export interface PrivatePostgres {
   url: string;
   /** `url` with another database. */
   urlOf(database: string, user?: string, password?: string): string;
+  /** The cluster's data directory (for a synchronous `pg_ctl stop` in an exit hook). */
+  dataDirectory: string;
   /** Stops it (fast shutdown) and deletes its data directory. */
   stop(): Promise<void>;
 }
@@ -31,8 +40,8 @@ export interface PrivatePostgres {
  * Starts a PostgreSQL cluster of the caller's own, for what must never be done to the shared server:
  * a `max_connections` to exhaust, a restart. `initdb` and `pg_ctl` from {@link POSTGRES_BIN}, run as
  * the `postgres` system user when this process is root (PostgreSQL refuses to run as root), data and
- * socket directories in a fresh temporary directory, listening on 127.0.0.1 only with trust
- * authentication. Fails loudly, with the server's log, when it does not start.
+ * socket directories in a fresh temporary directory, listening on 127.0.0.1 (and `listenAddresses`)
+ * only, with trust authentication. Fails loudly, with the server's log, when it does not start.
  *
  * @example
  * const pg = await startPrivatePostgres({ maxConnections: 100 });
@@ -53,7 +62,7 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
   const port = await freePort();
   const settings = [
     `max_connections=${options.maxConnections ?? 100}`,
-    'listen_addresses=127.0.0.1',
+    `listen_addresses=${['127.0.0.1', ...(options.listenAddresses ?? [])].join(',')}`,
     ...(options.settings ?? []),
   ];
   try {
@@ -68,6 +77,8 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
       'UTF8',
       '--no-sync',
     ]);
+    const trusted = (options.trustedNetworks ?? []).map((net) => `host all all ${net} trust\n`).join('');
+    if (trusted) await as('sh', ['-c', `printf '%s' "$1" >> "$2"`, 'sh', trusted, join(data, 'pg_hba.conf')]);
     await as(`${POSTGRES_BIN}/pg_ctl`, [
       '-D',
       data,
@@ -94,6 +105,7 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
     port,
     url: urlOf('postgres'),
     urlOf,
+    dataDirectory: data,
     async stop() {
       await as(`${POSTGRES_BIN}/pg_ctl`, ['-D', data, '-m', 'fast', '-w', 'stop']).catch(() => {});
       rmSync(dir, { recursive: true, force: true });

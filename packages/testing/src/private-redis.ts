@@ -25,12 +25,16 @@ export interface PrivateRedisOptions {
   port?: number;
   /** More `redis-server` arguments (`--requirepass …`, `--maxmemory-policy allkeys-lru`, TLS …). */
   args?: readonly string[];
+  /** Addresses to listen on besides 127.0.0.1 (a bridge's address, for clients in network namespaces). */
+  bindAddresses?: readonly string[];
   /** How long the server may take to say it is ready. */
   readyTimeoutMs?: number;
 }
 
 export interface PrivateRedis {
   port: number;
+  /** The server's process id. */
+  pid: number;
   /** `redis://127.0.0.1:<port>`. */
   url: string;
   /** Stops it (SIGTERM) and waits until it is gone. */
@@ -42,7 +46,7 @@ export interface PrivateRedis {
 /**
  * Starts a `redis-server` of the test's own, for what must never happen to the shared one: a
  * password, TLS, an eviction policy, a crash or a restart. It keeps nothing on disk and listens on
- * 127.0.0.1 only. Resolves once the server says it accepts connections; fails loudly (with what it
+ * 127.0.0.1 (and `bindAddresses`) only. Resolves once the server says it accepts connections; fails loudly (with what it
  * printed) when it exits or stays silent instead.
  *
  * @example
@@ -58,6 +62,9 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
       String(port),
       '--bind',
       '127.0.0.1',
+      ...(options.bindAddresses ?? []),
+      // Nothing but the test can reach the addresses it binds: no password needed beyond loopback.
+      ...(options.bindAddresses?.length ? ['--protected-mode', 'no'] : []),
       '--save',
       '',
       '--appendonly',
@@ -100,6 +107,7 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
   };
   return {
     port,
+    pid: child.pid ?? -1,
     url: `redis://127.0.0.1:${port}`,
     stop: () => end('SIGTERM', child),
     kill: () => end('SIGKILL', child),
