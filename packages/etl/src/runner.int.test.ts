@@ -142,7 +142,12 @@ describe('runEtls', () => {
     const gate = gatedRawDb();
     const etls: EtlId[] = ['sensor-stats', 'energy'];
     const runA = runEtls({ aggDb: agg.db, rawDb: gate.db, machine, etls, day: DAY });
-    await waitFor(async () => (await ledger()).every((r) => r.status === 'running' && r.run_token === 1));
+    // Both ledger rows, not just the first: `every` of a one-row ledger would let B start while A
+    // still has a slice to mark, and B would then be the older run of that slice.
+    await waitFor(async () => {
+      const rows = await ledger();
+      return rows.length === etls.length && rows.every((r) => r.status === 'running' && r.run_token === 1);
+    });
 
     // Run B (another worker, after A's queue lock expired) starts later and commits.
     const runB = await runEtls({ aggDb: agg.db, rawDb: raw.db, machine, etls, day: DAY });
