@@ -8,8 +8,9 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { daysBetween } from '@mm/calendar';
 import { type AggDatabase, createDb, createRawSchema, migrateToLatest, type RawDatabase } from '@mm/db';
-import { daysBetween, etlIds, registry } from '@mm/etl';
+import { etlIds, registry } from '@mm/etl';
 import { createEtlQueues, createRedis, type EtlQueues, redisReady } from '@mm/queue';
 import { simulatePlant } from '@mm/raw';
 import {

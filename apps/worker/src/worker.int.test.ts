@@ -154,9 +154,11 @@ describe('the slice processor', () => {
 
     gate.open();
     const job = await waitFor('the overtaken job to end', async () => {
-      const found = await d.queues.queue.getJob(sliceJobId(slice));
-      const state = await found?.getState();
-      return state === 'completed' || state === 'failed' ? found : undefined;
+      const state = await (await d.queues.queue.getJob(sliceJobId(slice)))?.getState();
+      // Read again once it has ended: a job read while still active has no return value yet.
+      return state === 'completed' || state === 'failed'
+        ? await d.queues.queue.getJob(sliceJobId(slice))
+        : undefined;
     });
     expect(await job.getState()).toBe('completed');
     expect(job.returnvalue).toMatchObject({ superseded: true, rowsWritten: 0 });

@@ -104,7 +104,9 @@ describe('RawPools', () => {
   it('closes idle connections after idleTimeoutMs, and everything on destroyAll', async () => {
     const pools = new RawPools({ applicationName: application, maxConnections: 2, idleTimeoutMs: 200 });
     const db = pools.rawDb({ rawDatabaseUrl: raws[1]!.url });
-    await Promise.all([sleep(db, 0.05), sleep(db, 0.05)]);
+    // Long enough to overlap on a loaded machine, where opening the second connection can take
+    // longer than a short query on the first (which would then be reused).
+    await Promise.all([sleep(db, 1), sleep(db, 1)]);
     expect(pools.openConnections).toBe(2);
     await new Promise((r) => setTimeout(r, 500));
     expect(pools.openConnections).toBe(0);
