@@ -1,11 +1,5 @@
-import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
-
-// Integration files spend most of their time waiting on PostgreSQL, Redis, a browser or a child
-// process, so running twice as many files as there are cores keeps the cores busy (vitest's default,
-// cores - 1, runs them one by one on a 2-core machine). Bounded: each file holds databases, pools and
-// sometimes a child process of its own. `pnpm test -- --maxWorkers=N` overrides it.
-const maxWorkers = Math.min(8, Math.max(2, availableParallelism() * 2));
+import { testWorkers } from './packages/testing/src/workers.ts';
 
 // One run for the whole workspace. Unit tests (`*.test.ts`) do no I/O and need no services;
 // integration tests (`*.int.test.ts`) use real PostgreSQL and Redis, found by the global setup.
@@ -14,7 +8,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    maxWorkers,
+    // Twice the cores less the load average, 1 to 8 (packages/testing/README.md, Speed);
+    // `--maxWorkers=N` overrides it.
+    maxWorkers: testWorkers(),
     projects: [
       {
         extends: true,
