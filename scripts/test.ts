@@ -12,7 +12,8 @@ const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(', ');
-const args = process.argv.slice(2);
+// `pnpm test -- --maxWorkers=2` hands the separator on; vitest would read what follows it as file filters.
+const args = process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--'));
 // Decided here rather than in vitest.config.ts, so the number printed is the number used; another
 // config (`pnpm test:deploy`) or `--maxWorkers` decides for itself.
 const workers = args.some((a) => /^--(maxWorkers|config)\b/.test(a)) ? null : testWorkers();
