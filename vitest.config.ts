@@ -8,7 +8,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // Twice the cores less the load average, 1 to 8 (packages/testing/README.md, Speed), unless
+    // Twice the cores, fewer on a loaded machine, 1 to 8 (packages/testing/README.md, Speed), unless
     // TEST_WORKERS says (`pnpm test -- --maxWorkers=N` sets it: vitest lets this value, inherited
     // by both projects, override its own command line's).
     maxWorkers: Number(process.env.TEST_WORKERS) || testWorkers(),
