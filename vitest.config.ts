@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { testWorkers } from './packages/testing/src/workers.ts';
 
 // One run for the whole workspace. Unit tests (`*.test.ts`) do no I/O and need no services;
 // integration tests (`*.int.test.ts`) use real PostgreSQL and Redis, found by the global setup.
@@ -7,6 +8,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Twice the cores, fewer on a loaded machine, 1 to 8 (packages/testing/README.md, Speed), unless
+    // TEST_WORKERS says (`pnpm test -- --maxWorkers=N` sets it: vitest lets this value, inherited
+    // by both projects, override its own command line's).
+    maxWorkers: Number(process.env.TEST_WORKERS) || testWorkers(),
     projects: [
       {
         extends: true,
@@ -20,6 +25,9 @@ export default defineConfig({
           ],
           // *.docker.test.ts: `pnpm test:deploy` (vitest.deploy.config.ts), on a Docker engine.
           exclude: ['**/*.int.test.ts', '**/*.docker.test.ts', '**/node_modules/**'],
+          // Pure functions, no I/O, no mocks, no environment changes: one worker process runs many
+          // files and loads each module once, instead of a fresh process per file.
+          isolate: false,
         },
       },
       {

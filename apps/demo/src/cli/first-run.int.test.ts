@@ -8,6 +8,7 @@ import { freePort } from '@mm/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_FILE } from '../admin-credentials.ts';
 import { LOG_FILE } from '../prepare-demo.ts';
+import { smallNistDir } from '../testing/small-nist-dir.ts';
 
 // `pnpm start` as a newcomer sees it, twice on the same data folder: the dashboard's address before
 // anything else, no JSON log line and no build output in the text, admin credentials made for the
@@ -74,6 +75,8 @@ describe('pnpm start, first run and restart', () => {
       DEMO_VOLUME: '0.01',
       DEMO_LAST_DAY: '2024-03-28',
       PORT: String(port),
+      // mazak01's data is not this test's subject: one day of it, not sixteen.
+      NIST_DIR: smallNistDir(dir),
     };
     const url = `http://localhost:${port}/`;
     const first = await start(env);

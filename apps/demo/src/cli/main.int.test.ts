@@ -8,6 +8,7 @@ import { freePort } from '@mm/testing';
 import { Queue } from 'bullmq';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { demoQueuePrefix } from '../queue-demo.ts';
+import { smallNistDir } from '../testing/small-nist-dir.ts';
 
 // `pnpm start`'s process with the test run's Redis: it aggregates through the queues, serves, and on
 // Ctrl-C (SIGINT) stops its worker and scheduler, closes everything and exits 0.
@@ -37,6 +38,8 @@ describe('pnpm start with Redis', () => {
           DEMO_VOLUME: '0.01',
           DEMO_LAST_DAY: '2024-03-28',
           PORT: String(port),
+          // mazak01's data is not this test's subject: one day of it, not sixteen.
+          NIST_DIR: smallNistDir(root),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DataDirInUseError, LOCK_FILE } from '../data-dir-lock.ts';
 import { demoSettingsFromEnv } from '../demo-settings.ts';
 import { prepareDemo } from '../prepare-demo.ts';
+import { smallNistDir } from '../testing/small-nist-dir.ts';
 
 // `pnpm start` as a user runs it, in its own process group so a signal reaches pnpm, any shell and
 // the demo together, as Ctrl-C in a terminal does.
@@ -27,6 +28,8 @@ describe('pnpm start', () => {
       DEMO_VOLUME: '0.01',
       DEMO_LAST_DAY: '2024-03-28',
       PORT: String(await freePort()),
+      // mazak01's data is not this test's subject: one day of it, not sixteen.
+      NIST_DIR: smallNistDir(dir),
     };
     const child = spawn('pnpm', ['start'], {
       cwd: root,
