@@ -57,9 +57,12 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
       { every: options.everySeconds * 1000 },
       { name: 'plan', opts: planOptions },
     );
+  // A new `every` job scheduler's first job runs at once (BullMQ); one that survived a restart keeps
+  // its next tick where it was, so only then is a plan added now. Adding it always planned twice at
+  // the first start.
+  const existed = (await queue.getJobScheduler(schedulerId)) !== undefined;
   await upsert();
-  // Plan now: a job scheduler that survived a restart keeps its next tick where it was.
-  await queue.add('plan', {}, planOptions);
+  if (existed) await queue.add('plan', {}, planOptions);
   const refresh = setInterval(() => {
     upsert().catch((error) =>
       options.logger.warn({ error: describeError(error) }, 'cannot refresh the plan job scheduler'),
