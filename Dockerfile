@@ -35,12 +35,12 @@ FROM deps AS build
 COPY . .
 RUN pnpm install --offline --frozen-lockfile --store-dir "$STORE_DIR" && pnpm build
 # /app holds what the runtime needs: manifests, compiled code, the dashboard's bundle, the raw schema
-# SQL, the deploy files and production dependencies only. @mm/testing (testcontainers, vitest) is never run in production.
+# SQL, the deploy files and production dependencies only. @mm/testing and @mm/queue-testing (testcontainers, vitest) never run in production.
 RUN mkdir /app \
   && cp -a --parents package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc .pnpmfile.cjs \
     apps/*/package.json packages/*/package.json apps/*/dist apps/dashboard/build packages/*/dist packages/db/sql db deploy /app/ \
   && cd /app \
-  && pnpm install --offline --frozen-lockfile --prod --filter '!@mm/testing' --store-dir "$STORE_DIR"
+  && pnpm install --offline --frozen-lockfile --prod --filter '!@mm/testing' --filter '!@mm/queue-testing' --store-dir "$STORE_DIR"
 
 # ---- runtime
 FROM ${NODE_IMAGE} AS runtime

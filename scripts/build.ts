@@ -1,6 +1,6 @@
-// `pnpm build`: compiles every workspace package's `src/**/*.ts` to `dist/**/*.js`, file for file, so
-// production runs `node <package>/dist/…` while developers, tests and the type checker keep using
-// the TypeScript sources (each package's `exports` stays `./src/index.ts`).
+// `pnpm build`: compiles every workspace package's `src/**/*.ts` (test support excepted, below) to
+// `dist/**/*.js`, file for file, so production runs `node <package>/dist/…` while developers, tests and
+// the type checker keep using the TypeScript sources (each package's `exports` stays `./src/index.ts`).
 //
 // Each file is transpiled on its own (esbuild, no type checking: `pnpm typecheck` does that) and its
 // imports are rewritten where Node could not follow them in compiled form:
@@ -64,11 +64,23 @@ function distPathOf(sourcePath: string): string {
   return sourcePath.replace(/^(\.\/)?src\//, '$1dist/').replace(/\.ts$/, '.js');
 }
 
+// Test support never reaches dist: the test-only packages, and inside a package its tests, its
+// `testing/` folders and `test-fixtures.ts` files. Production code importing any of them fails the build.
+const testSupportPackages = new Set(['@mm/testing', '@mm/queue-testing']);
+
+function isTestSupport(path: string): boolean {
+  const parts = relative(root, path).split(sep);
+  const name = parts.at(-1) ?? '';
+  const folders = parts.slice(parts.indexOf('src') + 1, -1);
+  return name.endsWith('.test.ts') || name === 'test-fixtures.ts' || folders.includes('testing');
+}
+
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
+    if (name === 'testing') return [];
     if (statSync(path).isDirectory()) return sourceFiles(path);
-    return name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts') ? [path] : [];
+    return name.endsWith('.ts') && !isTestSupport(path) && !name.endsWith('.d.ts') ? [path] : [];
   });
 }
 
@@ -79,6 +91,12 @@ function rewriteImports(packages: WorkspacePackage[]): Plugin {
     setup(b) {
       b.onResolve({ filter: /.*/ }, (args) => {
         if (args.kind === 'entry-point') return undefined;
+        if (
+          testSupportPackages.has(args.path) ||
+          (args.path.startsWith('.') && isTestSupport(resolve(dirname(args.importer), args.path)))
+        ) {
+          return { errors: [{ text: `${args.path} is test support, which production code may not import` }] };
+        }
         if (args.path.startsWith('.') && args.path.endsWith('.ts')) {
           return { path: args.path.replace(/\.ts$/, '.js'), external: true };
         }
@@ -101,7 +119,11 @@ function rewriteImports(packages: WorkspacePackage[]): Plugin {
 }
 
 const started = performance.now();
-const packages = workspacePackages();
+const packages = workspacePackages().filter((p) => {
+  if (!testSupportPackages.has(p.name)) return true;
+  rmSync(join(p.dir, 'dist'), { recursive: true, force: true });
+  return false;
+});
 let files = 0;
 for (const pkg of packages) {
   rmSync(join(pkg.dir, 'dist'), { recursive: true, force: true });

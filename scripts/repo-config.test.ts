@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -43,5 +43,24 @@ describe('repository configuration', () => {
     expect(allowing.map((o: { includes: string[] }) => o.includes)).toEqual([
       ['packages/db/src/migrations/**'],
     ]);
+  });
+  it('publishes no test or bench code as a package export', () => {
+    // Test support lives in test-only packages (`@mm/testing`, `@mm/queue-testing`), bench helpers in
+    // their package's bench/ folder: production packages export their `src/index.ts` alone.
+    const exported = ['apps', 'packages'].flatMap((dir) =>
+      readdirSync(`${root}${dir}`).flatMap((name) => {
+        let manifest: { name: string; exports?: Record<string, string> | string };
+        try {
+          manifest = JSON.parse(readFileSync(`${root}${dir}/${name}/package.json`, 'utf8'));
+        } catch {
+          return [];
+        }
+        const exports =
+          typeof manifest.exports === 'string' ? { '.': manifest.exports } : (manifest.exports ?? {});
+        return Object.entries(exports).map(([path, file]) => `${manifest.name} ${path} -> ${file}`);
+      }),
+    );
+    expect(exported.length).toBeGreaterThan(0);
+    expect(exported.filter((e) => !/ \. -> \.\/src\/index\.ts$/.test(e))).toEqual([]);
   });
 });

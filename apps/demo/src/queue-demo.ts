@@ -13,9 +13,9 @@ import {
   redisReady,
   type SliceJobPolicy,
 } from '@mm/queue';
-import { inProcessPlanLock, type PlanResult, type Scheduler, startScheduler } from '@mm/scheduler';
+import { inProcessPlanLock, type PlanResult, type Scheduler, startScheduler } from '@mm/scheduler-core';
 import { outageLog, queueErrorLogger } from '@mm/service';
-import { createWorkerMetrics, type EtlWorkers, inProcessSlots, startEtlWorkers } from '@mm/worker';
+import { createWorkerMetrics, type EtlWorkers, inProcessSlots, startEtlWorkers } from '@mm/worker-core';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';

@@ -7,11 +7,9 @@ import {
   RedisEvictionPolicyError,
   redisReady,
 } from '@mm/queue';
+import { advisoryPlanLock, createSchedulerMetrics, startScheduler } from '@mm/scheduler-core';
 import { queueErrorLogger, startService } from '@mm/service';
 import { schedulerEnv } from './env.ts';
-import { advisoryPlanLock } from './plan.ts';
-import { startScheduler } from './scheduler.ts';
-import { createSchedulerMetrics } from './scheduler-metrics.ts';
 
 // The scheduler process: wait for Redis and the migrated aggregation database, keep the deployment's
 // plan job scheduler in Redis and run its plans, serve /readyz, /livez and /metrics, stop on SIGTERM

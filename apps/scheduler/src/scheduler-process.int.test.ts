@@ -1,6 +1,5 @@
 import type { RawDatabase } from '@mm/db';
 import { createRedis, redisReady } from '@mm/queue';
-import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import {
   deletePrefix,
   machinesFile,
@@ -8,7 +7,8 @@ import {
   uniquePrefix,
   WorkerProcess,
   waitFor,
-} from '@mm/worker/testing';
+} from '@mm/queue-testing';
+import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

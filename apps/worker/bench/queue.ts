@@ -14,10 +14,11 @@ import { addDays, daysBetween } from '@mm/calendar';
 import { builtInProfiles, type Machine } from '@mm/config';
 import { type AggDatabase, createDb, migrateToLatest, type RawDatabase } from '@mm/db';
 import { backfill, etlIds, runEtls } from '@mm/etl';
-import { ensurePlantDb, withDatabase } from '@mm/etl/bench/plant-db';
-import { purposeOf, StatementProfiler } from '@mm/etl/bench/statement-profiler';
 import { createEtlQueues, createRedis, enqueue, redisReady } from '@mm/queue';
 import { sql } from 'kysely';
+// The ETL bench's own helpers, by path: bench code is no package's export.
+import { ensurePlantDb, withDatabase } from '../../../packages/etl/bench/plant-db.ts';
+import { purposeOf, StatementProfiler } from '../../../packages/etl/bench/statement-profiler.ts';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const { values: flags } = parseArgs({

@@ -7,7 +7,7 @@ import {
   sharedEnv,
   wholeNumber,
 } from '@mm/config';
-import { defaultStalledIntervalMs } from './start-workers.ts';
+import { defaultStalledIntervalMs } from '@mm/worker-core';
 
 // The worker's environment: the shared parts (aggregation database, machines file, log level, Redis,
 // queue prefix, the deployment's connection budget) and its own variables, each default here.

@@ -1,10 +1,8 @@
 import { type AggDatabase, assertMigrated, parseDbUrl } from '@mm/db';
 import { assertNoEviction, createRedis, RedisEvictionPolicyError, redisReady } from '@mm/queue';
 import { queueErrorLogger, startService } from '@mm/service';
+import { advisoryLockSlots, createWorkerMetrics, startEtlWorkers } from '@mm/worker-core';
 import { workerEnv } from './env.ts';
-import { advisoryLockSlots } from './machine-slots.ts';
-import { startEtlWorkers } from './start-workers.ts';
-import { createWorkerMetrics } from './worker-metrics.ts';
 
 // The worker process: wait for Redis and the migrated aggregation database, run the ETL queue, serve
 // /readyz, /livez and /metrics, drain on SIGTERM / SIGINT.

@@ -1,7 +1,7 @@
 import type { AggDatabase } from '@mm/db';
+import { machinesFile, uniquePrefix, WorkerProcess, waitFor } from '@mm/queue-testing';
 import { createTestDatabase, TcpProxy, type TestDatabase } from '@mm/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { machinesFile, uniquePrefix, WorkerProcess, waitFor } from './testing/queue-fixture.ts';
 
 // A real worker process whose Redis and aggregation database are reached through TCP forwarders the
 // test freezes: connections stay open but carry nothing, as when a network drops packets. `/readyz`

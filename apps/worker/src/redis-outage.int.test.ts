@@ -1,5 +1,6 @@
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { createEtlQueues, createRedis, defaultSliceJobPolicy, enqueue, redisReady } from '@mm/queue';
+import { machinesFile, uniquePrefix, WorkerProcess, waitFor } from '@mm/queue-testing';
 import {
   createTestDatabase,
   freePort,
@@ -9,7 +10,6 @@ import {
 } from '@mm/testing';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { machinesFile, uniquePrefix, WorkerProcess, waitFor } from './testing/queue-fixture.ts';
 
 // A worker and a scheduler (the real processes) on a Redis of this file's own, which is down when they
 // start, or goes away under them: they wait for it (never exit), say so once at the start and once at

@@ -11,11 +11,6 @@ import {
   type SliceJob,
   sliceJobId,
 } from '@mm/queue';
-import { createTestDatabase, type TestDatabase } from '@mm/testing';
-import type { Redis } from 'ioredis';
-import { sql } from 'kysely';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   aggregateTables,
   deletePrefix,
@@ -26,7 +21,12 @@ import {
   uniquePrefix,
   WorkerProcess,
   waitFor,
-} from './testing/queue-fixture.ts';
+} from '@mm/queue-testing';
+import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import type { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 // Real worker processes (apps/worker/src/main.ts) against the test PostgreSQL and Redis, each test
 // under its own queue prefix. What each test injects is in its name and first lines.

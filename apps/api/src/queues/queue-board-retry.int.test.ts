@@ -2,7 +2,7 @@ import type { Machine } from '@mm/config';
 import { type AggDatabase, createDb, type RawDatabase } from '@mm/db';
 import { createRedis, defaultSliceJobPolicy, enqueue } from '@mm/queue';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
-import { createWorkerMetrics, type EtlWorkers, inProcessSlots, startEtlWorkers } from '@mm/worker';
+import { createWorkerMetrics, type EtlWorkers, inProcessSlots, startEtlWorkers } from '@mm/worker-core';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

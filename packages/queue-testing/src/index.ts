@@ -18,7 +18,7 @@ import { freePort } from '@mm/testing';
 import type { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 
-export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Every aggregate table the ETLs write. */
 export const aggregateTables = [

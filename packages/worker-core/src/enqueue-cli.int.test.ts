@@ -1,12 +1,12 @@
 import { createLogger } from '@mm/config';
 import { type AggDatabase, type RawDatabase, RawPools } from '@mm/db';
 import { createRedis, redisReady, runEnqueueCli } from '@mm/queue';
+import { deletePrefix, machinesFile, simulateMachine, uniquePrefix } from '@mm/queue-testing';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { inProcessSlots } from './machine-slots.ts';
 import { type EtlWorkers, startEtlWorkers } from './start-workers.ts';
-import { deletePrefix, machinesFile, simulateMachine, uniquePrefix } from './testing/queue-fixture.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
 
 // `pnpm etl enqueue` end to end: the CLI queues, workers in this process run the jobs.

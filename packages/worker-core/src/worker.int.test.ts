@@ -2,19 +2,13 @@ import { createLogger } from '@mm/config';
 import { type AggDatabase, openDb, type RawDatabase } from '@mm/db';
 import { runEtls } from '@mm/etl';
 import { createEtlQueues, createRedis, type EtlQueues, enqueue, redisReady, sliceJobId } from '@mm/queue';
+import { deletePrefix, machinesFile, simulateMachine, uniquePrefix, waitFor } from '@mm/queue-testing';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import type { Redis } from 'ioredis';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { inProcessSlots } from './machine-slots.ts';
 import { type EtlWorkers, startEtlWorkers } from './start-workers.ts';
-import {
-  deletePrefix,
-  machinesFile,
-  simulateMachine,
-  uniquePrefix,
-  waitFor,
-} from './testing/queue-fixture.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './worker-metrics.ts';
 
 // The slice processor when another run has the slice: a job whose slice's lock stays taken goes back

@@ -2,8 +2,6 @@ import { createLogger } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { etlIds } from '@mm/etl';
 import { createEtlQueues, createRedis, redisReady } from '@mm/queue';
-import { createTestDatabase, type TestDatabase } from '@mm/testing';
-import { createWorkerMetrics, inProcessSlots, startEtlWorkers } from '@mm/worker';
 import {
   deletePrefix,
   machinesFile,
@@ -12,7 +10,9 @@ import {
   snapshot,
   uniquePrefix,
   waitFor,
-} from '@mm/worker/testing';
+} from '@mm/queue-testing';
+import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import { createWorkerMetrics, inProcessSlots, startEtlWorkers } from '@mm/worker-core';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

@@ -1,0 +1,11 @@
+export {
+  advisoryPlanLock,
+  inProcessPlanLock,
+  type PlanDeps,
+  type PlanLock,
+  type PlanResult,
+  planOnce,
+  tierOf,
+} from './plan.ts';
+export { type Scheduler, type SchedulerOptions, startScheduler } from './scheduler.ts';
+export { createSchedulerMetrics, type SchedulerMetrics } from './scheduler-metrics.ts';

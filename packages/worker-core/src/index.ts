@@ -1,0 +1,9 @@
+export { advisoryLockSlots, inProcessSlots, type MachineSlot, type MachineSlots } from './machine-slots.ts';
+export {
+  defaultStalledIntervalMs,
+  type EtlWorkers,
+  type EtlWorkersOptions,
+  startEtlWorkers,
+} from './start-workers.ts';
+export { createSliceProcessor, type SliceJobResult, type SliceProcessorDeps } from './worker.ts';
+export { createWorkerMetrics, type JobOutcome, type WorkerMetrics } from './worker-metrics.ts';
