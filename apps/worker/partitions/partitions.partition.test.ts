@@ -1,7 +1,7 @@
+import { snapshot, waitFor } from '@mm/queue-testing';
 import { TcpProxy } from '@mm/testing';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { snapshot, waitFor } from '../src/testing/queue-fixture.ts';
 import {
   blockedSessions,
   type Deployment,

@@ -12,6 +12,7 @@ import { daysBetween } from '@mm/calendar';
 import { type AggDatabase, createDb, createRawSchema, migrateToLatest, type RawDatabase } from '@mm/db';
 import { etlIds, registry } from '@mm/etl';
 import { createEtlQueues, createRedis, type EtlQueues, redisReady } from '@mm/queue';
+import { machinesFile, repoRoot, runInProcess, snapshot, waitFor } from '@mm/queue-testing';
 import { simulatePlant } from '@mm/raw';
 import {
   POSTGRES_BIN,
@@ -23,7 +24,6 @@ import {
 } from '@mm/testing';
 import type { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
-import { machinesFile, repoRoot, runInProcess, snapshot, waitFor } from '../src/testing/queue-fixture.ts';
 import { onExit } from './exit-hooks.ts';
 import { createNetwork, type Host, type Network } from './network.ts';
 
