@@ -1,7 +1,8 @@
 import { createLogger } from '@mm/config';
-import { type AggDatabase, openDb, type RawDatabase } from '@mm/db';
+import type { AggDatabase } from '@mm/db';
 import { simulatePlant } from '@mm/raw';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { gatedRawDb, holdAdvisoryLock } from '@mm/testing';
+import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SliceBusyError, SupersededRunError } from './errors.ts';
 import { type EtlId, etlIds } from './etl.ts';
@@ -139,7 +140,7 @@ describe('runEtls', () => {
     await clearAggregates();
     // Run A starts (it takes its run token), then stalls on the raw database before it locks the
     // slice, as a worker cut off from the network mid-run would.
-    const gate = gatedRawDb();
+    const gate = gatedRawDb(raw.url);
     const etls: EtlId[] = ['sensor-stats', 'energy'];
     const runA = runEtls({ aggDb: agg.db, rawDb: gate.db, machine, etls, day: DAY });
     // Both ledger rows, not just the first: `every` of a one-row ledger would let B start while A
@@ -176,7 +177,7 @@ describe('runEtls', () => {
 
   it("a superseded run that fails does not overwrite the newer run's outcome in the ledger", async () => {
     await clearAggregates();
-    const gate = gatedRawDb();
+    const gate = gatedRawDb(raw.url);
     const runA = runEtls({ aggDb: agg.db, rawDb: gate.db, machine, etls: ['programs'], day: DAY });
     await waitFor(async () => (await ledger()).some((r) => r.status === 'running'));
     expect(
@@ -199,23 +200,7 @@ describe('runEtls', () => {
     const ledgerBefore = await ledger();
     // A session that keeps the slice's lock, as a vanished host's idle transaction does until the
     // server drops it.
-    const holder = openDb<AggDatabase>(agg.url, { max: 1 }).db;
-    let release: () => void = () => {};
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let locked: () => void = () => {};
-    const isLocked = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
-    const holding = holder.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(hashtextextended(${`etl:${machine.id}:energy:${DAY}`}, 0))`.execute(
-        trx,
-      );
-      locked();
-      await released;
-    });
-    await isLocked;
+    const holder = await holdAdvisoryLock(agg.url, `etl:${machine.id}:energy:${DAY}`);
     try {
       const started = performance.now();
       const [run] = await runEtls({
@@ -235,9 +220,7 @@ describe('runEtls', () => {
       expect((await ledger()).map((r) => [r.status, r.run_token])).toEqual([['running', 2]]);
       expect(ledgerBefore.map((r) => r.run_token)).toEqual([1]);
     } finally {
-      release();
-      await holding;
-      await holder.destroy();
+      await holder.release();
     }
   });
 });
@@ -267,32 +250,4 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): P
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-/**
- * The test's raw database behind a gate: connecting waits until the test opens it (or fails it), as
- * a run whose host lost its network waits on the raw database.
- */
-function gatedRawDb() {
-  const { pool } = openDb<RawDatabase>(raw.url, { readOnly: true, max: 2 });
-  if (!pool) throw new Error('the raw test database is PostgreSQL');
-  let open: () => void = () => {};
-  let fail: (error: Error) => void = () => {};
-  const gate = new Promise<void>((resolve, reject) => {
-    open = resolve;
-    fail = reject;
-  });
-  gate.catch(() => {});
-  const db = new Kysely<RawDatabase>({
-    dialect: new PostgresDialect({
-      pool: {
-        connect: async () => {
-          await gate;
-          return pool.connect();
-        },
-        end: () => pool.end(),
-      },
-    }),
-  });
-  return { db, open, fail, close: () => db.destroy() };
 }

@@ -1,4 +1,5 @@
 export { createTestDatabase, type TestDatabase } from './databases.ts';
+export { gatedRawDb, holdAdvisoryLock } from './db-faults.ts';
 export {
   POSTGRES_BIN,
   type PrivatePostgres,

@@ -1,11 +1,11 @@
 import { createLogger } from '@mm/config';
-import { type AggDatabase, openDb, type RawDatabase } from '@mm/db';
+import type { AggDatabase, RawDatabase } from '@mm/db';
 import { runEtls } from '@mm/etl';
 import { createEtlQueues, createRedis, type EtlQueues, enqueue, redisReady, sliceJobId } from '@mm/queue';
 import { deletePrefix, machinesFile, simulateMachine, uniquePrefix, waitFor } from '@mm/queue-testing';
-import { createTestDatabase, type TestDatabase } from '@mm/testing';
+import { createTestDatabase, gatedRawDb, holdAdvisoryLock, type TestDatabase } from '@mm/testing';
 import type { Redis } from 'ioredis';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { inProcessSlots } from './machine-slots.ts';
 import { type EtlWorkers, startEtlWorkers } from './start-workers.ts';
@@ -95,7 +95,7 @@ describe('the slice processor', () => {
     const d = deployment(raw.db);
     // A session that keeps the slice's lock, as a vanished host's idle transaction does until the
     // server drops it.
-    const holder = await lockHolder(`etl:${machine.id}:energy:${DAY}`);
+    const holder = await holdAdvisoryLock(agg.url, `etl:${machine.id}:energy:${DAY}`);
     cleanups.push(() => holder.release());
     await enqueue(d.queues, [{ machine: machine.id, etl: 'energy', day: DAY }]);
     const job = await waitFor('the job to be put back', async () => {
@@ -121,7 +121,7 @@ describe('the slice processor', () => {
   });
 
   it('completes a job overtaken by a newer run of its slice without writing, and counts it', async () => {
-    const gate = gatedRawDb();
+    const gate = gatedRawDb(raw.url);
     cleanups.push(() => gate.close());
     const d = deployment(gate.db);
     const slice = { machine: machine.id, etl: 'energy', day: '2024-03-25' } as const;
@@ -171,56 +171,4 @@ async function ledgerRow(day: string) {
     .where('etl', '=', 'energy')
     .where('day', '=', day)
     .executeTakeFirstOrThrow();
-}
-
-/** Holds the transaction-scoped advisory lock `name` on the aggregation database until released. */
-async function lockHolder(name: string): Promise<{ release(): Promise<void> }> {
-  const db = openDb<AggDatabase>(agg.url, { max: 1 }).db;
-  let release: () => void = () => {};
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let locked: () => void = () => {};
-  const isLocked = new Promise<void>((resolve) => {
-    locked = resolve;
-  });
-  const holding = db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${name}, 0))`.execute(trx);
-    locked();
-    await released;
-  });
-  await isLocked;
-  let done: Promise<void> | undefined;
-  return {
-    release() {
-      done ??= (async () => {
-        release();
-        await holding;
-        await db.destroy();
-      })();
-      return done;
-    },
-  };
-}
-
-/** The raw test database behind a gate: connecting waits until the test opens it. */
-function gatedRawDb() {
-  const { pool } = openDb<RawDatabase>(raw.url, { readOnly: true, max: 2 });
-  if (!pool) throw new Error('the raw test database is PostgreSQL');
-  let open: () => void = () => {};
-  const gate = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  const db = new Kysely<RawDatabase>({
-    dialect: new PostgresDialect({
-      pool: {
-        connect: async () => {
-          await gate;
-          return pool.connect();
-        },
-        end: () => pool.end(),
-      },
-    }),
-  });
-  return { db, open, close: () => db.destroy() };
 }
