@@ -30,7 +30,7 @@ import { parseMachinesText } from '@mm/config';
 import { type AggDatabase, createDb, migrateToLatest, type RawDatabase } from '@mm/db';
 import { etlIds, runEtls } from '@mm/etl';
 import { roundTheClockSchedule, simulatePlant } from '@mm/raw';
-import { freePort, startPrivatePostgres, startPrivateRedis } from '@mm/testing';
+import { collectJsonLines, freePort, startPrivatePostgres, startPrivateRedis } from '@mm/testing';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -88,19 +88,7 @@ function startApp(name: string, main: string, env: Record<string, string>): App 
     lines: [],
     exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
   };
-  let buffer = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const lines = buffer.split('\n');
-    buffer = lines.pop() ?? '';
-    for (const line of lines) {
-      try {
-        app.lines.push(JSON.parse(line));
-      } catch {
-        app.lines.push({ msg: line });
-      }
-    }
-  });
+  collectJsonLines(child.stdout, app.lines);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();

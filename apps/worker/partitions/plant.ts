@@ -15,6 +15,7 @@ import { createEtlQueues, createRedis, type EtlQueues, redisReady } from '@mm/qu
 import { machinesFile, repoRoot, runInProcess, snapshot, waitFor } from '@mm/queue-testing';
 import { simulatePlant } from '@mm/raw';
 import {
+  collectJsonLines,
   POSTGRES_BIN,
   type PrivatePostgres,
   type PrivateRedis,
@@ -212,19 +213,7 @@ export class HostWorker {
     /** Where PostgreSQL sees this worker's sessions come from: its host, or the proxy it goes through. */
     readonly sessionAddress: string,
   ) {
-    let buffer = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) {
-        try {
-          this.logs.push(JSON.parse(line));
-        } catch {
-          this.logs.push({ msg: line });
-        }
-      }
-    });
+    collectJsonLines(child.stdout, this.logs);
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderr += chunk.toString();
     });

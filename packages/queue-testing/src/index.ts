@@ -14,7 +14,7 @@ import { type Machine, parseMachinesText } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { etlIds, runEtls } from '@mm/etl';
 import { simulatePlant } from '@mm/raw';
-import { freePort } from '@mm/testing';
+import { collectJsonLines, freePort } from '@mm/testing';
 import type { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 
@@ -126,19 +126,7 @@ export class WorkerProcess {
     readonly port: number,
     readonly app: keyof typeof apps,
   ) {
-    let buffer = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) {
-        try {
-          this.logs.push(JSON.parse(line));
-        } catch {
-          this.logs.push({ msg: line });
-        }
-      }
-    });
+    collectJsonLines(child.stdout, this.logs);
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderr += chunk.toString();
     });

@@ -1,5 +1,6 @@
 export { createTestDatabase, type TestDatabase } from './databases.ts';
 export { gatedRawDb, holdAdvisoryLock } from './db-faults.ts';
+export { collectJsonLines } from './json-lines.ts';
 export {
   POSTGRES_BIN,
   type PrivatePostgres,
