@@ -37,8 +37,10 @@ const app = (name: string, load: () => Promise<unknown>): Command => ({
   summary: `the ${name} from its sources (configured by the environment: apps/${name}/README.md)`,
   usage: `usage: pnpm start:${name}\n\nStarts apps/${name}/src/main.ts from its sources; it takes no arguments, only the environment (apps/${name}/README.md).`,
   run: async (args) => {
-    if (args.length > 0) {
-      console.error(`pnpm start:${name}: takes no arguments, got '${args.join(' ')}'`);
+    // `pnpm start:api --` hands the separator on; anything else is a mistake worth saying.
+    const extra = args.filter((a) => a !== '--');
+    if (extra.length > 0) {
+      console.error(`pnpm start:${name}: takes no arguments, got '${extra.join(' ')}'`);
       return 2;
     }
     await load();
