@@ -20,6 +20,7 @@ export default defineConfig({
           // apps/dashboard/web: the dashboard's browser code, whose DOM-free modules run in node.
           include: [
             '{packages,apps}/*/src/**/*.test.ts',
+            'deploy/src/**/*.test.ts',
             'apps/dashboard/web/**/*.test.ts',
             'scripts/**/*.test.ts',
           ],
@@ -34,7 +35,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['{packages,apps}/*/src/**/*.int.test.ts'],
+          include: [
+            '{packages,apps}/*/src/**/*.int.test.ts',
+            'deploy/src/**/*.int.test.ts',
+            'scripts/**/*.int.test.ts',
+          ],
           exclude: ['**/node_modules/**'],
           globalSetup: ['./packages/testing/src/global-setup.ts'],
         },

@@ -26,19 +26,23 @@ interface WorkspacePackage {
   compiledEntry: string;
 }
 
-/** The packages of pnpm-workspace.yaml (its `dir/*` globs) that have TypeScript sources. */
+/** The packages of pnpm-workspace.yaml (its `dir/*` globs and plain `dir`s) that have TypeScript sources. */
 function workspacePackages(): WorkspacePackage[] {
   const { packages: globs } = parse(readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8')) as {
     packages: string[];
   };
   const dirs = globs.flatMap((glob) => {
-    if (!glob.endsWith('/*') || glob.slice(0, -2).includes('*')) {
-      throw new Error(`pnpm-workspace.yaml: the build understands only "dir/*" globs, not "${glob}"`);
+    const parent = glob.endsWith('/*') ? glob.slice(0, -2) : glob;
+    if (parent.includes('*')) {
+      throw new Error(
+        `pnpm-workspace.yaml: the build understands "dir/*" globs and plain "dir"s, not "${glob}"`,
+      );
     }
-    const parent = join(root, glob.slice(0, -2));
-    return readdirSync(parent)
-      .map((name) => join(parent, name))
-      .filter((dir) => existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src')));
+    const candidates =
+      parent === glob
+        ? [join(root, parent)]
+        : readdirSync(join(root, parent)).map((name) => join(root, parent, name));
+    return candidates.filter((dir) => existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src')));
   });
   return dirs.map((dir) => {
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {

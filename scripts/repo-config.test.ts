@@ -3,14 +3,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { TYPECHECK_PROJECTS } from './commands/command-table.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 describe('repository configuration', () => {
   it('type-checks every TypeScript file in the repository (benches included)', () => {
     // The projects `pnpm typecheck` checks: the workspace's, and the browser code's own (DOM types).
-    const script = JSON.parse(readFileSync(`${root}package.json`, 'utf8')).scripts.typecheck as string;
-    const projects = [...script.matchAll(/-p (\S+)/g)].map((m) => m[1] as string);
+    const projects = TYPECHECK_PROJECTS;
     expect(projects).toContain('tsconfig.json');
     const checked = new Set(
       projects.flatMap((project) => {

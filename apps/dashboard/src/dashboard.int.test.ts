@@ -1,9 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve } from '@hono/node-server';
 import { type ApiQueues, createApp, openApiQueues } from '@mm/api';
 import { createLogger, machinesFileSchema, resolveMachines } from '@mm/config';
 import { type AggDatabase, createDb, type RawDatabase } from '@mm/db';
@@ -13,9 +8,9 @@ import { rawBuilder, simulatePlant } from '@mm/raw';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { sql } from 'kysely';
 import type { Browser, Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { assertChromiumInstalled, launchHeadlessChromium } from './headless-chromium.ts';
+import { assertChromiumInstalled } from './headless-chromium.ts';
+import { browserFixture } from './testing/browser-fixture.ts';
 
 // The dashboard in real headless Chromium (Debian's package, driven by playwright-core), served by
 // the real API over HTTP, on databases filled by the real ETLs: press-07 simulated by @mm/raw's plant
@@ -24,8 +19,8 @@ import { assertChromiumInstalled, launchHeadlessChromium } from './headless-chro
 // unreachable for that run), so the pipeline grid has a failed day to re-queue. Every number the
 // page shows is checked against the aggregation tables, not against the API that served it.
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const artifacts = join(here, '..', 'test-artifacts');
+const fixture = browserFixture();
+const { artifacts } = fixture;
 const admin = { user: 'ops', password: 'Kestrel-Quarry-41' };
 const days = ['2024-10-24', '2024-10-25', '2024-10-26', '2024-10-27'];
 const failedDay = '2024-10-28';
@@ -35,21 +30,18 @@ let pressRaw: TestDatabase<RawDatabase>;
 let mazakRaw: TestDatabase<RawDatabase>;
 let queues: ApiQueues;
 let bundle: string;
-let server: ReturnType<typeof serve> | undefined;
 let base: string;
 let browser: Browser;
 
 beforeAll(async () => {
   // No browser is a failure, never a skip: CI installs it (.ci/run), a developer with apt-get.
   assertChromiumInstalled();
-  mkdirSync(artifacts, { recursive: true });
-  bundle = mkdtempSync(join(tmpdir(), 'mm-dashboard-bundle-'));
-  [agg, pressRaw, mazakRaw] = await Promise.all([
+  [agg, pressRaw, mazakRaw, bundle] = await Promise.all([
     createTestDatabase('agg'),
     createTestDatabase('raw'),
     createTestDatabase('raw'),
     // The page under test is built from the sources now, not from whatever was built before.
-    build({ root: join(here, '..'), logLevel: 'warn', build: { outDir: bundle, emptyOutDir: true } }),
+    fixture.buildBundle(),
   ]);
   await simulatePlant({
     url: pressRaw.url,
@@ -152,21 +144,14 @@ beforeAll(async () => {
     queues,
     dashboardDir: bundle,
   });
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      base = `http://127.0.0.1:${info.port}`;
-      resolve();
-    });
-  });
-  browser = await launchHeadlessChromium();
+  base = await fixture.serve(app);
+  browser = await fixture.launchBrowser();
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  if (server) await new Promise((resolve) => server?.close(resolve));
+  await fixture.close();
   if (queues?.ready()) await Promise.all(queues.etl.all().map((q) => q.obliterate({ force: true })));
   await queues?.close();
-  rmSync(bundle, { recursive: true, force: true });
   await Promise.all([agg?.drop(), pressRaw?.drop(), mazakRaw?.drop()]);
 });
 
@@ -449,17 +434,14 @@ describe('the dashboard in headless Chromium', () => {
       logger: createLogger({ app: 'dashboard-test', level: 'silent' }),
       dashboardDir: bundle,
     });
-    const down = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-    });
+    const down = await fixture.serve(app);
     try {
       const page = await browser.newPage();
-      await page.goto(`http://127.0.0.1:${(down.address() as AddressInfo).port}/#/plant`);
+      await page.goto(`${down}/#/plant`);
       await page.waitForSelector('main[aria-busy="false"]');
       expect(await page.textContent('.note.error')).toContain('aggregation database is unreachable');
       await page.close();
     } finally {
-      await new Promise((resolve) => down.close(resolve));
       await dead.destroy();
     }
   });

@@ -1,9 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve } from '@hono/node-server';
 import { createApp } from '@mm/api';
 import { createLogger, type Machine, machinesFileSchema, resolveMachines } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
@@ -11,9 +6,8 @@ import { etlIds, recordDataSpans, runEtl } from '@mm/etl';
 import { rawBuilder } from '@mm/raw';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import type { Browser, Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchHeadlessChromium } from './headless-chromium.ts';
+import { browserFixture } from './testing/browser-fixture.ts';
 
 // What the views say matches what the data says, in headless Chromium against the real API on data
 // built by the real ETLs, with the API's and the page's clocks pinned to Monday 2024-11-18 10:00 in
@@ -26,15 +20,14 @@ import { launchHeadlessChromium } from './headless-chromium.ts';
 //   `execution` reading, and ends UNAVAILABLE.
 // - gap-01 measures activity by the gap method: no state signal at all.
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const artifacts = join(here, '..', 'test-artifacts');
+const fixture = browserFixture();
+const { artifacts } = fixture;
 const now = new Date('2024-11-18T09:00:00Z');
 const madrid = 'Europe/Madrid';
 
 let agg: TestDatabase<AggDatabase>;
 const raws: Record<string, TestDatabase<RawDatabase>> = {};
 let bundle: string;
-let server: ReturnType<typeof serve> | undefined;
 let base: string;
 let browser: Browser;
 
@@ -49,13 +42,13 @@ const pressEnergy: Record<string, number> = {
 };
 
 beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  bundle = mkdtempSync(join(tmpdir(), 'mm-dashboard-honest-'));
   const ids = ['press-07', 'press-08', 'mazak01', 'gap-01'];
   const [aggDb, ...rawDbs] = await Promise.all([
     createTestDatabase('agg'),
     ...ids.map(() => createTestDatabase('raw')),
-    build({ root: join(here, '..'), logLevel: 'warn', build: { outDir: bundle, emptyOutDir: true } }),
+    fixture.buildBundle().then((dir) => {
+      bundle = dir;
+    }),
   ]);
   agg = aggDb as TestDatabase<AggDatabase>;
   ids.forEach((id, i) => {
@@ -206,19 +199,12 @@ beforeAll(async () => {
     dashboardDir: bundle,
     now: () => now,
   });
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      base = `http://127.0.0.1:${info.port}`;
-      resolve();
-    });
-  });
-  browser = await launchHeadlessChromium();
+  base = await fixture.serve(app);
+  browser = await fixture.launchBrowser();
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  if (server) await new Promise((resolve) => server?.close(resolve));
-  rmSync(bundle, { recursive: true, force: true });
+  await fixture.close();
   await Promise.all([agg?.drop(), ...Object.values(raws).map((r) => r.drop())]);
 });
 

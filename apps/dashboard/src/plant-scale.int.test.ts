@@ -1,19 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve } from '@hono/node-server';
 import { createApp } from '@mm/api';
 import { createLogger } from '@mm/config';
 import type { AggDatabase } from '@mm/db';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import { sql } from 'kysely';
 import type { Browser, Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchHeadlessChromium } from './headless-chromium.ts';
 import { plantMachines, type SeededMachine, seededMachine, seedPlant } from './plant-seed.ts';
+import { browserFixture } from './testing/browser-fixture.ts';
 
 // The plant and pipeline views at 200 machines, in headless Chromium against the real API: the
 // machines' aggregates, ledger and data spans are written straight into the aggregation database
@@ -21,8 +15,8 @@ import { plantMachines, type SeededMachine, seededMachine, seedPlant } from './p
 // the API's clock and the page's clock pinned to 2024-11-20 12:00 UTC. What each view shows is
 // checked against what the seed wrote, computed independently of the API.
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const artifacts = join(here, '..', 'test-artifacts');
+const fixture = browserFixture();
+const { artifacts } = fixture;
 const count = 200;
 const lastDay = '2024-11-20';
 const seededDays = 10;
@@ -31,17 +25,11 @@ const seeded = Array.from({ length: count }, (_, i) => seededMachine(i));
 
 let agg: TestDatabase<AggDatabase>;
 let bundle: string;
-let server: ReturnType<typeof serve> | undefined;
 let base: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  bundle = mkdtempSync(join(tmpdir(), 'mm-dashboard-plant-'));
-  [agg] = await Promise.all([
-    createTestDatabase('agg'),
-    build({ root: join(here, '..'), logLevel: 'warn', build: { outDir: bundle, emptyOutDir: true } }),
-  ]);
+  [agg, bundle] = await Promise.all([createTestDatabase('agg'), fixture.buildBundle()]);
   await seedPlant(agg.db, { count, lastDay, days: seededDays, now });
   const app = createApp({
     config: { machines: plantMachines(count), corsOrigins: [], admin: null },
@@ -53,19 +41,12 @@ beforeAll(async () => {
     dashboardDir: bundle,
     now: () => now,
   });
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      base = `http://127.0.0.1:${info.port}`;
-      resolve();
-    });
-  });
-  browser = await launchHeadlessChromium();
+  base = await fixture.serve(app);
+  browser = await fixture.launchBrowser();
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  if (server) await new Promise((resolve) => server?.close(resolve));
-  rmSync(bundle, { recursive: true, force: true });
+  await fixture.close();
   await agg?.drop();
 });
 

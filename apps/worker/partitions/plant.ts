@@ -336,7 +336,7 @@ export async function deploy(
     async enqueueAll() {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', join(repoRoot, 'scripts/etl.ts'), 'enqueue', 'all', FROM, TO],
+        ['--import', 'tsx', join(repoRoot, 'scripts/cli.ts'), 'etl', 'enqueue', 'all', FROM, TO],
         {
           cwd: repoRoot,
           env: {

@@ -1,4 +1,4 @@
-// `pnpm --filter @mm/dashboard first-paint <base-url> [--runs N] [--screenshot <file>]`: loads the
+// `pnpm dashboard first-paint <base-url> [--runs N] [--screenshot <file>]`: loads the
 // dashboard's plant and machine-day views in headless Chromium, each run in a fresh browser context
 // (empty cache), and prints the browser's own timings: first contentful paint, `first-view` (the
 // view's content is on screen) and `first-chart` (the first uPlot chart has drawn), median of N.

@@ -1,4 +1,4 @@
-// `pnpm --filter @mm/dashboard plant-load [--machines 2,200] [--runs 5] [--bundle <dir>]`: how many
+// `pnpm dashboard plant-load [--machines 2,200] [--runs 5] [--bundle <dir>]`: how many
 // requests the Plant and Pipeline views make, and how long until their content is on screen, for plants
 // of several sizes, in headless Chromium against the real API.
 //

@@ -1,4 +1,4 @@
-// `pnpm --filter @mm/dashboard v1-client <api-url> [--day YYYY-MM-DD] [--port N] [--screenshot <file>]`:
+// `pnpm dashboard v1-client <api-url> [--day YYYY-MM-DD] [--port N] [--screenshot <file>]`:
 // the stand-in of the original (v1) dashboard (src/v1-client/index.html) against a running API.
 // It serves the page on its own origin, as the original is served; the API must allow that origin
 // (CORS_ORIGINS). With --screenshot it opens the page in headless Chromium, prints what it drew and

@@ -1,8 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve } from '@hono/node-server';
 import { createApp } from '@mm/api';
 import { createLogger, type Machine, machinesFileSchema, resolveMachines } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
@@ -11,7 +7,7 @@ import { importShdr, NIST_MAZAK01_DIR, shdrFolder } from '@mm/raw';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchHeadlessChromium } from '../headless-chromium.ts';
+import { browserFixture } from '../testing/browser-fixture.ts';
 import { readV1Client, runIntervals, serveV1Client, type V1ClientServer } from './serve-v1-client.ts';
 
 // The original dashboard (its stand-in, index.html) against the real API on the real NIST Mazak01
@@ -20,8 +16,8 @@ import { readV1Client, runIntervals, serveV1Client, type V1ClientServer } from '
 // temperature and a timeline that is wrong. What it should draw is computed here from the raw and
 // aggregation tables, not from the API.
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const artifacts = join(here, '..', '..', 'test-artifacts');
+const fixture = browserFixture();
+const { artifacts } = fixture;
 const day = '2019-06-19';
 // The stand-in's window, as the original sends it: the day up to 23:59:59 (UTC is mazak01's zone).
 const windowStart = Date.parse(`${day}T00:00:00Z`);
@@ -31,11 +27,9 @@ let agg: TestDatabase<AggDatabase>;
 let raw: TestDatabase<RawDatabase>;
 let client: V1ClientServer;
 let browser: Browser;
-const servers: Array<ReturnType<typeof serve>> = [];
 const apis: Record<'compat' | 'plain', string> = { compat: '', plain: '' };
 
 beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
   [agg, raw, client] = await Promise.all([
     createTestDatabase('agg'),
     createTestDatabase('raw'),
@@ -82,20 +76,13 @@ beforeAll(async () => {
       rawDbFor: () => raw.db,
       logger,
     });
-    await new Promise<void>((resolve) => {
-      const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-        apis[kind] = `http://127.0.0.1:${info.port}`;
-        resolve();
-      });
-      servers.push(server);
-    });
+    apis[kind] = await fixture.serve(app);
   }
-  browser = await launchHeadlessChromium();
+  browser = await fixture.launchBrowser();
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  await fixture.close();
   await client?.close();
   await Promise.all([agg?.drop(), raw?.drop()]);
 });

@@ -1,18 +1,4 @@
-// `pnpm etl …` (see `pnpm etl --help`): the only place that touches process state.
-import { runCli } from './cli.ts';
+// `node packages/etl/dist/cli/main.js …` (the image); developers run it as `pnpm etl run …`.
+import { etlCommand } from './etl-command.ts';
 
-const abort = new AbortController();
-let interrupts = 0;
-process.on('SIGINT', () => {
-  // First Ctrl-C: finish the days that are running, then summarise. Second: stop now.
-  if (++interrupts > 1) process.exit(130);
-  process.stderr.write('\netl: interrupted, finishing the days already running (Ctrl-C again to stop now)\n');
-  abort.abort();
-});
-
-process.exitCode = await runCli(process.argv.slice(2), {
-  env: process.env,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  signal: abort.signal,
-});
+process.exitCode = await etlCommand(process.argv.slice(2));

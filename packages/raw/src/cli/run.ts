@@ -2,7 +2,7 @@ import { importShdrCommand } from '../shdr/cli.ts';
 import { simulateCommand } from './simulate.ts';
 
 /** The commands of `pnpm raw`, each with what it does in one line. */
-const commands: Record<string, { run: (args: string[]) => Promise<number>; summary: string }> = {
+export const rawCommands: Record<string, { run: (args: string[]) => Promise<number>; summary: string }> = {
   'import-shdr': {
     run: importShdrCommand,
     summary: 'import MTConnect SHDR logs (files or a folder with Devices.xml) into a raw database',
@@ -16,7 +16,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; summa
 export const RAW_USAGE = `usage: pnpm raw <command> [options]
 
 Tools that write raw (logger-schema) databases this product owns, never a logger's own:
-${Object.entries(commands)
+${Object.entries(rawCommands)
   .map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`)
   .join('\n')}
 
@@ -35,7 +35,7 @@ export async function runRawCli(argv: string[]): Promise<number> {
     console.log(RAW_USAGE);
     return 0;
   }
-  const entry = command ? commands[command] : undefined;
+  const entry = command ? rawCommands[command] : undefined;
   if (!entry) {
     console.error(`${command ? `raw: unknown command '${command}'\n\n` : ''}${RAW_USAGE}`);
     return 2;

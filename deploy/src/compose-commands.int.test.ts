@@ -18,7 +18,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ComposeService, readComposeFile } from './compose-file.ts';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
 // As an operator's `.env` would set them: the admin surface on, to reach Bull Board.
 const admin = { user: 'ops', password: `t${randomBytes(12).toString('hex')}` };
 const compose = readComposeFile(join(root, 'docker-compose.yml'), {

@@ -4,7 +4,7 @@
 // then migrate, the slices, the API, the dashboard, Bull Board, scaling and stopping are checked.
 // Base images that no registry can provide here are built as local stand-ins first (stand-ins.ts).
 // Everything the test creates is removed at the end, whatever happened; stand-ins are kept for the
-// next run. packages/deploy/README.md describes it.
+// next run. deploy/README.md describes it.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,9 +37,12 @@ const image = `machine-monitoring:${project}`;
 const admin = { user: 'ops', password: `t${randomBytes(12).toString('hex')}` };
 const compose = readComposeFile(join(root, 'docker-compose.yml'), { IMAGE: image });
 const appImage = compose.services.api?.image;
-const nodeImage = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
+// The image is built as compose would build it: its context and Dockerfile from the file.
+const appBuild = compose.services.api?.build ?? { context: '.', dockerfile: 'Dockerfile' };
+const dockerfile = join(root, appBuild.context, appBuild.dockerfile);
+const nodeImage = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(dockerfile, 'utf8'))?.[1];
 const baseImages = [
-  nodeImage ?? 'Dockerfile: no ARG NODE_IMAGE',
+  nodeImage ?? `${appBuild.dockerfile}: no ARG NODE_IMAGE`,
   ...new Set(
     Object.values(compose.services).flatMap((s) => (s.image && s.image !== appImage ? [s.image] : [])),
   ),
@@ -272,9 +275,11 @@ describe(`docker-compose.yml, profile demo, ${WORKERS} workers, on Docker`, () =
         'build',
         '--progress=plain',
         ...(caBundle ? ['--secret', `id=extra-ca-certs,src=${caBundle}`] : []),
+        '--file',
+        dockerfile,
         '--tag',
         image,
-        root,
+        join(root, appBuild.context),
       ],
       {
         env: { ...process.env, DOCKER_BUILDKIT: '1' },

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The stand-in redis image's entrypoint (packages/deploy/README.md says what differs from the official one).
+# The stand-in redis image's entrypoint (deploy/README.md says what differs from the official one).
 set -e
 
 # `docker run <image> --port 7000` or `… /etc/redis.conf`: arguments for redis-server.

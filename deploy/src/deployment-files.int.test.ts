@@ -1,7 +1,7 @@
 // The deployment files read as an operator's tools would: what each must promise, checked without a
 // Docker engine. The commands themselves run in compose-commands.int.test.ts, and `pnpm test:deploy`
 // (compose-stack.docker.test.ts) builds the image and brings the file up on one.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { durationSeconds, readComposeFile } from './compose-file.ts';
 import { isToolchainPackage } from './toolchain-packages.ts';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const compose = readComposeFile(join(root, 'docker-compose.yml'));
 const services = Object.values(compose.services);
 const appImage = compose.services.api?.image;
@@ -24,6 +24,10 @@ describe('docker-compose.yml', () => {
     expect(appImage).toBeTruthy();
     expect(apps.map((s) => s.name).sort()).toEqual(['api', 'demo-seed', 'migrate', 'scheduler', 'worker']);
     for (const s of apps) expect(s.command, s.name).toBeDefined();
+  });
+
+  it('builds the app image from deploy/Dockerfile, the repository being the build context', () => {
+    for (const s of apps) expect(s.build, s.name).toEqual({ context: '.', dockerfile: 'deploy/Dockerfile' });
   });
 
   it('scales the workers', () => {
@@ -92,8 +96,8 @@ describe('docker-compose.yml', () => {
   });
 });
 
-describe('Dockerfile', () => {
-  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+describe('deploy/Dockerfile', () => {
+  const dockerfile = readFileSync(join(root, 'deploy/Dockerfile'), 'utf8');
   const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
   // Instructions with their continuation lines joined.
   const instructions = dockerfile
@@ -212,5 +216,19 @@ describe('deploy/prometheus/alerts.yml', () => {
     expect(exprs).toMatch(/mm_etl_ledger_days\{status="stale"\}/);
     expect(exprs).toMatch(/oldest_waiting/);
     expect(exprs).toMatch(/absent\(up\{job="mm-worker"\}/);
+  });
+});
+
+describe('the deployment folder', () => {
+  it('holds every Dockerfile and compose file but docker-compose.yml, which stays at the top with its .env', () => {
+    const files = execFileSync('git', ['ls-files', '*Dockerfile*', '*compose*.yml', '*compose*.yaml'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter(Boolean);
+    expect(files).toContain('deploy/Dockerfile');
+    // The stand-in images' recipes are the deployment test's own, beside it.
+    expect(files.filter((f) => f !== 'docker-compose.yml' && !f.startsWith('deploy/'))).toEqual([]);
   });
 });

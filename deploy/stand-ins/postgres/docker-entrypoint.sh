@@ -1,6 +1,6 @@
 #!/bin/bash
 # The stand-in postgres image's entrypoint: what the official image does on start, as docker-compose.yml
-# relies on it (packages/deploy/README.md says what differs).
+# relies on it (deploy/README.md says what differs).
 #  1. As root: hand PGDATA to the postgres user, then run as that user.
 #  2. On an empty PGDATA: initdb with POSTGRES_USER / POSTGRES_PASSWORD, password logins over TCP,
 #     then a server listening on its Unix socket only (TCP is refused meanwhile) creates POSTGRES_DB and

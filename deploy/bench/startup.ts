@@ -20,7 +20,7 @@ import { createDb, migrateToLatest } from '@mm/db';
 import { simulatePlant } from '@mm/raw';
 import pg from 'pg';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const { values } = parseArgs({ options: { repeat: { type: 'string', default: '3' } }, strict: true });
 const repeat = Number(values.repeat);

@@ -9,8 +9,8 @@ import { docker, inspectImage, removeIfDangling, run } from './docker-cli.ts';
  * Local stand-ins for the base images the Dockerfile and docker-compose.yml name (`node:24-bookworm-slim`,
  * `postgres:15`, `redis:7`), for a Docker engine that can reach no image registry: a minimal Debian root
  * file system from debootstrap, then Node from the npm registry, or Debian's own PostgreSQL or Redis,
- * each behaving as our files rely on the official image to (recipes in packages/deploy/stand-ins/,
- * differences in packages/deploy/README.md).
+ * each behaving as our files rely on the official image to (recipes in deploy/stand-ins/,
+ * differences in deploy/README.md).
  *
  * Every stand-in carries the label STAND_IN_LABEL with a hash of its recipe and inputs: an image
  * with the same hash is reused, one with another hash is rebuilt (and the old one removed), and an
@@ -23,7 +23,7 @@ export class StandInError extends Error {
 }
 
 const recipes = fileURLToPath(new URL('../../stand-ins/', import.meta.url));
-export const repositoryRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+export const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 type Kind = 'node' | 'postgres' | 'redis';
 
@@ -50,7 +50,7 @@ export function standInSpec(image: string, defaultSuite: string): StandInSpec {
   const other = /^(postgres|redis):(\d+)$/.exec(image);
   if (other) return { image, kind: other[1] as Kind, major: other[2]!, suite: defaultSuite };
   throw new StandInError(
-    `no stand-in recipe for ${image}: packages/deploy/stand-ins has node:<major>-<suite>-slim, postgres:<major> and redis:<major>`,
+    `no stand-in recipe for ${image}: deploy/stand-ins has node:<major>-<suite>-slim, postgres:<major> and redis:<major>`,
   );
 }
 

@@ -5,6 +5,8 @@ import { parse } from 'yaml';
 export interface ComposeService {
   name: string;
   image?: string;
+  /** `build:` as a context and a Dockerfile, both relative to the compose file's folder. */
+  build?: { context: string; dockerfile: string };
   command?: string[];
   environment: Record<string, string>;
   healthcheck?: { test: string[] };
@@ -118,6 +120,7 @@ export function readComposeFile(path: string, vars: Record<string, string | unde
       const service: ComposeService = {
         name,
         ...(typeof s.image === 'string' ? { image: s.image } : {}),
+        ...(s.build !== undefined ? { build: buildOf(s.build) } : {}),
         ...(s.command !== undefined ? { command: commandOf(s.command) } : {}),
         environment: environmentOf(s.environment),
         ...(Array.isArray(healthTest) ? { healthcheck: { test: healthTest.map(String) } } : {}),
@@ -140,4 +143,11 @@ export function readComposeFile(path: string, vars: Record<string, string | unde
     }),
   );
   return { services, secrets };
+}
+
+/** `build: <context>` or `build: { context, dockerfile }`; compose's defaults are `.` and `Dockerfile`. */
+function buildOf(value: unknown): { context: string; dockerfile: string } {
+  if (typeof value === 'string') return { context: value, dockerfile: 'Dockerfile' };
+  const b = asRecord(value);
+  return { context: String(b.context ?? '.'), dockerfile: String(b.dockerfile ?? 'Dockerfile') };
 }
