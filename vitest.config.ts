@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './packages/testing/src/longest-first-sequencer.ts';
 import { testWorkers } from './packages/testing/src/workers.ts';
 
 // One run for the whole workspace. Unit tests (`*.test.ts`) do no I/O and need no services;
@@ -12,6 +13,9 @@ export default defineConfig({
     // TEST_WORKERS says (`pnpm test -- --maxWorkers=N` sets it: vitest lets this value, inherited
     // by both projects, override its own command line's).
     maxWorkers: Number(process.env.TEST_WORKERS) || testWorkers(),
+    // The longest files first, also on a clean clone without vitest's cache of the last run, so the
+    // run does not end with one long file alone (packages/testing/README.md, Speed).
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         extends: true,

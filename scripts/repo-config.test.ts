@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { EXPECTED_SECONDS } from '../packages/testing/src/expected-seconds.ts';
 import { TYPECHECK_PROJECTS } from './commands/command-table.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -62,5 +63,11 @@ describe('repository configuration', () => {
     );
     expect(exported.length).toBeGreaterThan(0);
     expect(exported.filter((e) => !/ \. -> \.\/src\/index\.ts$/.test(e))).toEqual([]);
+  });
+
+  it('expects durations only of integration test files that exist (the run order of a clean clone)', () => {
+    const listed = Object.keys(EXPECTED_SECONDS);
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.filter((f) => !f.endsWith('.int.test.ts') || !existsSync(`${root}${f}`))).toEqual([]);
   });
 });

@@ -133,10 +133,20 @@ export class WorkerProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  /** Starts a worker with `env` (on top of PATH and HOME) and waits until `/healthz` answers 200. */
+  /**
+   * Starts a worker with `env` (on top of PATH and HOME) and waits until `/healthz` answers 200. One
+   * that does not get there is killed before the error is thrown: the caller never got it to kill,
+   * and it would otherwise outlive its test file, working its queue for the rest of the run.
+   */
   static async start(env: Record<string, string>, app: keyof typeof apps = 'worker'): Promise<WorkerProcess> {
     const worker = await WorkerProcess.launch(env, app);
-    await worker.untilHealthy();
+    try {
+      await worker.untilHealthy();
+    } catch (error) {
+      worker.kill('SIGKILL');
+      await worker.exited;
+      throw error;
+    }
     return worker;
   }
 

@@ -1,63 +1,46 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '@mm/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_FILE } from '../admin-credentials.ts';
 import { LOG_FILE } from '../prepare-demo.ts';
+import { runDemo } from '../testing/run-demo.ts';
 import { smallNistDir } from '../testing/small-nist-dir.ts';
 
 // `pnpm start` as a newcomer sees it, twice on the same data folder: the dashboard's address before
 // anything else, no JSON log line and no build output in the text, admin credentials made for the
 // demo and shown once (and working), and a restart that reuses the data and the bundle.
 
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'mm-demo-first-run-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs `pnpm start` until it is ready, calls `whileRunning` with its output, then stops it with Ctrl-C. */
-async function start(
+function start(
   env: Record<string, string>,
   whileRunning: (out: string) => Promise<void> = async () => {},
 ): Promise<string> {
-  const child = spawn('pnpm', ['start'], {
-    cwd: root,
-    detached: true,
-    // No Redis: the output is the subject here, not the queues.
-    env: {
-      ...process.env,
-      LOG_LEVEL: '',
-      ADMIN_USER: '',
-      ADMIN_PASSWORD: '',
-      REDIS_URL: 'redis://127.0.0.1:1',
-      ...env,
+  return runDemo(
+    {
+      via: 'pnpm start',
+      // No Redis: the output is the subject here, not the queues.
+      env: {
+        ...process.env,
+        LOG_LEVEL: '',
+        ADMIN_USER: '',
+        ADMIN_PASSWORD: '',
+        REDIS_URL: 'redis://127.0.0.1:1',
+        ...env,
+      },
+      readyWithinMs: 150_000,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += String(d);
-  });
-  child.stderr?.on('data', (d) => {
-    out += String(d);
-  });
-  const exited = once(child, 'exit');
-  try {
-    const deadline = Date.now() + 150_000;
-    while (!out.includes('Ctrl-C stops it.')) {
-      if (Date.now() > deadline || child.exitCode !== null)
-        throw new Error(`the demo did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    await whileRunning(out);
-    return out;
-  } finally {
-    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGINT');
-    await exited;
-  }
+    async (demo) => {
+      await whileRunning(demo.output());
+      demo.signal('SIGINT');
+      await demo.exited;
+      return demo.output();
+    },
+  );
 }
 
 /** The demo's own lines: pnpm's script header (`> …`) and blank lines left out. */

@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createEtlQueues, createRedis, planQueueName, redisReady } from '@mm/queue';
 import { freePort } from '@mm/testing';
 import { Queue } from 'bullmq';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { demoQueuePrefix } from '../queue-demo.ts';
+import { runDemo } from '../testing/run-demo.ts';
 import { smallNistDir } from '../testing/small-nist-dir.ts';
 
 // `pnpm start`'s process with the test run's Redis: it aggregates through the queues, serves, and on
@@ -25,51 +24,38 @@ describe('pnpm start with Redis', () => {
     const queues = createEtlQueues({ connection: producer, prefix });
     const plan = new Queue(planQueueName, { connection: producer, prefix });
     const port = await freePort();
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('./main.ts', import.meta.url))],
-      {
-        cwd: fileURLToPath(new URL('../..', import.meta.url)),
-        env: {
-          PATH: process.env.PATH ?? '',
-          REDIS_URL: inject('redisUrl'),
-          DEMO_DATA_DIR: dataDir,
-          DEMO_DAYS: '2',
-          DEMO_VOLUME: '0.01',
-          DEMO_LAST_DAY: '2024-03-28',
-          PORT: String(port),
-          // mazak01's data is not this test's subject: one day of it, not sixteen.
-          NIST_DIR: smallNistDir(root),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += String(d);
-    });
-    child.stderr.on('data', (d) => {
-      out += String(d);
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      const deadline = Date.now() + 240_000;
-      while (!out.includes('Ctrl-C stops it.')) {
-        if (Date.now() > deadline || child.exitCode !== null)
-          throw new Error(`the demo did not get ready:\n${out}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      expect(out).toContain(`Through the BullMQ queues on ${inject('redisUrl')} (prefix ${prefix})`);
-      expect(await queues.queue.getWorkersCount()).toBe(1);
-      const status = await fetch(`http://127.0.0.1:${port}/api/status?machine=press-07`);
-      expect(((await status.json()) as { checks: unknown }).checks).toMatchObject({ redis: 'ok' });
+      await runDemo(
+        {
+          via: 'node',
+          env: {
+            PATH: process.env.PATH ?? '',
+            REDIS_URL: inject('redisUrl'),
+            DEMO_DATA_DIR: dataDir,
+            DEMO_DAYS: '2',
+            DEMO_VOLUME: '0.01',
+            DEMO_LAST_DAY: '2024-03-28',
+            PORT: String(port),
+            // mazak01's data is not this test's subject: one day of it, not sixteen.
+            NIST_DIR: smallNistDir(root),
+          },
+          readyWithinMs: 240_000,
+        },
+        async (demo) => {
+          expect(demo.output()).toContain(
+            `Through the BullMQ queues on ${inject('redisUrl')} (prefix ${prefix})`,
+          );
+          expect(await queues.queue.getWorkersCount()).toBe(1);
+          const status = await fetch(`http://127.0.0.1:${port}/api/status?machine=press-07`);
+          expect(((await status.json()) as { checks: unknown }).checks).toMatchObject({ redis: 'ok' });
 
-      child.kill('SIGINT');
-      expect(await exited).toBe(0);
-      expect(out).toMatch(/SIGINT: shutting down\nstopped\n$/);
-      expect(await queues.queue.getWorkersCount()).toBe(0);
+          demo.signal('SIGINT');
+          expect((await demo.exited).code).toBe(0);
+          expect(demo.output()).toMatch(/SIGINT: shutting down\nstopped\n$/);
+          expect(await queues.queue.getWorkersCount()).toBe(0);
+        },
+      );
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
       await Promise.all([...queues.all(), plan].map((q) => q.obliterate({ force: true })));
       await Promise.all([queues.close(), plan.close()]);
       producer.disconnect();

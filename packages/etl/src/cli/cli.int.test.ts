@@ -41,8 +41,21 @@ afterAll(async () => {
 
 /** `pnpm etl …` typed in `cwd` (the repository root unless given: pnpm finds the workspace via `--dir`). */
 function pnpmEtl(args: string[], env: Record<string, string>, cwd = root) {
+  return run('pnpm', ['--dir', root, '--silent', 'etl', ...args], env, cwd);
+}
+
+/**
+ * The script `pnpm etl` runs, under node with tsx's loader in the repository root, for the tests of
+ * what the CLI itself does: one process instead of pnpm's, tsx's launcher's and the CLI's. What pnpm
+ * adds (the directory typed in, the exit status passed on) is tested through {@link pnpmEtl}.
+ */
+function etl(args: string[], env: Record<string, string>) {
+  return run(process.execPath, ['--import', 'tsx', 'scripts/etl.ts', ...args], env, root);
+}
+
+function run(file: string, args: string[], env: Record<string, string>, cwd: string) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn('pnpm', ['--dir', root, '--silent', 'etl', ...args], {
+    const child = spawn(file, args, {
       cwd,
       env: { ...process.env, LOG_LEVEL: '', ...env },
     });
@@ -79,7 +92,7 @@ describe('pnpm etl', () => {
   });
 
   it('finishes the other machines, lists the failed one and exits 1', async () => {
-    const { code, stdout } = await pnpmEtl(['run', 'sensor-stats', '--concurrency', '1'], {
+    const { code, stdout } = await etl(['run', 'sensor-stats', '--concurrency', '1'], {
       AGG_DATABASE_URL: agg.url,
       MACHINES_FILE: join(dir, 'mixed.json'),
     });
@@ -92,7 +105,7 @@ describe('pnpm etl', () => {
 
   it('bad arguments: one line, the usage, exit 2', async () => {
     const env = { AGG_DATABASE_URL: agg.url, MACHINES_FILE: join(dir, 'good.json') };
-    const unknownMachine = await pnpmEtl(['run', 'all', '--machine', 'press-08'], env);
+    const unknownMachine = await etl(['run', 'all', '--machine', 'press-08'], env);
     expect(unknownMachine.code).toBe(2);
     expect(unknownMachine.stderr.split('\n')[0]).toBe(
       "etl: unknown machine 'press-08' (configured: press-07)",
@@ -125,7 +138,7 @@ describe('pnpm etl', () => {
   });
 
   it('checks only the variables it uses: a bad PORT or CORS_ORIGINS does not stop it', async () => {
-    const { code, stderr } = await pnpmEtl(['run', 'sensor-stats', '2024-01-10'], {
+    const { code, stderr } = await etl(['run', 'sensor-stats', '2024-01-10'], {
       AGG_DATABASE_URL: agg.url,
       MACHINES_FILE: join(dir, 'good.json'),
       PORT: 'eighty',
@@ -141,7 +154,7 @@ describe('pnpm etl', () => {
       await sql`delete from kysely_migration where name = (select max(name) from kysely_migration)`.execute(
         behind.db,
       );
-      const { code, stdout, stderr } = await pnpmEtl(['run', 'all', '2024-01-10'], {
+      const { code, stdout, stderr } = await etl(['run', 'all', '2024-01-10'], {
         AGG_DATABASE_URL: behind.url,
         MACHINES_FILE: join(dir, 'good.json'),
       });

@@ -49,16 +49,18 @@ async function tableCounts(db: Kysely<RawDatabase>) {
   };
 }
 
+// The 16 logs imported once with COPY, for the whole file: every test below reads this import (the
+// INSERT path is compared with it), and none changes it (re-importing writes nothing, as one asserts).
+let raw: TestDatabase<RawDatabase>;
+let first: ShdrImportResult;
+
+beforeAll(async () => {
+  raw = await createTestDatabase('raw');
+  first = await importShdr({ target: raw.url, files: FILES, devicesXml: DEVICES });
+});
+afterAll(() => raw?.drop());
+
 describe('importShdr: the 16 NIST Mazak01 logs into PostgreSQL (COPY)', () => {
-  let raw: TestDatabase<RawDatabase>;
-  let first: ShdrImportResult;
-
-  beforeAll(async () => {
-    raw = await createTestDatabase('raw');
-    first = await importShdr({ target: raw.url, files: FILES, devicesXml: DEVICES });
-  });
-  afterAll(() => raw?.drop());
-
   it('reads every file, writes with COPY, and skips nothing', () => {
     expect(FILES).toHaveLength(16);
     expect(first.method).toBe('copy');
@@ -200,24 +202,20 @@ describe('importShdr: the 16 NIST Mazak01 logs into PostgreSQL (COPY)', () => {
 });
 
 describe('importShdr through Kysely (multi-row INSERTs)', () => {
-  let copy: TestDatabase<RawDatabase>;
   let insert: TestDatabase<RawDatabase>;
 
   beforeAll(async () => {
-    copy = await createTestDatabase('raw');
     insert = await createTestDatabase('raw');
   });
   afterAll(async () => {
-    await copy?.drop();
     await insert?.drop();
   });
 
   it('writes the same tables as COPY on PostgreSQL', async () => {
-    await importShdr({ target: copy.url, files: FILES, devicesXml: DEVICES });
     const result = await importShdr({ target: insert.db, files: FILES, devicesXml: DEVICES });
     expect(result.method).toBe('insert');
     expect(result.totals.written).toBe(261_057);
-    expect(await digests(insert.db)).toEqual(await digests(copy.db));
+    expect(await digests(insert.db)).toEqual(await digests(raw.db));
   });
 
   it('on PGlite, imports a few days as PostgreSQL does, and again adds nothing', async () => {

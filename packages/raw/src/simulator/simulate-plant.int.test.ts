@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -238,30 +238,43 @@ describe('simulatePlant on PGlite', () => {
 });
 
 describe('pnpm raw simulate', () => {
-  const packageDir = fileURLToPath(new URL('../..', import.meta.url));
+  // The CLI under node with tsx's loader, as `pnpm raw` runs it, without pnpm's and tsx's own
+  // launcher processes around it: they are not this test's subject.
+  const main = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
   const cli = (...args: string[]) =>
-    spawnSync('pnpm', ['exec', 'tsx', 'src/cli/main.ts', 'simulate', ...args], {
-      cwd: packageDir,
-      encoding: 'utf8',
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', main, 'simulate', ...args]);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => {
+        stdout += String(d);
+      });
+      child.stderr.on('data', (d) => {
+        stderr += String(d);
+      });
+      child.once('error', reject);
+      child.once('close', (status) => resolve({ status, stdout, stderr }));
     });
 
-  it('exits 2 with a clear message on bad arguments', () => {
-    const bad = cli('--db', 'postgres://x@127.0.0.1/none', '--start', '2024-03-01', '--days', 'thirty');
+  it('exits 2 with a clear message on bad arguments', async () => {
+    const [bad, missing, zone] = await Promise.all([
+      cli('--db', 'postgres://x@127.0.0.1/none', '--start', '2024-03-01', '--days', 'thirty'),
+      cli('--days', '3'),
+      cli(
+        '--db',
+        'postgres://x@127.0.0.1/none',
+        '--start',
+        '2024-03-01',
+        '--days',
+        '3',
+        '--timezone',
+        'Europe/Nowhere',
+      ),
+    ]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--days must be an integer, got "thirty"/);
-    const missing = cli('--days', '3');
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/missing --db, --start/);
-    const zone = cli(
-      '--db',
-      'postgres://x@127.0.0.1/none',
-      '--start',
-      '2024-03-01',
-      '--days',
-      '3',
-      '--timezone',
-      'Europe/Nowhere',
-    );
     expect(zone.status).toBe(2);
     expect(zone.stderr).toMatch(/not an IANA zone/);
   });
@@ -269,7 +282,7 @@ describe('pnpm raw simulate', () => {
   it('simulates into a database, printing a line per day and the garbage', async () => {
     const target = await createTestDatabase('raw');
     try {
-      const ok = cli(
+      const ok = await cli(
         '--db',
         target.url,
         '--start',

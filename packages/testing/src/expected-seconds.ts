@@ -1,0 +1,31 @@
+/**
+ * Seconds the slowest test files take in a `pnpm test` on a quiet 2-core machine (four files at
+ * once), by path from the repository root: the order {@link LongestFirstSequencer} starts them in
+ * when vitest has no cache of an earlier run (a clean clone, as in CI). Only the order depends on
+ * these figures, never a result: a stale one makes a run longer, not wrong. Files not listed take
+ * less than 10 s. Refresh from `.vitest-results.json` after a run (packages/testing/README.md).
+ */
+export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
+  'apps/demo/src/demo.int.test.ts': 84,
+  'apps/worker/src/worker-processes.int.test.ts': 62,
+  'apps/demo/src/cli/main.int.test.ts': 51,
+  'apps/worker/src/redis-outage.int.test.ts': 49,
+  'packages/raw/src/shdr/import-shdr.int.test.ts': 45,
+  'apps/demo/src/cli/first-run.int.test.ts': 44,
+  'packages/raw/src/simulator/simulate-plant.int.test.ts': 43,
+  'packages/raw/src/cli/cli.int.test.ts': 35,
+  'packages/etl/src/cli/cli.int.test.ts': 34,
+  'deploy/src/compose-commands.int.test.ts': 32,
+  'apps/demo/src/cli/pnpm-start.int.test.ts': 31,
+  'packages/etl/src/property.int.test.ts': 30,
+  'deploy/src/start-scripts.int.test.ts': 23,
+  'packages/scheduler-core/src/scheduler.int.test.ts': 23,
+  'apps/api/src/answer-cache/answer-cache.int.test.ts': 22,
+  'packages/db/src/cli.int.test.ts': 21,
+  'packages/db/src/migrate.int.test.ts': 19,
+  'packages/raw/src/builder.int.test.ts': 17,
+  'apps/api/src/server.int.test.ts': 15,
+  'apps/worker/src/readiness.int.test.ts': 13,
+  'packages/db/src/raw-schema.int.test.ts': 10,
+  'apps/api/src/queues/redis-outage.int.test.ts': 10,
+};
