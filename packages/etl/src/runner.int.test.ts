@@ -193,6 +193,31 @@ describe('runEtls', () => {
     await gate.close();
   });
 
+  it("starts a day's slices in one go: each ETL's ledger row gets its own next token and attempt", async () => {
+    await clearAggregates();
+    await runEtls({ aggDb: agg.db, rawDb: raw.db, machine, etls: ['energy'], day: DAY });
+    const runs = await runEtls({
+      aggDb: agg.db,
+      rawDb: raw.db,
+      machine,
+      etls: ['programs', 'energy'],
+      day: DAY,
+    });
+    expect(runs.map((r) => [r.etl, r.ok])).toEqual([
+      ['programs', true],
+      ['energy', true],
+    ]);
+    const rows = await agg.db
+      .selectFrom('etl_runs')
+      .select(['etl', 'status', 'run_token', 'attempts'])
+      .orderBy('etl')
+      .execute();
+    expect(rows).toEqual([
+      { etl: 'energy', status: 'succeeded', run_token: 2, attempts: 2 },
+      { etl: 'programs', status: 'succeeded', run_token: 1, attempts: 1 },
+    ]);
+  });
+
   it('a slice whose lock another session holds fails fast with SliceBusyError and records nothing', async () => {
     await clearAggregates();
     await runEtls({ aggDb: agg.db, rawDb: raw.db, machine, etls: ['energy'], day: DAY });

@@ -16,7 +16,7 @@ import { computeHorizon } from './horizon.ts';
 import {
   holdCurrentToken,
   markFailed,
-  markRunning,
+  markRunningAll,
   markSucceeded,
   type RawObservation,
   type RunToken,
@@ -195,7 +195,13 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
   };
 
   const started = performance.now();
-  for (const etl of etls) tokens.set(etl.id, await markRunning(aggDb, keyOf(etl)));
+  for (const [etl, token] of await markRunningAll(
+    aggDb,
+    machine.id,
+    window.day,
+    etls.map((e) => e.id),
+  ))
+    tokens.set(etl as EtlId, token);
   const lockWaitMs = input.lockWaitMs ?? defaultSliceLockWaitMs;
   try {
     const fingerprinting = input.fingerprint ?? true;
