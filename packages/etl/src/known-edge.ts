@@ -36,7 +36,7 @@ export async function knownEdge(
   ];
   if (parts.length === 0) return null;
   const { rows } = await sql<{ id_var: number | null; date: number | null; value: string | null }>`
-    ${sql.join(parts, sql` union all `)}`.execute(raw);
+    select id_var, date, value from (${sql.join(parts, sql` union all `)}) as known_edges`.execute(raw);
   const found: number[] = [];
   const reading = rows.find((r) => r.id_var === null)?.date ?? null;
   if (reading !== null) found.push(reading);
