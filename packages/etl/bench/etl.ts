@@ -6,8 +6,10 @@
 // Optionally times the row-by-row design (pull rows into Node, aggregate in JS, upsert row by row)
 // on a few days and extrapolates. The last line is
 //   etl backfill / sql baseline: <ratio>x (<raw rows per second> raw rows/s)
-// with the ratio at concurrency 1 and the backfill's raw rows per second. `--repeat N` keeps the
-// best of N runs of each design (the machine is shared; the best run is the least disturbed).
+// with the ratio at concurrency 1 and the backfill's raw rows per second. `--repeat N` runs N rounds,
+// each the baseline then the backfills, back to back; the ratio is the median over the rounds of
+// each round's own ratio, so a burst of load on the shared machine meets both sides of a ratio
+// alike or one round only, and the times shown are each design's median.
 //
 // BENCH_DATABASE_URL is an admin login to the PostgreSQL server (default the local trust user). The
 // raw database mm_bench_raw_<seed>_<days> is kept for the next run; aggregation databases are
@@ -20,6 +22,8 @@ import { type Kysely, sql } from 'kysely';
 import { type BackfillSummary, backfill } from '../src/cli/backfill.ts';
 import { registeredEtls } from '../src/cli/cli.ts';
 import { dataSpan } from '../src/data-span.ts';
+import type { EtlId } from '../src/etl.ts';
+import { registry } from '../src/registry.ts';
 import { resolveRoles } from '../src/roles.ts';
 import { runEtls } from '../src/runner.ts';
 import { SignalCatalog } from '../src/signal-catalog.ts';
@@ -141,15 +145,11 @@ async function timedBackfill(concurrency: number, attempt: number, profiler?: St
     {
       aggDb,
       rawDb: () => rawDb,
-      // Labels the statements by ETL: one ETL at a time (untimed runs only, see below).
+      // The day's statements are labelled `day`; a slice's, from its extract on, by its ETL.
       runEtls: profiler
-        ? async (input) => {
-            const runs = [];
-            for (const etl of input.etls) {
-              profiler.label = String(etl);
-              runs.push(...(await runEtls({ ...input, etls: [etl] })));
-            }
-            return runs;
+        ? (input) => {
+            profiler.label = 'day';
+            return runEtls(input);
           }
         : runEtls,
     },
@@ -160,31 +160,57 @@ async function timedBackfill(concurrency: number, attempt: number, profiler?: St
   return { ms, summary, agg, stats: profiler?.stats() ?? [] };
 }
 
-// The designs take turns, so a burst of load on the shared machine hits them alike; each keeps its
-// best run.
+// The designs take turns within a round, so a burst of load hits the two sides of a round's ratio
+// alike; the median over rounds then drops a round that a burst hit unevenly.
 type Run = Awaited<ReturnType<typeof timedBackfill>>;
-let baseline: Baseline | undefined;
-let c1: Run | undefined;
-let c2: Run | undefined;
-const keep = async (kept: Run | undefined, run: Run) => {
-  if (kept && kept.ms <= run.ms) {
-    await run.agg.destroy();
-    return kept;
-  }
-  await kept?.agg.destroy();
-  return run;
-};
-for (let attempt = 0; attempt < repeat; attempt++) {
-  const b = await timedBaseline();
-  if (!baseline || total(b) < total(baseline)) baseline = b;
-  c1 = await keep(c1, await timedBackfill(1, attempt));
-  c2 = await keep(c2, await timedBackfill(2, attempt));
+interface Round {
+  baseline: Baseline;
+  c1: Omit<Run, 'agg'>;
+  c2ms: number;
+  ratio: number;
 }
-const baselineMs = total(baseline!);
-if (!c1 || !c2) throw new Error('unreachable: --repeat is at least 1');
-// The statement breakdown comes from one more, profiled, run: profiling runs each ETL of a day on
-// its own (to label its statements), which repeats the per-day snapshot work, so it is not timed.
-const profiled = await timedBackfill(1, repeat, new StatementProfiler());
+const rounds: Round[] = [];
+// Every backfill writes the same rows; the first one's database is kept for the cross-check.
+let checked: Kysely<AggDatabase> | undefined;
+for (let attempt = 0; attempt < repeat; attempt++) {
+  const baseline = await timedBaseline();
+  const c1 = await timedBackfill(1, attempt);
+  const c2 = await timedBackfill(2, attempt);
+  if (checked) await c1.agg.destroy();
+  else checked = c1.agg;
+  await c2.agg.destroy();
+  rounds.push({ baseline, c1, c2ms: c2.ms, ratio: c1.ms / total(baseline) });
+}
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const ratio = median(rounds.map((r) => r.ratio));
+// The breakdowns below come from the round whose ratio is nearest the median.
+const typical = rounds.reduce((a, b) => (Math.abs(b.ratio - ratio) < Math.abs(a.ratio - ratio) ? b : a));
+const baseline = typical.baseline;
+const baselineMs = median(rounds.map((r) => total(r.baseline)));
+const c1Ms = median(rounds.map((r) => r.c1.ms));
+const c2Ms = median(rounds.map((r) => r.c2ms));
+const c1 = typical.c1;
+if (!checked) throw new Error('unreachable: --repeat is at least 1');
+// The statement breakdown comes from one more run, the same path with every statement timed (which
+// costs a little), so it is not timed itself. Each ETL's extract sets the label its statements get.
+const profiler = new StatementProfiler();
+const unprofiled = { ...registry };
+for (const etl of etls as EtlId[]) {
+  const original = unprofiled[etl];
+  registry[etl] = {
+    ...original,
+    extract: (context) => {
+      profiler.label = etl;
+      return original.extract(context);
+    },
+  };
+}
+const profiled = await timedBackfill(1, repeat, profiler);
+Object.assign(registry, unprofiled);
 await profiled.agg.destroy();
 
 // (c) Row by row on a few days, extrapolated by raw rows.
@@ -195,7 +221,7 @@ if (rowDays > 0) {
   rowByRowResult = {
     ...(await rowByRow(raw, agg, machine, catalog, sample, span!.last)),
     days: sample.length,
-    agrees: await sameTotals(agg, c1.agg, sample),
+    agrees: await sameTotals(agg, checked, sample),
   };
   await agg.destroy();
 }
@@ -208,8 +234,8 @@ const line = (label: string, ms: number) =>
     `${label.padEnd(40)}${s(ms).padStart(10)}${n(perSecond(rawRows, ms)).padStart(14)}${`${(ms / baselineMs).toFixed(2)}x`.padStart(13)}`,
   );
 line('sql baseline (1 statement per aggregate)', baselineMs);
-line('etl backfill, concurrency 1', c1.ms);
-line('etl backfill, concurrency 2', c2.ms);
+line('etl backfill, concurrency 1', c1Ms);
+line('etl backfill, concurrency 2', c2Ms);
 if (rowByRowResult) {
   const extrapolated = (rowByRowResult.ms * rawRows) / Math.max(1, rowByRowResult.rawRows);
   line(`row by row (${rowByRowResult.days} days, extrapolated)`, extrapolated);
@@ -221,7 +247,7 @@ say('per aggregate (concurrency 1; slice time, without the per-day snapshot shar
 const etlShare = c1.summary.perEtl;
 const etlTotal = Object.values(etlShare).reduce((sum, e) => sum + e.durationMs, 0);
 for (const etl of etls) {
-  const b = baseline!.timings.find((t) => t.name === etl);
+  const b = baseline.timings.find((t) => t.name === etl);
   const e = etlShare[etl]!;
   say(
     `  ${etl.padEnd(18)} etl ${s(e.durationMs).padStart(8)} (${Math.round((e.durationMs / etlTotal) * 100)
@@ -245,30 +271,32 @@ for (const stat of stats.slice(0, 12)) {
 }
 
 say();
-say('where the concurrency-1 backfill spends its time, by purpose:');
+say('where the profiled concurrency-1 backfill spends its time, by purpose:');
 const purposes = new Map<string, number>();
 for (const stat of stats)
   purposes.set(purposeOf(stat.statement), (purposes.get(purposeOf(stat.statement)) ?? 0) + stat.ms);
-// The timed run minus the profiled run's statements: begin/commit, pool and JS, and whatever load
-// hit one run and not the other (on a shared machine, often most of it).
-purposes.set('outside statements (timed run minus profiled statements)', Math.max(0, c1.ms - statTotal));
+// Begin/commit, pool and JS: the profiled run's own time minus its statements.
+purposes.set('outside statements (begin, commit, pool, JS)', Math.max(0, profiled.ms - statTotal));
 for (const [purpose, ms] of [...purposes].sort((a, b) => b[1] - a[1])) {
-  say(`  ${s(ms).padStart(8)} ${`${Math.round((ms / c1.ms) * 100)}%`.padStart(4)}  ${purpose}`);
+  say(`  ${s(ms).padStart(8)} ${`${Math.round((ms / profiled.ms) * 100)}%`.padStart(4)}  ${purpose}`);
 }
 
 say();
 say('cross-check, etl vs sql baseline over the whole range:');
-await crossCheck(c1.agg, baseline!.totals, c1.summary);
+await crossCheck(checked, baseline.totals, c1.summary);
 
-await Promise.all([c1.agg.destroy(), c2.agg.destroy(), raw.destroy()]);
+await Promise.all([checked.destroy(), raw.destroy()]);
 const admin = createDb<object>(adminUrl, { max: 1 });
 for (const name of aggDatabases) await sql.raw(`drop database if exists ${name} with (force)`).execute(admin);
 await admin.destroy();
 
 say();
-say(
-  `etl backfill / sql baseline: ${(c1.ms / baselineMs).toFixed(2)}x (${perSecond(rawRows, c1.ms)} raw rows/s)`,
-);
+if (rounds.length > 1) {
+  say(
+    `per round (sql baseline, etl c=1, ratio): ${rounds.map((r) => `${s(total(r.baseline))} ${s(r.c1.ms)} ${r.ratio.toFixed(2)}x`).join('; ')}`,
+  );
+}
+say(`etl backfill / sql baseline: ${ratio.toFixed(2)}x (${perSecond(rawRows, c1Ms)} raw rows/s)`);
 
 async function crossCheck(agg: Kysely<AggDatabase>, b: BaselineTotals, summary: BackfillSummary) {
   const one = async <T>(q: ReturnType<typeof sql<T>>) => (await q.execute(agg)).rows[0]!;

@@ -19,14 +19,44 @@ export async function knownEdge(
   catalog: SignalCatalog,
   edge: Edge,
 ): Promise<number | null> {
-  const candidates: Array<number | null> = [
-    await edgeReading(raw, mappedVariableGroups(roles, catalog), edge),
+  const newest = edge === 'last';
+  const groups = mappedVariableGroups(roles, catalog);
+  const alarmTables = (['variable_log_float', 'variable_log_string'] as const)
+    .map((table) => ({
+      table,
+      ids: (roles.alarms?.variables ?? []).filter((v) => v.table === table).map((v) => v.id),
+    }))
+    .filter((t) => t.ids.length > 0);
+  // One round trip: the mapped variables' edge as a row without a variable, then the alarm pages.
+  const parts = [
+    ...(groups.length > 0
+      ? [sql`select null::int as id_var, (${edgeReading(groups, edge)}) as date, null::text as value`]
+      : []),
+    ...alarmTables.map(({ table, ids }) => alarmPage(table, ids, edge)),
   ];
-  if (roles.alarms)
-    candidates.push(await edgeValidAlarm(raw, roles.alarms.variables, roles.alarms.format, edge));
-  const found = candidates.filter((t): t is number => t !== null);
+  if (parts.length === 0) return null;
+  const { rows } = await sql<{ id_var: number | null; date: number | null; value: string | null }>`
+    select id_var, date, value from (${sql.join(parts, sql` union all `)}) as known_edges`.execute(raw);
+  const found: number[] = [];
+  const reading = rows.find((r) => r.id_var === null)?.date ?? null;
+  if (reading !== null) found.push(reading);
+  if (roles.alarms) {
+    const { format } = roles.alarms;
+    for (const { table, ids } of alarmTables) {
+      for (const id of ids) {
+        const page = rows
+          .filter((r) => r.id_var === id)
+          .sort((x, y) => (newest ? y.date! - x.date! : x.date! - y.date!));
+        let date = page.find((r) => isValidAlarmValue(format, r.value))?.date ?? null;
+        if (date === null && page.length === ALARM_PAGE) {
+          date = await pageForValidAlarm(raw, table, id, page.at(-1)!.date!, format, edge);
+        }
+        if (date !== null) found.push(date);
+      }
+    }
+  }
   if (found.length === 0) return null;
-  return edge === 'last' ? Math.max(...found) : Math.min(...found);
+  return newest ? Math.max(...found) : Math.min(...found);
 }
 
 /** Non-alarm variables the roles map that share a log table and a reading classifier. */
@@ -61,13 +91,8 @@ export function mappedVariableGroups(roles: ResolvedRoles, catalog: SignalCatalo
   );
 }
 
-// Every group in one statement (a round trip each would cost more than the lookups).
-async function edgeReading(
-  raw: Kysely<RawDatabase>,
-  groups: readonly VariableGroup[],
-  edge: Edge,
-): Promise<number | null> {
-  if (groups.length === 0) return null;
+// The oldest or newest valid or off reading of every group, as one scalar query.
+function edgeReading(groups: readonly VariableGroup[], edge: Edge) {
   const newest = edge === 'last';
   const perGroup = groups.map(
     (group) => sql`
@@ -80,50 +105,27 @@ async function edgeReading(
       limit 1
     ) as found`,
   );
-  const { rows } = await sql<{ at: number | null }>`
+  return sql`
     select ${newest ? sql`max(at)` : sql`min(at)`} as at
-    from (${sql.join(perGroup, sql` union all `)}) as edges`.execute(raw);
-  return rows[0]?.at ?? null;
+    from (${sql.join(perGroup, sql` union all `)}) as edges`;
 }
 
-// Alarm rows are validated in TypeScript (the alerts ETL's own parsers). One statement reads the
-// first few rows from the requested end of every alarm variable; only a variable whose rows there
-// are all invalid, which is rare, is paged further on its own.
+// Alarm rows are validated in TypeScript (the alerts ETL's own parsers). The first few rows from the
+// requested end of every alarm variable come with the edge statement; only a variable whose rows
+// there are all invalid, which is rare, is paged further on its own.
 const ALARM_PAGE = 8;
 const ALARM_LONG_PAGE = 200;
 
-async function edgeValidAlarm(
-  raw: Kysely<RawDatabase>,
-  variables: RawVariable[],
-  format: AlarmFormat,
-  edge: Edge,
-): Promise<number | null> {
-  const newest = edge === 'last';
-  const found: number[] = [];
-  for (const table of ['variable_log_float', 'variable_log_string'] as const) {
-    const ids = variables.filter((v) => v.table === table).map((v) => v.id);
-    if (ids.length === 0) continue;
-    const { rows } = await sql<{ id_var: number; date: number; value: string | null }>`
-      select page.id_var, page.date, page.value
-      from unnest(${ids}::int[]) as vars(id)
-      cross join lateral (
-        select id_var, date, value::text as value from ${sql.table(table)}
-        where id_var = vars.id
-        order by date ${newest ? sql`desc` : sql`asc`}
-        limit ${ALARM_PAGE}
-      ) as page
-      order by page.id_var, page.date ${newest ? sql`desc` : sql`asc`}`.execute(raw);
-    for (const id of ids) {
-      const page = rows.filter((r) => r.id_var === id);
-      let date = page.find((r) => isValidAlarmValue(format, r.value))?.date ?? null;
-      if (date === null && page.length === ALARM_PAGE) {
-        date = await pageForValidAlarm(raw, table, id, page.at(-1)!.date, format, edge);
-      }
-      if (date !== null) found.push(date);
-    }
-  }
-  if (found.length === 0) return null;
-  return newest ? Math.max(...found) : Math.min(...found);
+function alarmPage(table: LogTable, ids: readonly number[], edge: Edge) {
+  return sql`
+    select page.id_var, page.date, page.value
+    from unnest(${ids}::int[]) as vars(id)
+    cross join lateral (
+      select id_var, date, value::text as value from ${sql.table(table)}
+      where id_var = vars.id
+      order by date ${edge === 'last' ? sql`desc` : sql`asc`}
+      limit ${ALARM_PAGE}
+    ) as page`;
 }
 
 async function pageForValidAlarm(

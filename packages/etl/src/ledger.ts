@@ -33,6 +33,38 @@ export async function markRunning(db: Db, key: SliceKey): Promise<RunToken> {
   return token;
 }
 
+/**
+ * {@link markRunning} for several ETLs of one (machine, day) in one statement (the runner starts a
+ * day's slices together): each row as markRunning leaves it, each run its own token. The rows are
+ * taken in ETL order, so two such calls over the same day never wait on each other crosswise.
+ *
+ * @example
+ * const tokens = await markRunningAll(aggDb, 'press-07', '2024-03-31', ['sensor-stats', 'energy']);
+ * tokens.get('energy'); // that run's token
+ */
+export async function markRunningAll(
+  db: Db,
+  machineId: string,
+  day: string,
+  etls: readonly string[],
+): Promise<Map<string, RunToken>> {
+  const tokens = new Map<string, RunToken>();
+  if (etls.length === 0) return tokens;
+  const { rows } = await sql<{ etl: string; run_token: number }>`
+    insert into etl_runs (machine_id, etl, day, status, started_at, run_token)
+    select ${machineId}, etl, ${day}::date, 'running', now(), 1
+    from (select distinct unnest(${[...etls]}::text[]) as etl) as started
+    order by etl
+    on conflict (machine_id, etl, day) do update
+      set status = 'running', started_at = now(), finished_at = null, error = null,
+          attempts = etl_runs.attempts + 1, run_token = coalesce(etl_runs.run_token, 0) + 1
+    returning etl, run_token`.execute(db);
+  for (const row of rows) tokens.set(row.etl, row.run_token);
+  for (const etl of etls)
+    if (!tokens.has(etl)) throw new Error(`the ledger returned no run token for ${etl}`);
+  return tokens;
+}
+
 /** A run's generation of its slice, from {@link markRunning}. */
 export type RunToken = number;
 

@@ -193,6 +193,56 @@ describe('runEtls', () => {
     await gate.close();
   });
 
+  it('a failing statement fails its slice only, before or after the other ETLs of the day', async () => {
+    registry.energy = {
+      ...originalEnergy,
+      async extract(ctx) {
+        await sql`select 1 / 0`.execute(ctx.raw);
+        return originalEnergy.extract(ctx);
+      },
+    };
+    for (const order of [
+      ['energy', 'programs'],
+      ['programs', 'energy'],
+    ] as const) {
+      await clearAggregates();
+      const runs = await runEtls({ aggDb: agg.db, rawDb: raw.db, machine, etls: order, day: DAY });
+      expect(runs.map((r) => [r.etl, r.ok])).toEqual(order.map((etl) => [etl, etl === 'programs']));
+      const failed = runs.find((r) => !r.ok);
+      expect(failed?.ok === false && failed.error.message).toMatch(/division by zero/);
+      expect((await ledger()).map((r) => [r.etl, r.status])).toEqual([
+        ['energy', 'failed'],
+        ['programs', 'succeeded'],
+      ]);
+      expect((await snapshot(agg.db)).machine_program_data!.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("starts a day's slices in one go: each ETL's ledger row gets its own next token and attempt", async () => {
+    await clearAggregates();
+    await runEtls({ aggDb: agg.db, rawDb: raw.db, machine, etls: ['energy'], day: DAY });
+    const runs = await runEtls({
+      aggDb: agg.db,
+      rawDb: raw.db,
+      machine,
+      etls: ['programs', 'energy'],
+      day: DAY,
+    });
+    expect(runs.map((r) => [r.etl, r.ok])).toEqual([
+      ['programs', true],
+      ['energy', true],
+    ]);
+    const rows = await agg.db
+      .selectFrom('etl_runs')
+      .select(['etl', 'status', 'run_token', 'attempts'])
+      .orderBy('etl')
+      .execute();
+    expect(rows).toEqual([
+      { etl: 'energy', status: 'succeeded', run_token: 2, attempts: 2 },
+      { etl: 'programs', status: 'succeeded', run_token: 1, attempts: 1 },
+    ]);
+  });
+
   it('a slice whose lock another session holds fails fast with SliceBusyError and records nothing', async () => {
     await clearAggregates();
     await runEtls({ aggDb: agg.db, rawDb: raw.db, machine, etls: ['energy'], day: DAY });

@@ -16,7 +16,7 @@ import { computeHorizon } from './horizon.ts';
 import {
   holdCurrentToken,
   markFailed,
-  markRunning,
+  markRunningAll,
   markSucceeded,
   type RawObservation,
   type RunToken,
@@ -195,7 +195,13 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
   };
 
   const started = performance.now();
-  for (const etl of etls) tokens.set(etl.id, await markRunning(aggDb, keyOf(etl)));
+  for (const [etl, token] of await markRunningAll(
+    aggDb,
+    machine.id,
+    window.day,
+    etls.map((e) => e.id),
+  ))
+    tokens.set(etl as EtlId, token);
   const lockWaitMs = input.lockWaitMs ?? defaultSliceLockWaitMs;
   try {
     const fingerprinting = input.fingerprint ?? true;
@@ -229,7 +235,7 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
               logger: baseLogger,
             })
           : null;
-        for (const etl of etls) {
+        for (const [index, etl] of etls.entries()) {
           const sliceStarted = performance.now();
           if (input.signal?.aborted) {
             await fail(etl, new Error('interrupted before it started (shutting down)'), sliceStarted);
@@ -238,7 +244,12 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
           const logger = baseLogger.child({ etl: etl.id });
           const context: ExtractContext = { raw, machine, window, horizon, until, roles, catalog, logger };
           try {
-            const run = { key: keyOf(etl), token: tokens.get(etl.id) as RunToken, lockWaitMs };
+            const run = {
+              key: keyOf(etl),
+              token: tokens.get(etl.id) as RunToken,
+              lockWaitMs,
+              snapshotNeededAfter: index < etls.length - 1,
+            };
             const outcome = await extractAndReplace(aggDb, etl, run, context, observed);
             const durationMs = Math.round(performance.now() - sliceStarted);
             for (const warning of outcome.warnings) logger.warn(warning);
@@ -304,25 +315,20 @@ async function observeDay(input: {
 async function extractAndReplace(
   aggDb: Kysely<AggDatabase>,
   etl: EtlDefinition,
-  run: { key: SliceKey; token: RunToken; lockWaitMs: number },
+  run: { key: SliceKey; token: RunToken; lockWaitMs: number; snapshotNeededAfter: boolean },
   context: ExtractContext,
   observed: RawObservation | null,
 ): Promise<SliceOutcome> {
-  const { raw, horizon, window, roles, machine } = context;
+  const { horizon, window, roles, machine } = context;
   const { key, token } = run;
   return aggDb.transaction().execute(async (trx) => {
     // Same slice, same lock: concurrent runs queue here instead of interleaving their writes.
     await lockSlice(trx, key, run.lockWaitMs);
-    // A failed statement aborts the raw transaction; the savepoint keeps the snapshot usable.
-    await sql`savepoint slice`.execute(raw);
-    let extracted: ExtractResult;
-    try {
-      extracted = await etl.extract(context);
-    } catch (error) {
-      await sql`rollback to savepoint slice`.execute(raw);
-      throw error;
-    }
-    await sql`release savepoint slice`.execute(raw);
+    // A failed statement aborts the raw transaction; the savepoint keeps the snapshot usable for
+    // the ETLs after this one. The last one (a queue job's only one) needs none.
+    const extracted = run.snapshotNeededAfter
+      ? await extractInSavepoint(etl, context)
+      : await etl.extract(context);
     // Under the row lock from here to commit: a run started meanwhile supersedes this one, and one
     // starting now waits for this transaction to end.
     await holdCurrentToken(trx, key, token);
@@ -341,6 +347,19 @@ async function extractAndReplace(
     await markSucceeded(trx, key, token, outcome, observed);
     return outcome;
   });
+}
+
+async function extractInSavepoint(etl: EtlDefinition, context: ExtractContext): Promise<ExtractResult> {
+  await sql`savepoint slice`.execute(context.raw);
+  let extracted: ExtractResult;
+  try {
+    extracted = await etl.extract(context);
+  } catch (error) {
+    await sql`rollback to savepoint slice`.execute(context.raw);
+    throw error;
+  }
+  await sql`release savepoint slice`.execute(context.raw);
+  return extracted;
 }
 
 /**

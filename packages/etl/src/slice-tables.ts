@@ -70,9 +70,9 @@ export type SliceRowsOf<Tables extends SliceTableName> = { [T in Tables]: SliceR
 export type SliceRows = { [T in SliceTableName]?: SliceRow<T>[] };
 
 /**
- * Replaces the (machine, day) slice of one table with `rows`: a delete and one set-based insert
- * (all rows travel as one jsonb parameter), inside the caller's transaction.
- * Returns the number of rows written.
+ * Replaces the (machine, day) slice of one table with `rows` in one statement, inside the caller's
+ * transaction: the delete runs as a CTE that the insert waits for (all rows travel as one jsonb
+ * parameter). Returns the number of rows written.
  */
 export async function replaceSlice<T extends SliceTableName>(
   trx: Transaction<AggDatabase>,
@@ -81,18 +81,23 @@ export async function replaceSlice<T extends SliceTableName>(
   day: string,
   rows: readonly SliceRow<T>[],
 ): Promise<number> {
-  await sql`delete from ${sql.table(table)} where machine_id = ${machineId} and day = ${day}::date`.execute(
-    trx,
-  );
-  if (rows.length === 0) return 0;
+  const remove = sql`delete from ${sql.table(table)} where machine_id = ${machineId} and day = ${day}::date`;
+  if (rows.length === 0) {
+    await remove.execute(trx);
+    return 0;
+  }
   const columns = Object.entries(sliceTables[table]);
   const names = sql.join(columns.map(([name]) => sql.ref(name)));
   const definitions = sql.join(columns.map(([name, type]) => sql`${sql.ref(name)} ${sql.raw(type)}`));
   const json = JSON.stringify(rows.map((row) => normaliseRow(table, row)));
+  // A data-modifying CTE the main query does not read runs after it; reading its count first makes
+  // the old rows gone before the new ones (same keys) go in.
   const result = await sql`
+    with removed as (${remove} returning 1)
     insert into ${sql.table(table)} (machine_id, day, ${names})
     select ${machineId}, ${day}::date, ${names}
-    from jsonb_to_recordset(${json}::jsonb) as incoming(${definitions})`.execute(trx);
+    from jsonb_to_recordset(${json}::jsonb) as incoming(${definitions})
+    where (select count(*) from removed) >= 0`.execute(trx);
   return Number(result.numAffectedRows ?? rows.length);
 }
 

@@ -12,21 +12,19 @@ const MS_PER_HOUR = 3_600_000;
  * hour boundaries and never past `until`. An hour has a row when some motor holds a valid load
  * during part of it, even a 0 % one; hours with only off or unknown loads have none.
  *
- * One statement for all motors of the day, one pass over each motor's rows (a lateral per motor:
- * its rows come sorted by time, one in-memory sort each), no interval materialised or cut:
- * - Each motor's stream is its rows of the day plus one row at each hour start before `until`
- *   holding the load in force there (an index lookup each, about 25 a motor). `lead()` then ends
- *   every interval at the next reading or the next hour start, so each piece lies in one hour and is
- *   summed straight into it, and the row at the day's start is the carry-in. A reading on an hour
- *   start ties with that hour's row; both hold the same load, so whichever comes first is a piece of
- *   zero length.
+ * One statement for all motors of the day, one lateral per (motor, local hour), no interval
+ * materialised or cut, and nothing for PostgreSQL to sort:
+ * - Each (motor, hour) stream is the motor's rows of that hour, which an index range scan returns
+ *   in time order, plus one row at the hour's start (if before `until`) holding the load in force
+ *   there (one index lookup). `lead()` ends every interval at the next reading or the hour's end, so
+ *   each piece lies in its hour and the lateral's plain aggregate is that hour's sum; the first
+ *   hour's start row is the carry-in. A reading on the hour's start ties with the start row; both
+ *   hold the same load, so whichever comes first is a piece of zero length.
+ * - Grouping a whole motor's day by hour instead would sort every piece by hour: the planner cannot
+ *   know that time order is hour order.
  * - Invalid rows stay in the stream, so the same pass counts the rows read and the invalid ones; an
  *   invalid row holds the load in force before it (looked up for those rows only: they are rare),
  *   which is the previous load standing.
- * Measured in backend CPU on a working day of `pnpm bench etl`'s plant (108 k load readings over
- * four motors): 100 ms, against 140 ms plus a parallel count for intervals cut with generate_series
- * (PostgreSQL materialised every interval to read them twice, and spilled them to disk) and the
- * rows counted in a second scan.
  */
 export const energy = defineEtl({
   id: 'energy',
@@ -48,15 +46,7 @@ export const energy = defineEtl({
     const ids = [...ratedKw.keys()];
     const { invalid, off } = floatReading;
 
-    const start = sql`${window.start}::bigint`;
     const end = sql`${until}::bigint`;
-    const hourStarts = window.bounds.slice(0, -1);
-    // Local hours a whole hour apart (every zone whose offsets differ by whole hours, DST days
-    // included): an instant's hour is arithmetic; otherwise a binary search over the bounds.
-    const uniform = window.bounds.every((b, i) => i === 0 || b - window.bounds[i - 1]! === MS_PER_HOUR);
-    const hourOf = uniform
-      ? sql`(date - ${start}) / ${MS_PER_HOUR}::bigint`
-      : sql`width_bucket(date, ${sql`${window.bounds}::bigint[]`}) - 1`;
     // The load in force at a stream row's instant: the motor's last non-invalid reading at (or
     // before) it. `value` in `invalid` is the innermost one, held's.
     const held = (at: 'at' | 'before') => sql`
@@ -70,41 +60,37 @@ export const energy = defineEtl({
       rows_read: number;
       invalid: number;
     }>`
-      with motors as (
-        select id_var, rated_kw from unnest(${ids}::int[], ${[...ratedKw.values()]}::float8[]) as m(id_var, rated_kw)
-      )
-      select hour, sum(kw_ms) / ${MS_PER_HOUR}::float8 as energy_kwh, bool_or(valid) as valid,
+      select h.n - 1 as hour, sum(kw_ms) / ${MS_PER_HOUR}::float8 as energy_kwh, bool_or(valid) as valid,
              sum(rows_read)::int as rows_read, sum(invalid)::int as invalid
-      from motors as m
+      from unnest(${ids}::int[], ${[...ratedKw.values()]}::float8[]) as m(id_var, rated_kw)
+      cross join unnest(${window.bounds.slice(0, -1)}::bigint[], ${window.bounds.slice(1)}::bigint[])
+        with ordinality as h(hs, he, n)
       cross join lateral (
-        select hour,
-               sum(case when ${off} then 0::float8 else least(greatest(value::float8, 0), 100) / 100 * m.rated_kw end * (e - s))
+        select sum(case when ${off} then 0::float8 else least(greatest(value::float8, 0), 100) / 100 * m.rated_kw end * (e - s))
                  filter (where known and e > s) as kw_ms,
                bool_or(not ${off}) filter (where known and e > s) as valid,
                count(*) filter (where logged) as rows_read,
                count(*) filter (where logged and invalid) as invalid
         from (
-          select logged, invalid, ${hourOf} as hour, date as s,
-                 least(coalesce(lead(date) over (order by date), ${end}), ${end}) as e,
+          select logged, invalid, date as s,
+                 least(coalesce(lead(date) over (order by date), h.he), ${end}) as e,
                  case when not invalid then known else exists (select ${held('before')}) end as known,
                  case when not invalid then value else (select held.value ${held('before')}) end as value
           from (
             (select date, value, ${invalid} as invalid, true as logged, true as known
              from variable_log_float
-             where id_var = m.id_var and date >= ${start} and date < ${window.end}::bigint
+             where id_var = m.id_var and date >= h.hs and date < h.he
              order by date)
             union all
             (select stream.date, held.value, false, false, held.found is not null
-             from unnest(${hourStarts}::bigint[]) as stream(date)
+             from (select h.hs as date) as stream
              left join lateral (select held.value, true as found ${held('at')}) as held on true
-             where stream.date < ${end}
-             order by stream.date)
+             where stream.date < ${end})
           ) as stream
         ) as pieces
-        group by hour
       ) as per_motor
-      group by hour
-      order by hour`.execute(raw);
+      group by h.n
+      order by h.n`.execute(raw);
 
     let rowsRead = 0;
     let invalidSkipped = 0;
