@@ -238,7 +238,12 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
           const logger = baseLogger.child({ etl: etl.id });
           const context: ExtractContext = { raw, machine, window, horizon, until, roles, catalog, logger };
           try {
-            const run = { key: keyOf(etl), token: tokens.get(etl.id) as RunToken, lockWaitMs };
+            const run = {
+              key: keyOf(etl),
+              token: tokens.get(etl.id) as RunToken,
+              lockWaitMs,
+              sharedSnapshot: etls.length > 1,
+            };
             const outcome = await extractAndReplace(aggDb, etl, run, context, observed);
             const durationMs = Math.round(performance.now() - sliceStarted);
             for (const warning of outcome.warnings) logger.warn(warning);
@@ -304,25 +309,20 @@ async function observeDay(input: {
 async function extractAndReplace(
   aggDb: Kysely<AggDatabase>,
   etl: EtlDefinition,
-  run: { key: SliceKey; token: RunToken; lockWaitMs: number },
+  run: { key: SliceKey; token: RunToken; lockWaitMs: number; sharedSnapshot: boolean },
   context: ExtractContext,
   observed: RawObservation | null,
 ): Promise<SliceOutcome> {
-  const { raw, horizon, window, roles, machine } = context;
+  const { horizon, window, roles, machine } = context;
   const { key, token } = run;
   return aggDb.transaction().execute(async (trx) => {
     // Same slice, same lock: concurrent runs queue here instead of interleaving their writes.
     await lockSlice(trx, key, run.lockWaitMs);
-    // A failed statement aborts the raw transaction; the savepoint keeps the snapshot usable.
-    await sql`savepoint slice`.execute(raw);
-    let extracted: ExtractResult;
-    try {
-      extracted = await etl.extract(context);
-    } catch (error) {
-      await sql`rollback to savepoint slice`.execute(raw);
-      throw error;
-    }
-    await sql`release savepoint slice`.execute(raw);
+    // A failed statement aborts the raw transaction; the savepoint keeps the snapshot usable for the
+    // next ETL. A snapshot of one ETL has no next one: its two round trips would buy nothing.
+    const extracted = run.sharedSnapshot
+      ? await extractInSavepoint(etl, context)
+      : await etl.extract(context);
     // Under the row lock from here to commit: a run started meanwhile supersedes this one, and one
     // starting now waits for this transaction to end.
     await holdCurrentToken(trx, key, token);
@@ -341,6 +341,19 @@ async function extractAndReplace(
     await markSucceeded(trx, key, token, outcome, observed);
     return outcome;
   });
+}
+
+async function extractInSavepoint(etl: EtlDefinition, context: ExtractContext): Promise<ExtractResult> {
+  await sql`savepoint slice`.execute(context.raw);
+  let extracted: ExtractResult;
+  try {
+    extracted = await etl.extract(context);
+  } catch (error) {
+    await sql`rollback to savepoint slice`.execute(context.raw);
+    throw error;
+  }
+  await sql`release savepoint slice`.execute(context.raw);
+  return extracted;
 }
 
 /**
