@@ -72,7 +72,7 @@ export function purposeOf(statement: string): string {
   if (statement.includes('raw_observations')) return 'raw observation store (read, write)';
   if (statement.includes('etl_runs')) return 'run ledger (markRunning, markSucceeded)';
   if (statement.includes('pg_stat_user_tables')) return 'raw modification counter';
-  if (statement.includes('as at from (') || statement.startsWith('select page.id_var')) return 'horizon';
+  if (statement.includes('as known_edge')) return 'horizon';
   if (statement.startsWith('select variable')) return 'signal catalog';
   if (statement.includes('as latest from unnest')) return 'raw fingerprint (day row count)';
   if (statement.includes('string_agg(v.id')) return 'carried state (midnight hashes)';

@@ -11,7 +11,10 @@ export type Edge = 'first' | 'last';
 /**
  * The instant of the oldest or newest valid or off reading on any variable the roles map (invalid
  * readings do not count); `null` when there is none. The newest is the horizon (DOMAIN §3); both
- * together are a machine's data span. One index lookup per variable, whatever the history length.
+ * together are a machine's data span. One index lookup per variable, whatever the history length,
+ * all in one statement (a round trip per snapshot): the readings' edge, and the first few rows from
+ * that end of every alarm variable, which the alerts ETL's own parsers validate here. Only an alarm
+ * variable whose rows there are all invalid, which is rare, is paged further on its own.
  */
 export async function knownEdge(
   raw: Kysely<RawDatabase>,
@@ -19,14 +22,44 @@ export async function knownEdge(
   catalog: SignalCatalog,
   edge: Edge,
 ): Promise<number | null> {
-  const candidates: Array<number | null> = [
-    await edgeReading(raw, mappedVariableGroups(roles, catalog), edge),
+  const newest = edge === 'last';
+  const groups = mappedVariableGroups(roles, catalog);
+  const alarmTables = (['variable_log_float', 'variable_log_string'] as const)
+    .map((table) => ({
+      table,
+      ids: (roles.alarms?.variables ?? []).filter((v) => v.table === table).map((v) => v.id),
+    }))
+    .filter(({ ids }) => ids.length > 0);
+  // The readings' edge is the one row whose id_var is null.
+  const parts = [
+    ...(groups.length > 0
+      ? [sql`select null::int as id_var, (${readingEdge(groups, edge)}) as date, null::text as value`]
+      : []),
+    ...alarmTables.map(({ table, ids }) => alarmPages(table, ids, edge)),
   ];
-  if (roles.alarms)
-    candidates.push(await edgeValidAlarm(raw, roles.alarms.variables, roles.alarms.format, edge));
-  const found = candidates.filter((t): t is number => t !== null);
+  if (parts.length === 0) return null;
+  const { rows } = await sql<{ id_var: number | null; date: number | null; value: string | null }>`
+    select id_var, date, value from (${sql.join(parts, sql` union all `)}) as known_edge`.execute(raw);
+  const found: number[] = [];
+  const reading = rows.find((r) => r.id_var === null)?.date ?? null;
+  if (reading !== null) found.push(reading);
+  if (roles.alarms) {
+    const { format } = roles.alarms;
+    for (const { table, ids } of alarmTables) {
+      for (const id of ids) {
+        const page = rows
+          .filter((r): r is { id_var: number; date: number; value: string | null } => r.id_var === id)
+          .sort((a, b) => (newest ? b.date - a.date : a.date - b.date));
+        let date = page.find((r) => isValidAlarmValue(format, r.value))?.date ?? null;
+        if (date === null && page.length === ALARM_PAGE) {
+          date = await pageForValidAlarm(raw, table, id, page.at(-1)!.date, format, edge);
+        }
+        if (date !== null) found.push(date);
+      }
+    }
+  }
   if (found.length === 0) return null;
-  return edge === 'last' ? Math.max(...found) : Math.min(...found);
+  return newest ? Math.max(...found) : Math.min(...found);
 }
 
 /** Non-alarm variables the roles map that share a log table and a reading classifier. */
@@ -38,7 +71,7 @@ export interface VariableGroup {
 
 /**
  * The non-alarm variables the roles map, grouped per (log table, classifier) so that each group is
- * one statement; classifiers are shared objects, so identity groups them.
+ * one lookup; classifiers are shared objects, so identity groups them.
  */
 export function mappedVariableGroups(roles: ResolvedRoles, catalog: SignalCatalog): VariableGroup[] {
   const groups = new Map<ReadingClass, Map<LogTable, Set<number>>>();
@@ -61,13 +94,8 @@ export function mappedVariableGroups(roles: ResolvedRoles, catalog: SignalCatalo
   );
 }
 
-// Every group in one statement (a round trip each would cost more than the lookups).
-async function edgeReading(
-  raw: Kysely<RawDatabase>,
-  groups: readonly VariableGroup[],
-  edge: Edge,
-): Promise<number | null> {
-  if (groups.length === 0) return null;
+/** The oldest or newest valid reading over every group, as a scalar subquery. */
+function readingEdge(groups: readonly VariableGroup[], edge: Edge) {
   const newest = edge === 'last';
   const perGroup = groups.map(
     (group) => sql`
@@ -80,50 +108,25 @@ async function edgeReading(
       limit 1
     ) as found`,
   );
-  const { rows } = await sql<{ at: number | null }>`
-    select ${newest ? sql`max(at)` : sql`min(at)`} as at
-    from (${sql.join(perGroup, sql` union all `)}) as edges`.execute(raw);
-  return rows[0]?.at ?? null;
+  return sql`select ${newest ? sql`max(at)` : sql`min(at)`} as at from (${sql.join(perGroup, sql` union all `)}) as edges`;
 }
 
-// Alarm rows are validated in TypeScript (the alerts ETL's own parsers). One statement reads the
-// first few rows from the requested end of every alarm variable; only a variable whose rows there
-// are all invalid, which is rare, is paged further on its own.
+// Alarm rows are validated in TypeScript (the alerts ETL's own parsers): the first few rows from the
+// requested end of each alarm variable come with the readings' edge.
 const ALARM_PAGE = 8;
 const ALARM_LONG_PAGE = 200;
 
-async function edgeValidAlarm(
-  raw: Kysely<RawDatabase>,
-  variables: RawVariable[],
-  format: AlarmFormat,
-  edge: Edge,
-): Promise<number | null> {
+function alarmPages(table: LogTable, ids: number[], edge: Edge) {
   const newest = edge === 'last';
-  const found: number[] = [];
-  for (const table of ['variable_log_float', 'variable_log_string'] as const) {
-    const ids = variables.filter((v) => v.table === table).map((v) => v.id);
-    if (ids.length === 0) continue;
-    const { rows } = await sql<{ id_var: number; date: number; value: string | null }>`
-      select page.id_var, page.date, page.value
-      from unnest(${ids}::int[]) as vars(id)
-      cross join lateral (
-        select id_var, date, value::text as value from ${sql.table(table)}
-        where id_var = vars.id
-        order by date ${newest ? sql`desc` : sql`asc`}
-        limit ${ALARM_PAGE}
-      ) as page
-      order by page.id_var, page.date ${newest ? sql`desc` : sql`asc`}`.execute(raw);
-    for (const id of ids) {
-      const page = rows.filter((r) => r.id_var === id);
-      let date = page.find((r) => isValidAlarmValue(format, r.value))?.date ?? null;
-      if (date === null && page.length === ALARM_PAGE) {
-        date = await pageForValidAlarm(raw, table, id, page.at(-1)!.date, format, edge);
-      }
-      if (date !== null) found.push(date);
-    }
-  }
-  if (found.length === 0) return null;
-  return newest ? Math.max(...found) : Math.min(...found);
+  return sql`
+    select page.id_var, page.date, page.value
+    from unnest(${ids}::int[]) as vars(id)
+    cross join lateral (
+      select id_var, date, value::text as value from ${sql.table(table)}
+      where id_var = vars.id
+      order by date ${newest ? sql`desc` : sql`asc`}
+      limit ${ALARM_PAGE}
+    ) as page`;
 }
 
 async function pageForValidAlarm(
