@@ -19,6 +19,7 @@ import { sql } from 'kysely';
 // The ETL bench's own helpers, by path: bench code is no package's export.
 import { ensurePlantDb, withDatabase } from '../../../packages/etl/bench/plant-db.ts';
 import { purposeOf, StatementProfiler } from '../../../packages/etl/bench/statement-profiler.ts';
+import { type CpuReading, cpuBetween, readCpu } from './cpu-meter.ts';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const { values: flags } = parseArgs({
@@ -39,6 +40,9 @@ const spec = { seed: Number(flags.seed), days, start: flags.start!, timezone: fl
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const pgPort = Number(new URL(adminUrl).port || 5432);
+// Reads the CPU of the processes and their database backends (cpu-meter.ts).
+const meterDb = createDb<Record<string, never>>(adminUrl, { max: 1 });
 
 const plant = await ensurePlantDb(adminUrl, spec, { rebuild: false, log: say });
 const machine: Machine = {
@@ -71,7 +75,7 @@ say(
 );
 
 /** A fresh, migrated aggregation database for one run; dropped at the end. */
-async function freshAgg(label: string): Promise<{ url: string; drop(): Promise<void> }> {
+async function freshAgg(label: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
   const name = `mm_bench_queue_${label}_${process.pid}`;
   const admin = createDb<Record<string, never>>(adminUrl, { max: 1 });
   await sql.raw(`drop database if exists ${name} with (force)`).execute(admin);
@@ -81,6 +85,7 @@ async function freshAgg(label: string): Promise<{ url: string; drop(): Promise<v
   await migrateToLatest(db);
   await db.destroy();
   return {
+    name,
     url,
     async drop() {
       await sql.raw(`drop database if exists ${name} with (force)`).execute(admin);
@@ -93,6 +98,23 @@ interface RunFigures {
   label: string;
   ms: number;
 }
+
+/** Where a run's CPU went, ms per job: the client processes, their backends on each database. */
+interface CpuFigures {
+  clients: number;
+  agg: number;
+  raw: number;
+}
+const cpuPerJob = (before: CpuReading, after: CpuReading, aggName: string): CpuFigures => {
+  const used = cpuBetween(before, after);
+  let agg = 0;
+  let raw = 0;
+  for (const [db, ms] of used.backends) {
+    if (db === aggName) agg += ms;
+    else raw += ms;
+  }
+  return { clients: used.clients / jobs, agg: agg / jobs, raw: raw / jobs };
+};
 const report = (r: RunFigures, base?: RunFigures) => {
   const ratio = base ? ` ${(r.ms / base.ms).toFixed(2)}x in-process` : '';
   say(
@@ -105,20 +127,22 @@ const report = (r: RunFigures, base?: RunFigures) => {
 };
 
 // 1. In process, one day at a time (all ETLs of a day over one raw snapshot).
-async function inProcess(): Promise<number> {
+async function inProcess(): Promise<{ ms: number; cpu: CpuFigures }> {
   const agg = await freshAgg('inproc');
   const aggDb = createDb<AggDatabase>(agg.url, { max: 2 });
   const rawDb = createDb<RawDatabase>(plant.url, { readOnly: true, max: 2 });
+  const cpuBefore = await readCpu(meterDb, [process.pid], pgPort);
   const started = performance.now();
   const summary = await backfill(
     { machines: [machine], etls: [...etlIds], from: spec.start, to: dayList.at(-1)!, concurrency: 1 },
     { aggDb, rawDb: () => rawDb },
   );
   const ms = performance.now() - started;
+  const cpu = cpuPerJob(cpuBefore, await readCpu(meterDb, [process.pid], pgPort), agg.name);
   if (summary.slicesFailed > 0) throw new Error(`in-process run: ${summary.slicesFailed} slices failed`);
   await Promise.all([aggDb.destroy(), rawDb.destroy()]);
   await agg.drop();
-  return ms;
+  return { ms, cpu };
 }
 
 // 1b. In process, one ETL per runner call as a queue job runs it (its own snapshot, observation
@@ -142,7 +166,34 @@ async function perJobRun() {
 }
 
 // 2 and 3. Through the queue, with 1 then 2 worker processes (one job at a time each).
-async function throughQueue(processes: number, attempt: number): Promise<number> {
+/**
+ * How many times the day's raw observation (fingerprint and carried state) was taken rather than
+ * reused: each one wrote `raw_observations`. Read once the workers' backends are gone (a backend
+ * reports its counts when it ends).
+ */
+async function observationsTaken(agg: { name: string; url: string }): Promise<number> {
+  const db = createDb<Record<string, never>>(agg.url, { max: 1 });
+  try {
+    for (;;) {
+      const { rows } = await sql<{ others: string }>`
+        select count(*) as others from pg_stat_activity
+        where datname = ${agg.name} and pid <> pg_backend_pid()`.execute(db);
+      if (Number(rows[0]?.others) === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const { rows } = await sql<{ writes: string | null }>`
+      select n_tup_ins + n_tup_upd as writes from pg_stat_user_tables
+      where relname = 'raw_observations'`.execute(db);
+    return Number(rows[0]?.writes ?? 0);
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function throughQueue(
+  processes: number,
+  attempt: number,
+): Promise<{ ms: number; cpu: CpuFigures; observations: number }> {
   const agg = await freshAgg(`q${processes}_${attempt}`);
   const prefix = `mm_bench_${process.pid}_${processes}_${attempt}`;
   const env = {
@@ -177,6 +228,8 @@ async function throughQueue(processes: number, attempt: number): Promise<number>
   await redisReady(redis);
   const queues = createEtlQueues({ connection: redis, prefix });
   const slices = dayList.flatMap((day) => etlIds.map((etl) => ({ machine: machine.id, etl, day })));
+  const pids = workers.map((child) => child.pid ?? 0);
+  const cpuBefore = await readCpu(meterDb, pids, pgPort);
   const started = performance.now();
   await enqueue(queues, slices);
   for (;;) {
@@ -192,8 +245,10 @@ async function throughQueue(processes: number, attempt: number): Promise<number>
     await new Promise((r) => setTimeout(r, 20));
   }
   const ms = performance.now() - started;
+  const cpu = cpuPerJob(cpuBefore, await readCpu(meterDb, pids, pgPort), agg.name);
   for (const child of workers) child.kill('SIGTERM');
   await Promise.all(workers.map((c) => new Promise((r) => c.once('exit', r))));
+  const observations = await observationsTaken(agg);
   await queues.close();
   let cursor = '0';
   do {
@@ -203,7 +258,7 @@ async function throughQueue(processes: number, attempt: number): Promise<number>
   } while (cursor !== '0');
   await redis.quit();
   await agg.drop();
-  return ms;
+  return { ms, cpu, observations };
 }
 
 // The designs take turns, so a burst of load on the shared machine hits them alike; each keeps its
@@ -212,13 +267,30 @@ let inProcessMs = Number.POSITIVE_INFINITY;
 let perJob: Awaited<ReturnType<typeof perJobRun>> | undefined;
 let queueOneMs = Number.POSITIVE_INFINITY;
 let queueTwoMs = Number.POSITIVE_INFINITY;
+// The CPU figures of each design's best run.
+const cpuOf = new Map<string, CpuFigures>();
 for (let attempt = 0; attempt < repeat; attempt++) {
-  inProcessMs = Math.min(inProcessMs, await inProcess());
+  const local = await inProcess();
+  if (local.ms < inProcessMs) {
+    inProcessMs = local.ms;
+    cpuOf.set('in-process, concurrency 1', local.cpu);
+  }
   const run = await perJobRun();
   if (!perJob || run.ms < perJob.ms) perJob = run;
-  queueOneMs = Math.min(queueOneMs, await throughQueue(1, attempt));
-  queueTwoMs = Math.min(queueTwoMs, await throughQueue(2, attempt));
+  const one = await throughQueue(1, attempt);
+  say(`  (queue, 1 worker: ${one.observations} raw observations taken for ${dayList.length} days)`);
+  if (one.ms < queueOneMs) {
+    queueOneMs = one.ms;
+    cpuOf.set('queue, 1 worker process', one.cpu);
+  }
+  const two = await throughQueue(2, attempt);
+  say(`  (queue, 2 workers: ${two.observations} raw observations taken for ${dayList.length} days)`);
+  if (two.ms < queueTwoMs) {
+    queueTwoMs = two.ms;
+    cpuOf.set('queue, 2 worker processes', two.cpu);
+  }
 }
+await meterDb.destroy();
 if (!perJob) throw new Error('unreachable: --repeat is at least 1');
 const base = { label: 'in-process, concurrency 1', ms: inProcessMs };
 report(base, base);
@@ -237,7 +309,7 @@ report(two, base);
 // Where a job's time goes: the runner's statements by purpose (the per-job run above), then
 // BullMQ, Redis and the machine slot (the one-worker queue run against the per-job run).
 say();
-say('per job (150 jobs), by purpose:');
+say(`per job (${jobs} jobs), by purpose:`);
 const statementMs = perJob.stats.reduce((sum, x) => sum + x.ms, 0);
 const purposes = new Map<string, { ms: number; calls: number }>();
 for (const stat of perJob.stats) {
@@ -255,6 +327,29 @@ purposes.set('queue: BullMQ, Redis, machine slot, process (1 worker vs in proces
 for (const [purpose, { ms, calls }] of [...purposes].sort((a, b) => b[1].ms - a[1].ms)) {
   say(
     `  ${(ms / jobs).toFixed(2).padStart(7)} ms${calls ? ` ${(calls / jobs).toFixed(1).padStart(5)} statements` : '            '}  ${purpose}`,
+  );
+}
+say();
+
+// What each design's best run burned on the machine's cores per job, against its wall time per job:
+// two worker processes can only approach half the in-process time while the sum stays near it.
+say(
+  'CPU per job (best run of each; ms): client processes + their PostgreSQL backends (agg, raw) = total, wall',
+);
+for (const [label, wallMs] of [
+  ['in-process, concurrency 1', inProcessMs],
+  ['queue, 1 worker process', queueOneMs],
+  ['queue, 2 worker processes', queueTwoMs],
+] as const) {
+  const cpu = cpuOf.get(label);
+  if (!cpu) continue;
+  const total = cpu.clients + cpu.agg + cpu.raw;
+  say(
+    `  ${label.padEnd(26)} ${cpu.clients.toFixed(2).padStart(6)} + ${cpu.agg.toFixed(2).padStart(6)} + ${cpu.raw
+      .toFixed(2)
+      .padStart(
+        6,
+      )} = ${total.toFixed(2).padStart(6)} ms CPU, ${(wallMs / jobs).toFixed(2).padStart(6)} ms wall`,
   );
 }
 say();

@@ -14,8 +14,7 @@ export interface SliceKey {
 /**
  * Marks a slice as running (a crashed process leaves it so, which is how stale runs are found) and
  * hands out the run's token: the row's new generation. Only the run holding the current token may
- * replace the slice or record an outcome ({@link holdCurrentToken}, {@link markSucceeded},
- * {@link markFailed}), so starting a run supersedes every older run of the slice still in flight.
+ * replace the slice or record an outcome ({@link markSucceeded}, {@link markFailed}), so starting a run supersedes every older run of the slice still in flight.
  *
  * @example
  * const token = await markRunning(aggDb, { machineId: 'press-07', etl: 'energy', day: '2024-03-31' });
@@ -68,32 +67,6 @@ export async function markRunningAll(
 /** A run's generation of its slice, from {@link markRunning}. */
 export type RunToken = number;
 
-/**
- * In the slice's transaction, before anything is written: locks the slice's ledger row until the
- * transaction ends and throws {@link SupersededRunError} unless it still carries `token`. A run
- * started later (which increments the token) waits on that row lock, so once this returns, no newer
- * run can start before this transaction commits or rolls back.
- *
- * @example
- * await aggDb.transaction().execute(async (trx) => { await holdCurrentToken(trx, key, token); ... });
- */
-export async function holdCurrentToken(
-  trx: Transaction<AggDatabase>,
-  key: SliceKey,
-  token: RunToken,
-): Promise<void> {
-  const { rows } = await sql<{ run_token: number | null }>`
-    select run_token from etl_runs
-    where machine_id = ${key.machineId} and etl = ${key.etl} and day = ${key.day}::date
-    for update`.execute(trx);
-  const current = rows[0]?.run_token ?? null;
-  if (current !== token) {
-    throw new SupersededRunError(
-      `superseded: a newer run of this slice started elsewhere (run token ${token}, ledger has ${current ?? 'none'})`,
-    );
-  }
-}
-
 export interface SliceOutcome {
   /** The horizon reached the end of the day: the slice is final until raw data changes. */
   complete: boolean;
@@ -115,16 +88,26 @@ export interface RawObservation {
   changes: number | null;
 }
 
-/** Records a successful run, with what it saw of the raw data (`null`: nothing taken). */
+/**
+ * In the slice's transaction, after its rows are replaced: records the run as succeeded, with what it
+ * saw of the raw data (`null`: nothing taken), only while the ledger row still carries `token`; else
+ * throws {@link SupersededRunError} so the caller rolls the transaction back (a newer run started
+ * since). The fence and the record are one statement: the update's row lock holds until commit, so a
+ * run starting meanwhile (which increments the token) waits for this transaction to end, and one that
+ * started before it leaves a token that no longer matches.
+ *
+ * @example
+ * await aggDb.transaction().execute(async (trx) => { ...; await markSucceeded(trx, key, token, outcome, null); });
+ */
 export async function markSucceeded(
-  db: Db,
+  trx: Transaction<AggDatabase>,
   key: SliceKey,
   token: RunToken,
   outcome: SliceOutcome,
   observed: RawObservation | null,
 ): Promise<void> {
   const fingerprint = observed?.fingerprint ?? null;
-  await sql`
+  const result = await sql`
     update etl_runs set
       status = 'succeeded', finished_at = now(), error = null,
       complete = ${outcome.complete},
@@ -135,7 +118,12 @@ export async function markSucceeded(
       carry_in = ${observed?.carryIn ?? null}, carry_out = ${observed?.carryOut ?? null},
       raw_changes = ${observed?.changes ?? null}::bigint, checked_at = null
     where machine_id = ${key.machineId} and etl = ${key.etl} and day = ${key.day}::date
-      and run_token = ${token}`.execute(db);
+      and run_token = ${token}`.execute(trx);
+  if ((result.numAffectedRows ?? 0n) === 0n) {
+    throw new SupersededRunError(
+      `superseded: a newer run of this slice started elsewhere (run token ${token} is no longer current)`,
+    );
+  }
 }
 
 /**

@@ -136,6 +136,30 @@ describe('runEtls', () => {
     expect(statuses).toEqual([{ status: 'succeeded' }]);
   });
 
+  it('a one-ETL run whose extract fails in the raw snapshot keeps the old slice and leaves the raw pool usable', async () => {
+    await clearAggregates();
+    await runEtl({ aggDb: agg.db, rawDb: raw.db, machine, etl: 'energy', day: DAY });
+    const before = await snapshot(agg.db);
+    // A failing statement aborts the raw transaction (a one-ETL run takes no savepoint around it).
+    registry.energy = {
+      ...originalEnergy,
+      async extract(ctx) {
+        await sql`select 1 / 0`.execute(ctx.raw);
+        return originalEnergy.extract(ctx);
+      },
+    };
+    const [run] = await runEtls({ aggDb: agg.db, rawDb: raw.db, machine, etls: ['energy'], day: DAY });
+    expect(run?.ok === false && run.error.message).toMatch(/division by zero/);
+    expect(await snapshot(agg.db)).toEqual(before);
+    const failed = await agg.db.selectFrom('etl_runs').select(['status', 'error']).executeTakeFirstOrThrow();
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/division by zero/);
+    // Nothing of the aborted snapshot is left in the pool: the next run succeeds.
+    registry.energy = originalEnergy;
+    await runEtl({ aggDb: agg.db, rawDb: raw.db, machine, etl: 'energy', day: DAY });
+    expect(await snapshot(agg.db)).toEqual(before);
+  });
+
   it('a run overtaken by a newer run of the slice writes nothing: its result is refused, the newer one stays', async () => {
     await clearAggregates();
     // Run A starts (it takes its run token), then stalls on the raw database before it locks the

@@ -14,7 +14,6 @@ import {
 import type { EtlDefinition, EtlId, ExtractContext, ExtractResult } from './etl.ts';
 import { computeHorizon } from './horizon.ts';
 import {
-  holdCurrentToken,
   markFailed,
   markRunningAll,
   markSucceeded,
@@ -307,8 +306,8 @@ async function observeDay(input: {
 
 /**
  * One slice: under the slice's advisory lock, in one aggregation transaction, extract from the
- * shared raw snapshot, check that the run is still the slice's newest, replace the slice's rows in
- * every table the ETL owns, and mark the ledger row succeeded. Throws (and leaves the old slice) on
+ * shared raw snapshot, replace the slice's rows in every table the ETL owns, and mark the ledger row
+ * succeeded if the run is still the slice's newest. Throws (and leaves the old slice) on
  * any failure: {@link SliceBusyError} when the lock stays taken, {@link SupersededRunError} when a
  * newer run started.
  */
@@ -329,9 +328,6 @@ async function extractAndReplace(
     const extracted = run.snapshotNeededAfter
       ? await extractInSavepoint(etl, context)
       : await etl.extract(context);
-    // Under the row lock from here to commit: a run started meanwhile supersedes this one, and one
-    // starting now waits for this transaction to end.
-    await holdCurrentToken(trx, key, token);
     let rowsWritten = 0;
     for (const table of etl.tables) {
       rowsWritten += await replaceSlice(trx, table, machine.id, window.day, extracted.rows[table] ?? []);
@@ -344,6 +340,9 @@ async function extractAndReplace(
       rowsWritten,
       warnings: [...roles.warnings, ...(extracted.warnings ?? [])],
     };
+    // The fence: a run started since this one's markRunning supersedes it (the update matches no row
+    // and throws, rolling the replaced rows back); from here to commit the row is locked, so one
+    // starting now waits for this transaction to end.
     await markSucceeded(trx, key, token, outcome, observed);
     return outcome;
   });

@@ -36,6 +36,16 @@ export function advisoryLockSlots(options: {
   connections: number;
   onConnectionError?: (error: Error) => void;
 }): MachineSlots {
+  if (!Number.isInteger(options.perMachine) || options.perMachine < 1) {
+    throw new Error(`perMachine must be a whole number >= 1, not ${options.perMachine}`);
+  }
+  // Every slot tried in one round trip: CASE evaluates its branches in order and stops at the first
+  // true one, so at most one lock is taken and the slots after it are not touched.
+  const branches = Array.from(
+    { length: options.perMachine },
+    (_, slot) => `when pg_try_advisory_lock(key.k, ${slot}) then ${slot}`,
+  );
+  const takeFirstFreeSlot = `select case ${branches.join(' ')} end as slot from (select hashtext($1) as k) as key`;
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.connections,
@@ -54,36 +64,31 @@ export function advisoryLockSlots(options: {
   return {
     perMachine: options.perMachine,
     async tryAcquire(machineId) {
+      const key = `mm-machine-slot:${machineId}`;
       const client = await pool.connect();
+      let slot: number | null;
       try {
-        for (let slot = 0; slot < options.perMachine; slot++) {
-          const { rows } = await client.query<{ ok: boolean }>(
-            'select pg_try_advisory_lock(hashtext($1), $2) as ok',
-            [`mm-machine-slot:${machineId}`, slot],
-          );
-          if (rows[0]?.ok) {
-            return {
-              async release() {
-                try {
-                  await client.query('select pg_advisory_unlock(hashtext($1), $2)', [
-                    `mm-machine-slot:${machineId}`,
-                    slot,
-                  ]);
-                  client.release();
-                } catch (error) {
-                  // Closing the connection releases the lock as surely.
-                  client.release(error as Error);
-                }
-              },
-            };
-          }
-        }
+        const { rows } = await client.query<{ slot: number | null }>(takeFirstFreeSlot, [key]);
+        slot = rows[0]?.slot ?? null;
       } catch (error) {
         client.release(error as Error);
         throw error;
       }
-      client.release();
-      return null;
+      if (slot === null) {
+        client.release();
+        return null;
+      }
+      return {
+        async release() {
+          try {
+            await client.query('select pg_advisory_unlock(hashtext($1), $2)', [key, slot]);
+            client.release();
+          } catch (error) {
+            // Closing the connection releases the lock as surely.
+            client.release(error as Error);
+          }
+        },
+      };
     },
     close: () => pool.end(),
   };
