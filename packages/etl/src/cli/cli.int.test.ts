@@ -50,7 +50,7 @@ function pnpmEtl(args: string[], env: Record<string, string>, cwd = root) {
  * adds (the directory typed in, the exit status passed on) is tested through {@link pnpmEtl}.
  */
 function etl(args: string[], env: Record<string, string>) {
-  return run(process.execPath, ['--import', 'tsx', 'scripts/etl.ts', ...args], env, root);
+  return run(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'etl', ...args], env, root);
 }
 
 function run(file: string, args: string[], env: Record<string, string>, cwd: string) {
