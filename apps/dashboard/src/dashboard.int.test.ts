@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { type ApiQueues, createApp, openApiQueues } from '@mm/api';
+import { type ApiQueues, createApp, openApiQueues } from '@mm/api-core';
 import { createLogger, machinesFileSchema, resolveMachines } from '@mm/config';
 import { type AggDatabase, createDb, type RawDatabase } from '@mm/db';
 import { etlIds, runEtl } from '@mm/etl';

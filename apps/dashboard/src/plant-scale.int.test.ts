@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { createApp } from '@mm/api';
+import { createApp } from '@mm/api-core';
 import { createLogger } from '@mm/config';
 import type { AggDatabase } from '@mm/db';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { createApp } from '@mm/api';
+import { createApp } from '@mm/api-core';
 import { createLogger, type Machine, machinesFileSchema, resolveMachines } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { etlIds, runEtl } from '@mm/etl';

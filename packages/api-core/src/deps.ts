@@ -3,7 +3,7 @@ import type { AggDatabase, RawDatabase } from '@mm/db';
 import type { StaleRules } from '@mm/etl';
 import type { Kysely } from 'kysely';
 import type { AnswerCache } from './answer-cache/answer-cache.ts';
-import type { ApiConfig } from './env.ts';
+import type { ApiConfig } from './api-server-env.ts';
 import type { LoginThrottleOptions } from './middleware/admin-auth/index.ts';
 import type { ApiQueues } from './queues/api-queues.ts';
 
