@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { workerEnv } from '@mm/worker';
+import { workerProcessEnv } from '@mm/worker-core';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { durationSeconds, readComposeFile } from './compose-file.ts';
@@ -49,7 +49,7 @@ describe('docker-compose.yml', () => {
 
   it('gives a worker time to drain: stop_grace_period is its DRAIN_TIMEOUT_SECONDS plus a margin', () => {
     const worker = compose.services.worker!;
-    const drainSeconds = workerEnv.shape.DRAIN_TIMEOUT_SECONDS.parse(
+    const drainSeconds = workerProcessEnv.shape.DRAIN_TIMEOUT_SECONDS.parse(
       worker.environment.DRAIN_TIMEOUT_SECONDS || undefined,
     );
     expect(worker.stopGracePeriodSeconds).toBeGreaterThanOrEqual(drainSeconds + 15);

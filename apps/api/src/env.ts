@@ -1,86 +1,9 @@
-import {
-  adminPasswordProblems,
-  composeEnv,
-  envPart,
-  type Loaded,
-  portSchema,
-  queueJobsEnv,
-  redisUrlSchema,
-  sharedEnv,
-} from '@mm/config';
-import { z } from 'zod';
-
-// The API's environment: the shared parts (aggregation database, machines file, log level, queue
-// prefix and job options, which re-queued jobs use too) and its own variables, each default here.
+import { apiServerEnv } from '@mm/api-core';
+import { composeEnv, queueJobsEnv, sharedEnv } from '@mm/config';
 
 /**
- * The HTTP API's own variables. `REDIS_URL` is optional for it: set, `/api/status` checks Redis too.
- * `API_CACHE_MB` caps the answers it keeps in memory.
+ * Every variable the API reads: the shared parts (aggregation database, machines file, log level,
+ * queue prefix and job options, which re-queued jobs use too) and the HTTP server's own
+ * (`@mm/api-core`'s `apiServerEnv`, each default there).
  */
-const apiOwnEnv = envPart(
-  {
-    PORT: portSchema.default(8000),
-    HOST: z.string().trim().min(1).default('0.0.0.0'),
-    CORS_ORIGINS: z
-      .string()
-      .default('http://localhost:3000')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((origin) => origin.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z.array(
-          z
-            .string()
-            .regex(/^(https?:\/\/[^/\s]+|\*)$/, 'each origin must look like http(s)://host[:port], or be *'),
-        ),
-      ),
-    ADMIN_USER: z.string().trim().min(1).optional(),
-    // Checked against the user name (adminPasswordProblems), so in the part's check.
-    ADMIN_PASSWORD: z.string().optional(),
-    REDIS_URL: redisUrlSchema.optional(),
-    API_CACHE_MB: z.coerce
-      .number({ error: 'must be a number of megabytes (0 turns the answer cache off)' })
-      .int('must be a whole number')
-      .min(0, 'must be between 0 and 65536')
-      .max(65536, 'must be between 0 and 65536')
-      .default(64),
-  },
-  (e) => ({
-    port: e.PORT,
-    host: e.HOST,
-    corsOrigins: e.CORS_ORIGINS,
-    /** Credentials of the admin surface; `null` disables it (it is never open without them). */
-    admin:
-      e.ADMIN_USER && e.ADMIN_PASSWORD
-        ? { user: e.ADMIN_USER, password: e.ADMIN_PASSWORD }
-        : (null as { user: string; password: string } | null),
-    redisUrl: e.REDIS_URL ?? null,
-    /** Bytes of answers the API keeps in memory (MiB of `API_CACHE_MB`); 0: none. */
-    answerCacheBytes: e.API_CACHE_MB * 2 ** 20,
-  }),
-  (env, ctx) => {
-    if ((env.ADMIN_USER === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [env.ADMIN_USER === undefined ? 'ADMIN_USER' : 'ADMIN_PASSWORD'],
-        message:
-          'ADMIN_USER and ADMIN_PASSWORD are set together (or neither, which disables the admin surface)',
-      });
-    }
-    if (typeof env.ADMIN_PASSWORD === 'string') {
-      const user = typeof env.ADMIN_USER === 'string' ? env.ADMIN_USER : undefined;
-      for (const message of adminPasswordProblems(user, env.ADMIN_PASSWORD)) {
-        ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message });
-      }
-    }
-  },
-);
-
-/** Every variable the API reads. */
-export const apiEnv = composeEnv(sharedEnv, apiOwnEnv, queueJobsEnv);
-
-/** The API's configuration. */
-export type ApiConfig = Loaded<ReturnType<typeof apiEnv.toConfig>>;
+export const apiEnv = composeEnv(sharedEnv, apiServerEnv, queueJobsEnv);

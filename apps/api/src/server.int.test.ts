@@ -9,8 +9,8 @@ import type { AggDatabase, RawDatabase } from '@mm/db';
 import { createTestDatabase, freePort, type TestDatabase } from '@mm/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp } from './testing/harness.ts';
-import { seedFallBackDay } from './testing/seed.ts';
+import { testApp } from '../../../packages/api-core/src/testing/harness.ts';
+import { seedFallBackDay } from '../../../packages/api-core/src/testing/seed.ts';
 
 // Over real sockets: the app behind @hono/node-server, and `main.ts` as a process (config from the
 // environment, serving, graceful shutdown on SIGTERM).

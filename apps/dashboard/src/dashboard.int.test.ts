@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type ApiQueues, createApp, openApiQueues } from '@mm/api';
+import { type ApiQueues, createApp, openApiQueues } from '@mm/api-core';
 import { createLogger, machinesFileSchema, resolveMachines } from '@mm/config';
 import { type AggDatabase, createDb, type RawDatabase } from '@mm/db';
 import { etlIds, runEtl } from '@mm/etl';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createApp } from '@mm/api';
+import { createApp } from '@mm/api-core';
 import { createLogger } from '@mm/config';
 import type { AggDatabase } from '@mm/db';
 import { createTestDatabase, type TestDatabase } from '@mm/testing';

@@ -1,4 +1,4 @@
-import type { PoolUsage } from '@mm/api';
+import type { PoolUsage } from '@mm/api-core';
 import type { Machine } from '@mm/config';
 import { type AggDatabase, createDb, openDb, parseDbUrl, type RawDatabase, RawPools } from '@mm/db';
 import { type Kysely, sql } from 'kysely';

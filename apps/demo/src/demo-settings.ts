@@ -1,6 +1,17 @@
 import { existsSync, statSync } from 'node:fs';
+import { apiServerEnv } from '@mm/api-core';
 import { addDays, dateProblem, firstCalendarDate } from '@mm/calendar';
+import {
+  composeEnv,
+  envPart,
+  envSchemaOf,
+  logLevelSchema,
+  queueJobsEnv,
+  redisEnv,
+  sharedEnv,
+} from '@mm/config';
 import { NIST_MAZAK01_DIR } from '@mm/raw';
+import { z } from 'zod';
 
 /** What the demo builds and where, resolved from the environment. */
 export interface DemoSettings {
@@ -42,99 +53,161 @@ type Env = Record<string, string | undefined>;
 export const DEFAULT_NIST_DIR = NIST_MAZAK01_DIR;
 export const DEFAULT_DATA_DIR = './.data/demo';
 
+const databaseUrlPattern = /^(postgres(ql)?:\/\/.+|pglite:.+)$/;
+
+/** A whole number from `min` to `max`, one problem naming `name` whatever is wrong with it. */
+function wholeFrom(name: string, min: number, max: number) {
+  const message = `${name} must be a whole number from ${min} to ${max}`;
+  return z.coerce
+    .number({ error: message })
+    .refine((n) => Number.isInteger(n) && n >= min && n <= max, { message });
+}
+
 /**
- * Reads the demo's settings from the environment. Relative paths stay relative (the CLI runs from the
- * repository root). `DEMO_RAW_DATABASE_URL` is a template whose `{machine}` becomes the machine id with
- * `-` turned into `_` (`postgres://postgres@127.0.0.1:5432/mm_demo_{machine}`).
+ * The demo's own variables: where it keeps its data, what it seeds, where it serves. Their problems
+ * are whole sentences naming the variable, in the order of this shape.
+ */
+const demoOwnEnv = envPart(
+  {
+    DEMO_DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
+    AGG_DATABASE_URL: z
+      .string()
+      .regex(databaseUrlPattern, 'AGG_DATABASE_URL must be a postgres:// URL or pglite:<dir>')
+      .optional(),
+    DEMO_RAW_DATABASE_URL: z
+      .string()
+      .optional()
+      .superRefine((template, ctx) => {
+        if (template === undefined) return;
+        if (!databaseUrlPattern.test(template)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'DEMO_RAW_DATABASE_URL must be a postgres:// URL or pglite:<dir> template',
+          });
+        } else if (!template.includes('{machine}')) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'DEMO_RAW_DATABASE_URL must contain {machine} (one raw database per machine)',
+          });
+        }
+      }),
+    // The repository ships the logs: a checkout without them is damaged, said rather than silently
+    // demoing one machine fewer.
+    NIST_DIR: z
+      .string()
+      .optional()
+      .transform((dir, ctx): string | null => {
+        if (dir === undefined && isDirectory(DEFAULT_NIST_DIR)) return DEFAULT_NIST_DIR;
+        if (dir !== undefined && isDirectory(dir)) return dir;
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            dir === undefined
+              ? `the NIST sample logs are missing from this checkout (${DEFAULT_NIST_DIR})`
+              : `NIST_DIR: no such directory '${dir}'`,
+        });
+        return null;
+      }),
+    DEMO_VOLUME: z.coerce
+      .number({ error: 'DEMO_VOLUME must be a number in (0, 1]' })
+      .refine((v) => v > 0 && v <= 1, { message: 'DEMO_VOLUME must be a number in (0, 1]' })
+      .default(0.1),
+    DEMO_LAST_DAY: z
+      .string()
+      .optional()
+      .superRefine((day, ctx) => {
+        const problem = day === undefined ? null : dateProblem(day);
+        if (problem) ctx.addIssue({ code: 'custom', message: `DEMO_LAST_DAY ${problem.message}` });
+      }),
+    DEMO_V1_MACHINE: z.string().optional(),
+    PORT: wholeFrom('PORT', 1, 65535).default(8000),
+    HOST: z.string().default('127.0.0.1'),
+    DEMO_DAYS: wholeFrom('DEMO_DAYS', 1, 90).default(14),
+    DEMO_SEED: wholeFrom('DEMO_SEED', 0, 2 ** 31 - 1).default(42),
+  },
+  (e): DemoSettings => {
+    const dataDir = e.DEMO_DATA_DIR;
+    const rawTemplate = e.DEMO_RAW_DATABASE_URL;
+    return {
+      dataDir,
+      aggDatabaseUrl: e.AGG_DATABASE_URL ?? `pglite:${inside(dataDir, 'agg')}`,
+      rawDatabaseUrl: (machineId) =>
+        rawTemplate === undefined
+          ? `pglite:${inside(dataDir, `raw-${machineId}`)}`
+          : rawTemplate.replaceAll('{machine}', machineId.replaceAll('-', '_')),
+      nistDir: e.NIST_DIR,
+      port: e.PORT,
+      host: e.HOST,
+      days: e.DEMO_DAYS,
+      volume: e.DEMO_VOLUME,
+      seed: e.DEMO_SEED,
+      lastDay: e.DEMO_LAST_DAY ?? null,
+      v1Machine: e.DEMO_V1_MACHINE ?? null,
+    };
+  },
+  (env, ctx) => {
+    const v1Machine = env.DEMO_V1_MACHINE;
+    const demoMachines = ['press-07', ...(typeof env.NIST_DIR === 'string' ? ['mazak01'] : [])];
+    if (typeof v1Machine === 'string' && !demoMachines.includes(v1Machine)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DEMO_V1_MACHINE'],
+        message: `DEMO_V1_MACHINE must be one of the demo's machines (${demoMachines.join(', ')})`,
+      });
+    }
+    const lastDay = env.DEMO_LAST_DAY;
+    const days = env.DEMO_DAYS;
+    if (
+      typeof lastDay === 'string' &&
+      dateProblem(lastDay) === null &&
+      typeof days === 'number' &&
+      Number.isInteger(days) &&
+      !startsInRange(lastDay, days)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DEMO_LAST_DAY'],
+        message: `DEMO_LAST_DAY less DEMO_DAYS starts before ${firstCalendarDate}, the first supported date`,
+      });
+    }
+  },
+);
+
+/**
+ * The environment of the API the demo serves and of its queue layer: the parts the API's, worker's
+ * and scheduler's `env.ts` compose, Redis at its local default (the demo tries it, and aggregates in
+ * process when it does not answer), and the product's JSON log lines at `warn` unless `LOG_LEVEL`
+ * says otherwise (they go to a file, beside the demo's own lines).
+ */
+export const demoServedEnv = composeEnv(
+  sharedEnv,
+  apiServerEnv,
+  queueJobsEnv,
+  redisEnv,
+  envPart({ LOG_LEVEL: logLevelSchema.unwrap().default('warn') }, (e) => ({
+    logLevel: e.LOG_LEVEL as string,
+  })),
+);
+
+/**
+ * Reads the demo's settings from the environment; blank values count as unset. Relative paths stay
+ * relative (the CLI runs from the repository root). `DEMO_RAW_DATABASE_URL` is a template whose
+ * `{machine}` becomes the machine id with `-` turned into `_`
+ * (`postgres://postgres@127.0.0.1:5432/mm_demo_{machine}`).
  *
  * @example
  * const settings = demoSettingsFromEnv({ PORT: '8080' });
  * settings.aggDatabaseUrl; // 'pglite:./.data/demo/agg'
  */
 export function demoSettingsFromEnv(env: Env): DemoSettings {
-  const problems: string[] = [];
-  const value = (name: string) => {
-    const v = env[name]?.trim();
-    return v === undefined || v === '' ? undefined : v;
-  };
-  const integer = (name: string, fallback: number, min: number, max: number) => {
-    const raw = value(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max}`);
-      return fallback;
-    }
-    return n;
-  };
-
-  const dataDir = value('DEMO_DATA_DIR') ?? DEFAULT_DATA_DIR;
-  const aggDatabaseUrl = value('AGG_DATABASE_URL') ?? `pglite:${inside(dataDir, 'agg')}`;
-  if (!/^(postgres(ql)?:\/\/.+|pglite:.+)$/.test(aggDatabaseUrl)) {
-    problems.push('AGG_DATABASE_URL must be a postgres:// URL or pglite:<dir>');
-  }
-  const rawTemplate = value('DEMO_RAW_DATABASE_URL');
-  if (rawTemplate !== undefined && !/^(postgres(ql)?:\/\/.+|pglite:.+)$/.test(rawTemplate)) {
-    problems.push('DEMO_RAW_DATABASE_URL must be a postgres:// URL or pglite:<dir> template');
-  } else if (rawTemplate !== undefined && !rawTemplate.includes('{machine}')) {
-    problems.push('DEMO_RAW_DATABASE_URL must contain {machine} (one raw database per machine)');
-  }
-
-  // The repository ships the logs: a checkout without them is damaged, said rather than silently
-  // demoing one machine fewer.
-  let nistDir: string | null = null;
-  const nist = value('NIST_DIR');
-  if (nist !== undefined) {
-    if (!isDirectory(nist)) problems.push(`NIST_DIR: no such directory '${nist}'`);
-    else nistDir = nist;
-  } else if (!isDirectory(DEFAULT_NIST_DIR)) {
-    problems.push(`the NIST sample logs are missing from this checkout (${DEFAULT_NIST_DIR})`);
-  } else {
-    nistDir = DEFAULT_NIST_DIR;
-  }
-
-  const volumeText = value('DEMO_VOLUME');
-  const volume = volumeText === undefined ? 0.1 : Number(volumeText);
-  if (!(volume > 0 && volume <= 1)) problems.push('DEMO_VOLUME must be a number in (0, 1]');
-
-  const lastDay = value('DEMO_LAST_DAY') ?? null;
-  const lastDayProblem = lastDay === null ? null : dateProblem(lastDay);
-  if (lastDayProblem) problems.push(`DEMO_LAST_DAY ${lastDayProblem.message}`);
-
-  const v1Machine = value('DEMO_V1_MACHINE') ?? null;
-  const demoMachines = ['press-07', ...(nistDir !== null ? ['mazak01'] : [])];
-  if (v1Machine !== null && !demoMachines.includes(v1Machine)) {
-    problems.push(`DEMO_V1_MACHINE must be one of the demo's machines (${demoMachines.join(', ')})`);
-  }
-
-  const settings: DemoSettings = {
-    dataDir,
-    aggDatabaseUrl,
-    rawDatabaseUrl: (machineId) =>
-      rawTemplate === undefined
-        ? `pglite:${inside(dataDir, `raw-${machineId}`)}`
-        : rawTemplate.replaceAll('{machine}', machineId.replaceAll('-', '_')),
-    nistDir,
-    port: integer('PORT', 8000, 1, 65535),
-    host: value('HOST') ?? '127.0.0.1',
-    days: integer('DEMO_DAYS', 14, 1, 90),
-    volume,
-    seed: integer('DEMO_SEED', 42, 0, 2 ** 31 - 1),
-    lastDay,
-    v1Machine,
-  };
-  if (
-    lastDay !== null &&
-    !lastDayProblem &&
-    Number.isInteger(settings.days) &&
-    !startsInRange(lastDay, settings.days)
-  ) {
-    problems.push(
-      `DEMO_LAST_DAY less DEMO_DAYS starts before ${firstCalendarDate}, the first supported date`,
-    );
-  }
-  if (problems.length > 0) throw new DemoSettingsError(problems);
-  return settings;
+  const present = Object.fromEntries(
+    Object.keys(demoOwnEnv.shape)
+      .map((name) => [name, env[name]?.trim()] as const)
+      .filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = envSchemaOf(demoOwnEnv).safeParse(present);
+  if (!parsed.success) throw new DemoSettingsError(parsed.error.issues.map((issue) => issue.message));
+  return demoOwnEnv.toConfig(parsed.data);
 }
 
 // Plain concatenation keeps a relative directory spelled as given (`./.data/demo/agg`).

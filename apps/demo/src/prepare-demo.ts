@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ApiConfig, apiEnv } from '@mm/api';
+import type { ApiConfig } from '@mm/api-core';
 import { addDays, daysBetween, localDay } from '@mm/calendar';
 import { createLogger, type Logger, loadEnvConfig, type Machine } from '@mm/config';
 import { type AggDatabase, migrateToLatest, parseDbUrl } from '@mm/db';
@@ -11,7 +11,7 @@ import { type BackfillDemoResult, backfillDemo, seconds } from './backfill-demo.
 import { LOCK_FILE, lockDataDir } from './data-dir-lock.ts';
 import { DemoDatabases } from './demo-databases.ts';
 import { demoMachinesFile, MAZAK_ID, PRESS_ID } from './demo-machines.ts';
-import type { DemoSettings } from './demo-settings.ts';
+import { type DemoSettings, demoServedEnv } from './demo-settings.ts';
 import { type DemoQueues, drainDemoQueues, startDemoQueues } from './queue-demo.ts';
 import { readSeedMarker, type SeedMarker, seedFingerprint, writeSeedMarker } from './seed-marker.ts';
 import { clearRawDatabase, seedNistMachine, seedSimulatedMachine } from './seed-raw.ts';
@@ -128,25 +128,23 @@ async function prepareLockedDemo(settings: DemoSettings, options: PrepareDemoOpt
   });
   const machinesPath = join(dataDir, MACHINES_FILE);
   const machinesText = `${JSON.stringify(machinesFile, null, 2)}\n`;
-  // Validated (with the rest of the environment: CORS_ORIGINS, ADMIN_*…) before anything is wiped.
-  // Unlike a deployed API, the demo tries Redis at the local default when REDIS_URL is unset.
-  const redisUrl = env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
-  // The admin surface is on in the demo: with the environment's credentials, else with its own.
+  // Validated (with the rest of the environment: CORS_ORIGINS, ADMIN_*, REDIS_URL, LOG_LEVEL…)
+  // before anything is wiped. The admin surface is on in the demo: with the environment's
+  // credentials, else with its own.
   const admin = demoAdminCredentials(env, dataDir);
-  const config = loadEnvConfig(
+  const config: ApiConfig & { redisUrl: string } = loadEnvConfig(
     {
       ...env,
       ADMIN_USER: admin.user,
       ADMIN_PASSWORD: admin.password,
-      REDIS_URL: redisUrl,
-      LOG_LEVEL: env.LOG_LEVEL?.trim() || 'warn',
       AGG_DATABASE_URL: settings.aggDatabaseUrl,
       MACHINES_FILE: machinesPath,
     },
     // The demo resolved its own paths (see demo-settings.ts); nothing left to resolve elsewhere.
-    apiEnv,
+    demoServedEnv,
     { readFile: () => machinesText, cwd: process.cwd() },
   );
+  const { redisUrl } = config;
   const previous = readSeedMarker(dataDir);
   const reuse =
     previous?.fingerprint === fingerprint &&

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { type ApiQueues, openApiQueues } from '@mm/api';
+import { type ApiQueues, openApiQueues } from '@mm/api-core';
 import { type Logger, type Machine, redactUrl } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { describeError, etlIds } from '@mm/etl';
 import {
-  assertNoEviction,
   createEtlQueues,
   createRedis,
   type EtlQueues,
@@ -14,8 +13,8 @@ import {
   type SliceJobPolicy,
 } from '@mm/queue';
 import { inProcessPlanLock, type PlanResult, type Scheduler, startScheduler } from '@mm/scheduler-core';
-import { outageLog, queueErrorLogger } from '@mm/service';
-import { createWorkerMetrics, type EtlWorkers, inProcessSlots, startEtlWorkers } from '@mm/worker-core';
+import { outageLog, queueErrorLogger, redisUsable } from '@mm/service';
+import { createWorkerMetrics, type EtlWorkers, inProcessSlots, startQueueWorker } from '@mm/worker-core';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
@@ -34,15 +33,20 @@ export function demoQueuePrefix(dataDir: string): string {
 }
 
 /**
- * What the demo does differently from a deployment, and why; everything else is the product's
- * defaults. One attempt, so a failed slice is reported at once; the scheduler plans it again after a
- * minute, and re-runs today's partial day each minute, so a visitor sees both happen.
+ * What the demo does differently from a deployment, and why; everything else (the worker's retry
+ * delays and stalled interval, the plan's late-data look-back and backlog, the Redis check) is the
+ * cores' defaults, as in the worker and scheduler processes. One attempt, so a failed slice is
+ * reported at once; the scheduler plans it again after a minute, and re-runs today's partial day each
+ * minute, so a visitor sees both happen.
  */
 const demoPolicy: Partial<SliceJobPolicy> = { attempts: 1 };
 const demoFailedCooldownMs = 60_000;
 const demoRefreshMs = 60_000;
+const demoPlanEverySeconds = 60;
 // PGlite serves one connection per database: one job and one raw database at a time.
 const pgliteConcurrency = 1;
+// A visitor without Redis should not wait for it: the demo then aggregates in process.
+const demoRedisTimeoutMs = 1500;
 
 /** The queue layer running inside the demo's process. */
 export interface DemoQueues {
@@ -104,20 +108,14 @@ export async function startDemoQueues(input: StartDemoQueuesInput): Promise<{
     input.report(`Redis ${reason} at ${where}: aggregating in this process, without queues.`);
     return null;
   };
+  const timeoutMs = input.connectTimeoutMs ?? demoRedisTimeoutMs;
   try {
-    await Promise.all([
-      redisReady(producer, input.connectTimeoutMs ?? 1500),
-      redisReady(connection, input.connectTimeoutMs ?? 1500),
-    ]);
+    await Promise.all([redisReady(producer, timeoutMs), redisReady(connection, timeoutMs)]);
   } catch {
     return giveUp('does not answer');
   }
   try {
-    await assertNoEviction(producer, () =>
-      input.logger.warn(
-        'cannot read Redis maxmemory-policy (CONFIG and INFO refused): make sure it is noeviction',
-      ),
-    );
+    await redisUsable(producer, { logger: input.logger, timeoutMs });
   } catch (error) {
     return giveUp(`is not usable (${describeError(error)})`);
   }
@@ -141,7 +139,7 @@ export async function startDemoQueues(input: StartDemoQueuesInput): Promise<{
   if (input.fresh) await emptyQueues(producer, prefix, etl);
 
   const machines = new Map(input.machines.map((m) => [m.id, m]));
-  const workers: EtlWorkers = startEtlWorkers({
+  const workers: EtlWorkers = startQueueWorker({
     connection,
     prefix,
     concurrency: pgliteConcurrency,
@@ -151,7 +149,6 @@ export async function startDemoQueues(input: StartDemoQueuesInput): Promise<{
     slots: inProcessSlots(pgliteConcurrency),
     metrics: createWorkerMetrics(),
     logger: input.logger,
-    slotRetryDelayMs: 200,
     onError,
   });
   let resolveFirst: (result: PlanResult) => void = () => {};
@@ -172,7 +169,7 @@ export async function startDemoQueues(input: StartDemoQueuesInput): Promise<{
       exclusive: inProcessPlanLock(),
       producer,
       connection,
-      everySeconds: input.planEverySeconds ?? 60,
+      everySeconds: input.planEverySeconds ?? demoPlanEverySeconds,
       logger: input.logger,
       onError,
       onPlan: (result) => {

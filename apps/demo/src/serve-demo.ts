@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import { createApp } from '@mm/api';
+import { createApp } from '@mm/api-core';
 import packageJson from '../package.json' with { type: 'json' };
 import type { DemoRuntime } from './prepare-demo.ts';
 

@@ -1,5 +1,6 @@
 export { type OutageLog, type OutageLogOptions, outageLog } from './outage-log.ts';
 export { queueErrorLogger } from './queue-errors.ts';
+export { redisAnswerTimeoutMs, redisUsable } from './redis-usable.ts';
 export {
   EX_CONFIG,
   EXIT_FAILED,

@@ -27,6 +27,7 @@ import {
   type Readiness,
   type ReadinessCheck,
   type ReadinessState,
+  RedisEvictionPolicyError,
   redisCheck,
   startReadiness,
 } from '@mm/queue';
@@ -34,6 +35,7 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { type OutageLog, outageLog } from './outage-log.ts';
+import { redisUsable } from './redis-usable.ts';
 import { WaitAbortedError, waitUntil } from './wait-until.ts';
 
 /** Exit statuses of every service: 0 after a clean stop, 1 when it cannot run, 78 for bad configuration. */
@@ -235,6 +237,18 @@ export class Service<C extends ServiceConfig> {
       if (error instanceof WaitAbortedError) return new Promise<never>(() => {});
       throw error;
     }
+  }
+
+  /**
+   * Waits for Redis to answer ({@link redisUsable}) for as long as it takes; a Redis that may evict
+   * the queues' keys is refused (exit 78), since restarting cannot fix it.
+   */
+  async waitForRedis(redis: Redis): Promise<void> {
+    await this.waitFor(
+      'Redis',
+      () => redisUsable(redis, { logger: this.logger }),
+      (error) => error instanceof RedisEvictionPolicyError,
+    ).catch((error: Error) => this.refuse(error.message));
   }
 
   /**

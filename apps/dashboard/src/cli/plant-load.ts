@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
-import { createApp } from '@mm/api';
+import { createApp } from '@mm/api-core';
 import { createLogger } from '@mm/config';
 import { type AggDatabase, createDb, migrateToLatest } from '@mm/db';
 import { sql } from 'kysely';

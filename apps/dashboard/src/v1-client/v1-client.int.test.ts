@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createApp } from '@mm/api';
+import { createApp } from '@mm/api-core';
 import { createLogger, type Machine, machinesFileSchema, resolveMachines } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { etlIds, runEtl } from '@mm/etl';

@@ -1,9 +1,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AdminSession } from '@mm/api-contract';
 import type { Logger } from '@mm/config';
+import type { ApiConfig } from '../api-server-env.ts';
 import type { AppEnv } from '../app-env.ts';
 import type { AppDeps } from '../deps.ts';
-import type { ApiConfig } from '../env.ts';
 import { adminAuth, createLoginThrottle, type LoginThrottleOptions } from '../middleware/admin-auth/index.ts';
 import { detailSchema, json, served } from '../openapi/schemas.ts';
 import type { ApiQueues } from '../queues/api-queues.ts';

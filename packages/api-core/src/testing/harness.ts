@@ -4,9 +4,9 @@ import { createLogger, type Logger, machinesFileSchema, resolveMachines } from '
 import type { AggDatabase, RawDatabase } from '@mm/db';
 import { defaultSliceJobPolicy, type SliceJobPolicy } from '@mm/queue';
 import type { Kysely } from 'kysely';
+import type { ApiConfig } from '../api-server-env.ts';
 import { createApp } from '../app.ts';
 import type { AppDeps } from '../deps.ts';
-import type { ApiConfig } from '../env.ts';
 import { openApiQueues } from '../queues/api-queues.ts';
 
 /** Log lines captured from a logger, parsed. */

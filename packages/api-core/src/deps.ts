@@ -3,7 +3,7 @@ import type { AggDatabase, RawDatabase } from '@mm/db';
 import type { StaleRules } from '@mm/etl';
 import type { Kysely } from 'kysely';
 import type { AnswerCache } from './answer-cache/answer-cache.ts';
-import type { ApiConfig } from './env.ts';
+import type { ApiConfig } from './api-server-env.ts';
 import type { LoginThrottleOptions } from './middleware/admin-auth/index.ts';
 import type { ApiQueues } from './queues/api-queues.ts';
 
@@ -19,7 +19,7 @@ export interface Pingable {
   ping(): Promise<unknown>;
 }
 
-/** Everything the HTTP app needs, opened by `main.ts` (or a test) and passed in. */
+/** Everything the HTTP app needs, opened by `runApi` (or the demo, or a test) and passed in. */
 export interface AppDeps {
   config: Pick<ApiConfig, 'machines' | 'corsOrigins' | 'admin'>;
   /** The aggregation database (read only by these routes). */
@@ -54,11 +54,11 @@ export interface AppDeps {
   migrationCheckTtlMs?: number;
   /** The dashboard's built bundle (`apps/dashboard/build` by default); served at `/` to browsers. */
   dashboardDir?: string;
-  /** Add Node's process metrics (CPU, memory, event loop) to `/metrics`; `main.ts` turns it on. */
+  /** Add Node's process metrics (CPU, memory, event loop) to `/metrics`; `runApi` turns it on. */
   processMetrics?: boolean;
   /**
    * Answers of the aggregate endpoints kept in memory, trusted only while a `SliceChangeListener`
-   * follows the aggregation database (`main.ts` starts one); without it every answer is computed.
+   * follows the aggregation database (`runApi` starts one); without it every answer is computed.
    */
   answerCache?: AnswerCache | null;
 }

@@ -7,7 +7,9 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 
 /** Where `pnpm build:dashboard` writes the bundle (the same relative path from a compiled `dist/`). */
-export const defaultDashboardDir = fileURLToPath(new URL('../../../dashboard/build', import.meta.url));
+export const defaultDashboardDir = fileURLToPath(
+  new URL('../../../../apps/dashboard/build', import.meta.url),
+);
 
 const notBuiltPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -1,1 +1,0 @@
-export { schedulerEnv } from './env.ts';

@@ -1,1 +1,0 @@
-export { workerEnv } from './env.ts';
