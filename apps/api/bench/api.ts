@@ -272,7 +272,7 @@ async function startApi(
   const probe = new http.Agent({ keepAlive: false });
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
-    if ((await getStatus(probe, port, '/api/status').catch(() => 0)) === 200) break;
+    if ((await getStatus(probe, port, '/readyz').catch(() => 0)) === 200) break;
     if (performance.now() - started > 30_000) throw new Error('the API did not start within 30 s');
     await new Promise((r) => setTimeout(r, 100));
   }
