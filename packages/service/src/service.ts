@@ -345,6 +345,9 @@ export class Service<C extends ServiceConfig> {
     }
     const server = this.opsServer;
     if (server) await new Promise((resolve) => server.close(() => resolve(undefined)));
+    // Nobody asks for readiness any more, and the close steps below end the probes' connections: a
+    // probe still running would report its own dependency down on every clean stop.
+    this.prober?.stop();
     // Closing waits for nobody for long: a connection to a dependency that is down (a Redis `QUIT`
     // during an outage) would otherwise hold the exit forever.
     const closed = await withDeadline(
@@ -355,7 +358,6 @@ export class Service<C extends ServiceConfig> {
       this.logger.warn({ deadlineMs: CLOSE_DEADLINE_MS }, 'connections still closing: exiting anyway');
     else for (const result of closed) if (result.status === 'rejected') failed(result.reason);
     this.redisOutage.close();
-    this.prober?.stop();
     this.logger.info('stopped');
     this.logger.flush();
     process.exit(EXIT_STOPPED);
