@@ -1,5 +1,6 @@
 import {
   adminPasswordProblems,
+  type ConfigOf,
   envPart,
   type Loaded,
   portSchema,
@@ -76,10 +77,10 @@ export const apiServerEnv = envPart(
   },
 );
 
-type Out<P extends { toConfig: (env: never) => unknown }> = ReturnType<P['toConfig']>;
-
 /**
  * The API's configuration: the shared parts (aggregation database, machines file, log level), the
  * queue prefix and job options (re-queued jobs use them too) and {@link apiServerEnv}.
  */
-export type ApiConfig = Loaded<Out<typeof sharedEnv> & Out<typeof queueJobsEnv> & Out<typeof apiServerEnv>>;
+export type ApiConfig = Loaded<
+  ConfigOf<typeof sharedEnv> & ConfigOf<typeof queueJobsEnv> & ConfigOf<typeof apiServerEnv>
+>;

@@ -27,6 +27,15 @@ export function envPart<Shape extends z.ZodRawShape, Out>(
   return check ? { shape, toConfig, check } : { shape, toConfig };
 }
 
+/**
+ * The configuration object a part (or a composition of parts) maps its variables to.
+ *
+ * @example
+ * type RedisConfig = ConfigOf<typeof redisEnv>; // { redisUrl: string }
+ */
+// biome-ignore lint/suspicious/noExplicitAny: any shape; only the output is inferred
+export type ConfigOf<P> = P extends EnvPart<any, infer Out> ? Out : never;
+
 // Any part at all: a part's shape and output vary with it, and `toConfig` takes its own shape's output.
 // biome-ignore lint/suspicious/noExplicitAny: the widest part type, for composeEnv's constraint
 type AnyPart = EnvPart<any, any>;

@@ -3,6 +3,7 @@ export {
   type AppName,
   aggDatabaseEnv,
   appEnvs,
+  type ConfigOf,
   composeEnv,
   connectionBudgetEnv,
   type EnvPart,

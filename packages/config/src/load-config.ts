@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { type AppName, appEnvs, type EnvPart, envSchemaOf } from './env.ts';
+import { type AppName, appEnvs, type ConfigOf, type EnvPart, envSchemaOf } from './env.ts';
 import { ConfigError, type ConfigProblem, problemsFromZod } from './errors.ts';
 import { type Machine, machinesFileSchema, resolveMachines } from './machines.ts';
 
@@ -9,11 +9,8 @@ type EnvSource = Record<string, string | undefined>;
 /** What an env part's configuration becomes once its machines file, if it names one, is read. */
 export type Loaded<Out> = Out extends { machinesFile: string } ? Out & { machines: Machine[] } : Out;
 
-// biome-ignore lint/suspicious/noExplicitAny: any shape; only the output is inferred
-type OutOfPart<P> = P extends EnvPart<any, infer Out> ? Out : never;
-
 /** The configuration of one app of this repository (`loadConfig(env, { app })`). */
-export type AppConfig<A extends AppName> = Loaded<OutOfPart<(typeof appEnvs)[A]>>;
+export type AppConfig<A extends AppName> = Loaded<ConfigOf<(typeof appEnvs)[A]>>;
 
 export interface LoadConfigOptions<A extends AppName = AppName> {
   /** Which app's variables to validate (and nothing else). */

@@ -1,4 +1,5 @@
 import {
+  type ConfigOf,
   type connectionBudgetEnv,
   envPart,
   type Loaded,
@@ -32,8 +33,6 @@ export const schedulerProcessEnv = envPart(
   }),
 );
 
-type Out<P extends { toConfig: (env: never) => unknown }> = ReturnType<P['toConfig']>;
-
 /**
  * The scheduler's configuration: the shared parts (aggregation database, machines file, log level),
  * Redis, the queue prefix and job options, the deployment's connection budget
@@ -41,9 +40,9 @@ type Out<P extends { toConfig: (env: never) => unknown }> = ReturnType<P['toConf
  * {@link schedulerProcessEnv}.
  */
 export type SchedulerConfig = Loaded<
-  Out<typeof sharedEnv> &
-    Out<typeof redisEnv> &
-    Out<typeof queueJobsEnv> &
-    Out<typeof connectionBudgetEnv> &
-    Out<typeof schedulerProcessEnv>
+  ConfigOf<typeof sharedEnv> &
+    ConfigOf<typeof redisEnv> &
+    ConfigOf<typeof queueJobsEnv> &
+    ConfigOf<typeof connectionBudgetEnv> &
+    ConfigOf<typeof schedulerProcessEnv>
 >;

@@ -1,4 +1,5 @@
 import {
+  type ConfigOf,
   type connectionBudgetEnv,
   envPart,
   type Loaded,
@@ -34,17 +35,15 @@ export const workerProcessEnv = envPart(
   }),
 );
 
-type Out<P extends { toConfig: (env: never) => unknown }> = ReturnType<P['toConfig']>;
-
 /**
  * The worker's configuration: the shared parts (aggregation database, machines file, log level),
  * Redis, the queue prefix and job options, the deployment's connection budget (`WORKER_CONCURRENCY`
  * and `MACHINE_MAX_JOBS` come with it) and {@link workerProcessEnv}.
  */
 export type WorkerConfig = Loaded<
-  Out<typeof sharedEnv> &
-    Out<typeof redisEnv> &
-    Out<typeof queueJobsEnv> &
-    Out<typeof connectionBudgetEnv> &
-    Out<typeof workerProcessEnv>
+  ConfigOf<typeof sharedEnv> &
+    ConfigOf<typeof redisEnv> &
+    ConfigOf<typeof queueJobsEnv> &
+    ConfigOf<typeof connectionBudgetEnv> &
+    ConfigOf<typeof workerProcessEnv>
 >;
