@@ -46,6 +46,7 @@ export default defineConfig({
           ],
           exclude: ['**/node_modules/**'],
           globalSetup: ['./packages/testing/src/global-setup.ts'],
+          isolate: false,
         },
       },
     ],
