@@ -46,6 +46,9 @@ export default defineConfig({
           ],
           exclude: ['**/node_modules/**'],
           globalSetup: ['./packages/testing/src/global-setup.ts'],
+          // Each file works on its own databases, queue prefix and ports and closes what it opens, so
+          // a worker process may run many files: a fresh process per file imported kysely, bullmq,
+          // hono and pg again each time, an eighth of a whole run's CPU on two cores.
           isolate: false,
         },
       },
