@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { rawCommands } from '../../packages/raw/src/cli/run.ts';
 import { verbs } from './command-table.ts';
+import { dispatch } from './dispatch.ts';
 
 // The root command surface as a developer meets it: processes started the way package.json starts
 // them, their exit status and output checked.
@@ -63,16 +64,44 @@ describe('pnpm <command>', () => {
     );
   });
 
-  it.each(listed.map((args) => [args.join(' '), args]))(
-    '%s --help prints its usage and exits 0',
+  // A command with a `usage` in the table never loads its program for `--help`: the dispatcher
+  // answers, the same code in this process as in a spawned one (one spawn below shows the process
+  // path). A command without one answers `--help` itself, so only its own process can tell.
+  const answersItself = (args: string[]) => {
+    const verb = verbs.find((v) => v.name === args[0])!;
+    const command = args.length === 1 ? verb : verb.subcommands?.find((s) => s.name === args[1]);
+    return command !== undefined && !('subcommands' in command && command.subcommands) && !command.usage;
+  };
+  const usageOf = (args: string[]) => new RegExp(`usage: pnpm ${args.join(' ')}\\b`);
+
+  it.each(listed.filter(answersItself).map((args) => [args.join(' '), args]))(
+    '%s --help (its program answers) prints its usage and exits 0',
     { timeout: 60_000 },
     async (_, args) => {
       const run = await cli(...args, '--help');
       expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
-      // `pnpm commands` lists; the others print a usage naming themselves (the demo: `pnpm start`).
-      expect(run.stdout).toMatch(new RegExp(`usage: pnpm ${args.join(' ')}\\b`));
+      expect(run.stdout).toMatch(usageOf(args));
     },
   );
+
+  it('every other command and group answers --help from the table with its usage and exit 0', async () => {
+    const others = listed.filter((args) => !answersItself(args));
+    expect(others.length).toBeGreaterThan(20);
+    for (const args of others) {
+      const out: string[] = [];
+      const err: string[] = [];
+      const status = await dispatch([...args, '--help'], verbs, {
+        out: (t) => out.push(t),
+        err: (t) => err.push(t),
+      });
+      expect({ args, status, err }).toEqual({ args, status: 0, err: [] });
+      // `pnpm commands` lists; the others print a usage naming themselves.
+      expect(out.join('\n'), args.join(' ')).toMatch(usageOf(args));
+    }
+    const spawned = await cli('lint', '--help');
+    expect({ status: spawned.status, stderr: spawned.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(spawned.stdout).toMatch(usageOf(['lint']));
+  });
 
   it('refuses an unknown command with exit 2 and the list', async () => {
     const run = await cli('deploy-everything');
