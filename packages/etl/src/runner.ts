@@ -12,7 +12,6 @@ import {
   SupersededRunError,
 } from './errors.ts';
 import type { EtlDefinition, EtlId, ExtractContext, ExtractResult } from './etl.ts';
-import { computeHorizon } from './horizon.ts';
 import {
   markFailed,
   markRunningAll,
@@ -22,17 +21,13 @@ import {
   type SliceKey,
   type SliceOutcome,
 } from './ledger.ts';
-import { rawChangeCounter } from './raw-changes.ts';
+import { rawChangeMark } from './raw-changes.ts';
 import { rawFingerprints } from './raw-fingerprint.ts';
-import {
-  loadObservation,
-  observationBasis,
-  type StoredObservation,
-  saveObservation,
-} from './raw-observations.ts';
+import { loadObservation, type StoredObservation, saveObservation } from './raw-observations.ts';
+import { snapshotFacts } from './raw-snapshot-cache.ts';
 import { getEtl } from './registry.ts';
-import { type ResolvedRoles, resolveRoles } from './roles.ts';
-import { SignalCatalog } from './signal-catalog.ts';
+import type { ResolvedRoles } from './roles.ts';
+import type { SignalCatalog } from './signal-catalog.ts';
 import { replaceSlice } from './slice-tables.ts';
 
 export interface RunEtlInput {
@@ -205,21 +200,18 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
   try {
     const fingerprinting = input.fingerprint ?? true;
     // Before the snapshot: the snapshot then holds every row the counter counts (rawChangeCounter),
-    // and an observation stored by a sibling run was taken in an older snapshot than this one.
-    const [changes, stored] = fingerprinting
-      ? await Promise.all([
-          rawChangeCounter(rawDb),
-          loadObservation(aggDb, machine.id, window.day).catch(() => null),
-        ])
-      : [null, null];
+    // and an observation stored by a sibling run, or facts a sibling read, were taken in an older
+    // snapshot than this one.
+    const [mark, stored] = await Promise.all([
+      rawChangeMark(rawDb),
+      fingerprinting ? loadObservation(aggDb, machine.id, window.day).catch(() => null) : null,
+    ]);
     await rawDb
       .transaction()
       .setIsolationLevel('repeatable read')
       .setAccessMode('read only')
       .execute(async (raw) => {
-        const catalog = await SignalCatalog.load(raw);
-        const roles = resolveRoles(machine, catalog);
-        const horizon = await computeHorizon(raw, roles, catalog);
+        const { catalog, roles, horizon, basis } = await snapshotFacts(raw, rawDb, mark, machine);
         const until = horizon === null ? window.start : Math.min(window.end, horizon);
         const observed = fingerprinting
           ? await observeDay({
@@ -229,7 +221,8 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
               window,
               roles,
               catalog,
-              changes,
+              basis,
+              changes: mark?.changes ?? null,
               stored,
               logger: baseLogger,
             })
@@ -285,12 +278,12 @@ async function observeDay(input: {
   window: DayWindow;
   roles: ResolvedRoles;
   catalog: SignalCatalog;
+  basis: string;
   changes: number | null;
   stored: StoredObservation | null;
   logger: Logger;
 }): Promise<RawObservation> {
-  const { aggDb, raw, machine, window, roles, catalog, changes, stored } = input;
-  const basis = observationBasis(machine, catalog);
+  const { aggDb, raw, machine, window, roles, catalog, basis, changes, stored } = input;
   if (changes !== null && stored?.changes === changes && stored.basis === basis) return stored.observed;
   const fingerprint = (await rawFingerprints(raw, catalog, [window])).get(window.day) ?? null;
   const [carryIn, carryOut] = await carryStates(raw, roles, catalog, [window.start, window.end]);
