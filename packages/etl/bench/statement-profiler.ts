@@ -71,7 +71,8 @@ function fingerprint(node: OperationNode): string {
 export function purposeOf(statement: string): string {
   if (statement.includes('raw_observations')) return 'raw observation store (read, write)';
   if (statement.includes('etl_runs')) return 'run ledger (markRunning, markSucceeded)';
-  if (statement.includes('pg_stat_user_tables')) return 'raw modification counter';
+  if (statement.includes('pg_stat_user_tables') || statement.includes('pg_stat_get_tuples_inserted'))
+    return 'raw modification counter';
   if (statement.includes('as known_edges')) return 'horizon';
   if (statement.startsWith('select variable')) return 'signal catalog';
   if (statement.includes('as latest from unnest')) return 'raw fingerprint (day row count)';
