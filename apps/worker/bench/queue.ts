@@ -29,6 +29,8 @@ const { values: flags } = parseArgs({
     start: { type: 'string', default: '2024-03-04' },
     timezone: { type: 'string', default: 'Europe/Madrid' },
     repeat: { type: 'string', default: '1' },
+    // Each worker process writes a V8 CPU profile (node --cpu-prof) into this directory when it exits.
+    'cpu-prof': { type: 'string' },
   },
   strict: true,
 });
@@ -210,11 +212,16 @@ async function throughQueue(
   const workers: ChildProcess[] = [];
   for (let i = 0; i < processes; i++) {
     const port = 19_400 + i;
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'apps/worker/src/main.ts')], {
-      cwd: repoRoot,
-      env: { ...env, WORKER_PORT: String(port) },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const profile = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}`] : [];
+    const child = spawn(
+      process.execPath,
+      [...profile, '--import', 'tsx', join(repoRoot, 'apps/worker/src/main.ts')],
+      {
+        cwd: repoRoot,
+        env: { ...env, WORKER_PORT: String(port) },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     workers.push(child);
     for (let t = 0; ; t++) {
       try {
