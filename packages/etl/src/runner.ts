@@ -124,7 +124,7 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
   const etls = input.etls.map((id) => getEtl(id));
   let window: DayWindow;
   try {
-    window = dayWindow(day, machine.timezone);
+    window = sharedDayWindow(day, machine.timezone);
   } catch (error) {
     if (error instanceof InvalidDateError) throw new PermanentEtlError(error.message);
     throw error;
@@ -262,6 +262,28 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
     for (const etl of etls) if (!runs.some((r) => r.etl === etl.id)) await fail(etl, error, started);
   }
   return runs;
+}
+
+/** Day windows already computed, by time zone and day (oldest first, at most {@link windowsKept}). */
+const windows = new Map<string, DayWindow>();
+const windowsKept = 1_024;
+
+/**
+ * {@link dayWindow}, computed once per process for a (time zone, day): about fifty time zone
+ * conversions, which each of a day's five queue jobs would otherwise repeat. Frozen, since runs
+ * share it.
+ */
+function sharedDayWindow(day: string, timezone: string): DayWindow {
+  const key = `${timezone} ${day}`;
+  let window = windows.get(key);
+  if (window === undefined) {
+    window = dayWindow(day, timezone);
+    Object.freeze(window.bounds);
+    Object.freeze(window);
+    if (windows.size >= windowsKept) windows.delete(windows.keys().next().value as string);
+    windows.set(key, window);
+  }
+  return window;
 }
 
 /**
