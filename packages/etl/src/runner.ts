@@ -1,7 +1,7 @@
 import { type DayWindow, dayWindow, InvalidDateError } from '@mm/calendar';
 import type { Logger, Machine } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
-import { type Kysely, sql } from 'kysely';
+import { type ControlledTransaction, type Kysely, sql } from 'kysely';
 import { pino } from 'pino';
 import { carryStates } from './carry-state.ts';
 import {
@@ -197,15 +197,28 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
   ))
     tokens.set(etl as EtlId, token);
   const lockWaitMs = input.lockWaitMs ?? defaultSliceLockWaitMs;
+  let observationLock: ControlledTransaction<AggDatabase> | null = null;
   try {
     const fingerprinting = input.fingerprint ?? true;
     // Before the snapshot: the snapshot then holds every row the counter counts (rawChangeCounter),
     // and an observation stored by a sibling run, or facts a sibling read, were taken in an older
     // snapshot than this one.
-    const [mark, stored] = await Promise.all([
+    const [mark, loaded] = await Promise.all([
       rawChangeMark(rawDb),
       fingerprinting ? loadObservation(aggDb, machine.id, window.day).catch(() => null) : null,
     ]);
+    const changes = mark?.changes ?? null;
+    // None stored at this counter: whoever takes it holds the (machine, day)'s lock until it is
+    // stored, so the day's first two jobs, starting together on two workers, take it once.
+    observationLock =
+      fingerprinting && changes !== null && loaded?.changes !== changes
+        ? await lockObservation(aggDb, machine.id, window.day, baseLogger)
+        : null;
+    // Read again under the lock, before the snapshot: one stored meanwhile was taken in an older
+    // snapshot than this run's.
+    const stored = observationLock
+      ? await loadObservation(observationLock, machine.id, window.day).catch(() => loaded)
+      : loaded;
     await rawDb
       .transaction()
       .setIsolationLevel('repeatable read')
@@ -215,18 +228,29 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
         const until = horizon === null ? window.start : Math.min(window.end, horizon);
         const observed = fingerprinting
           ? await observeDay({
-              aggDb,
+              aggDb: observationLock ?? aggDb,
               raw,
               machine,
               window,
               roles,
               catalog,
               basis,
-              changes: mark?.changes ?? null,
+              changes,
               stored,
               logger: baseLogger,
             })
           : null;
+        if (observationLock) {
+          const lock = observationLock;
+          observationLock = null;
+          // Not the slices' concern: the observation they record is taken either way.
+          await lock
+            .commit()
+            .execute()
+            .catch((error) =>
+              baseLogger.warn({ error: describeError(error) }, 'could not store the raw observation'),
+            );
+        }
         for (const [index, etl] of etls.entries()) {
           const sliceStarted = performance.now();
           if (input.signal?.aborted) {
@@ -258,7 +282,12 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
       });
   } catch (error) {
     // The raw snapshot itself failed (unreachable database, broken schema): every slice not yet
-    // run failed with it.
+    // run failed with it. The lock's connection first: recording the failures needs one.
+    await observationLock
+      ?.rollback()
+      .execute()
+      .catch(() => {});
+    observationLock = null;
     for (const etl of etls) if (!runs.some((r) => r.etl === etl.id)) await fail(etl, error, started);
   }
   return runs;
@@ -361,6 +390,33 @@ async function extractAndReplace(
     await markSucceeded(trx, key, token, outcome, observed);
     return outcome;
   });
+}
+
+/**
+ * A transaction on the aggregation database holding the (machine, day)'s observation lock, or null
+ * when it could not be taken (the run then takes the observation without it: at worst twice).
+ */
+async function lockObservation(
+  aggDb: Kysely<AggDatabase>,
+  machineId: string,
+  day: string,
+  logger: Logger,
+): Promise<ControlledTransaction<AggDatabase> | null> {
+  let trx: ControlledTransaction<AggDatabase> | null = null;
+  try {
+    trx = await aggDb.startTransaction().execute();
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`raw-observation:${machineId}:${day}`}, 0))`.execute(
+      trx,
+    );
+    return trx;
+  } catch (error) {
+    logger.warn({ error: describeError(error) }, "could not take the day's raw observation lock");
+    await trx
+      ?.rollback()
+      .execute()
+      .catch(() => {});
+    return null;
+  }
 }
 
 async function extractInSavepoint(etl: EtlDefinition, context: ExtractContext): Promise<ExtractResult> {
