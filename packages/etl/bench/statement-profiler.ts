@@ -79,7 +79,8 @@ export function purposeOf(statement: string): string {
   if (statement.includes('string_agg(v.id')) return 'carried state (midnight hashes)';
   if (statement.includes('rows_read') && statement.startsWith('select count(*)'))
     return 'row counts (a second scan of the rows)';
-  if (statement.includes('pg_advisory_xact_lock')) return 'slice lock';
+  if (statement.includes('pg_try_advisory_xact_lock')) return 'slice lock';
+  if (statement.includes('pg_advisory_xact_lock')) return 'raw observation lock';
   if (statement.includes('savepoint')) return 'savepoints';
   if (statement.startsWith('delete from') || statement.includes('jsonb_to_recordset'))
     return 'replace slice (delete + insert)';
