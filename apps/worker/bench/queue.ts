@@ -29,6 +29,8 @@ const { values: flags } = parseArgs({
     start: { type: 'string', default: '2024-03-04' },
     timezone: { type: 'string', default: 'Europe/Madrid' },
     repeat: { type: 'string', default: '1' },
+    // Each worker process writes a V8 CPU profile (node --cpu-prof) into this directory when it exits.
+    'cpu-prof': { type: 'string' },
   },
   strict: true,
 });
@@ -105,7 +107,7 @@ interface CpuFigures {
   agg: number;
   raw: number;
 }
-const cpuPerJob = (before: CpuReading, after: CpuReading, aggName: string): CpuFigures => {
+const cpuPerJob = (before: CpuReading, after: CpuReading, aggName: string, count = jobs): CpuFigures => {
   const used = cpuBetween(before, after);
   let agg = 0;
   let raw = 0;
@@ -113,8 +115,16 @@ const cpuPerJob = (before: CpuReading, after: CpuReading, aggName: string): CpuF
     if (db === aggName) agg += ms;
     else raw += ms;
   }
-  return { clients: used.clients / jobs, agg: agg / jobs, raw: raw / jobs };
+  return { clients: used.clients / count, agg: agg / count, raw: raw / count };
 };
+const cpuLine = (cpu: CpuFigures) =>
+  `${cpu.clients.toFixed(2).padStart(6)} + ${cpu.agg.toFixed(2).padStart(6)} + ${cpu.raw.toFixed(2).padStart(6)} = ${(
+    cpu.clients +
+    cpu.agg +
+    cpu.raw
+  )
+    .toFixed(2)
+    .padStart(6)} ms CPU`;
 const report = (r: RunFigures, base?: RunFigures) => {
   const ratio = base ? ` ${(r.ms / base.ms).toFixed(2)}x in-process` : '';
   say(
@@ -193,7 +203,7 @@ async function observationsTaken(agg: { name: string; url: string }): Promise<nu
 async function throughQueue(
   processes: number,
   attempt: number,
-): Promise<{ ms: number; cpu: CpuFigures; observations: number }> {
+): Promise<{ ms: number; cpu: CpuFigures; lastHalf: CpuFigures; observations: number }> {
   const agg = await freshAgg(`q${processes}_${attempt}`);
   const prefix = `mm_bench_${process.pid}_${processes}_${attempt}`;
   const env = {
@@ -210,11 +220,16 @@ async function throughQueue(
   const workers: ChildProcess[] = [];
   for (let i = 0; i < processes; i++) {
     const port = 19_400 + i;
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'apps/worker/src/main.ts')], {
-      cwd: repoRoot,
-      env: { ...env, WORKER_PORT: String(port) },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const profile = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}`] : [];
+    const child = spawn(
+      process.execPath,
+      [...profile, '--import', 'tsx', join(repoRoot, 'apps/worker/src/main.ts')],
+      {
+        cwd: repoRoot,
+        env: { ...env, WORKER_PORT: String(port) },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     workers.push(child);
     for (let t = 0; ; t++) {
       try {
@@ -232,6 +247,9 @@ async function throughQueue(
   const cpuBefore = await readCpu(meterDb, pids, pgPort);
   const started = performance.now();
   await enqueue(queues, slices);
+  // Also read once half the jobs completed: the second half's CPU per job is that of worker
+  // processes past their warm-up (JIT, first connections), which a long-lived worker runs at.
+  let halfway: { reading: CpuReading; completed: number } | undefined;
   for (;;) {
     let completed = 0;
     let failed = 0;
@@ -242,10 +260,14 @@ async function throughQueue(
     }
     if (failed > 0) throw new Error(`${failed} jobs failed`);
     if (completed === jobs) break;
+    if (!halfway && completed >= jobs / 2)
+      halfway = { reading: await readCpu(meterDb, pids, pgPort), completed };
     await new Promise((r) => setTimeout(r, 20));
   }
   const ms = performance.now() - started;
-  const cpu = cpuPerJob(cpuBefore, await readCpu(meterDb, pids, pgPort), agg.name);
+  const cpuAfter = await readCpu(meterDb, pids, pgPort);
+  const cpu = cpuPerJob(cpuBefore, cpuAfter, agg.name);
+  const lastHalf = halfway ? cpuPerJob(halfway.reading, cpuAfter, agg.name, jobs - halfway.completed) : cpu;
   for (const child of workers) child.kill('SIGTERM');
   await Promise.all(workers.map((c) => new Promise((r) => c.once('exit', r))));
   const observations = await observationsTaken(agg);
@@ -258,7 +280,7 @@ async function throughQueue(
   } while (cursor !== '0');
   await redis.quit();
   await agg.drop();
-  return { ms, cpu, observations };
+  return { ms, cpu, lastHalf, observations };
 }
 
 // The designs take turns, so a burst of load on the shared machine hits them alike; each keeps its
@@ -269,6 +291,7 @@ let queueOneMs = Number.POSITIVE_INFINITY;
 let queueTwoMs = Number.POSITIVE_INFINITY;
 // The CPU figures of each design's best run.
 const cpuOf = new Map<string, CpuFigures>();
+const lastHalfOf = new Map<string, CpuFigures>();
 for (let attempt = 0; attempt < repeat; attempt++) {
   const local = await inProcess();
   if (local.ms < inProcessMs) {
@@ -279,15 +302,19 @@ for (let attempt = 0; attempt < repeat; attempt++) {
   if (!perJob || run.ms < perJob.ms) perJob = run;
   const one = await throughQueue(1, attempt);
   say(`  (queue, 1 worker: ${one.observations} raw observations taken for ${dayList.length} days)`);
+  say(`  (queue, 1 worker: second half of the jobs ${cpuLine(one.lastHalf)} a job)`);
   if (one.ms < queueOneMs) {
     queueOneMs = one.ms;
     cpuOf.set('queue, 1 worker process', one.cpu);
+    lastHalfOf.set('queue, 1 worker process', one.lastHalf);
   }
   const two = await throughQueue(2, attempt);
   say(`  (queue, 2 workers: ${two.observations} raw observations taken for ${dayList.length} days)`);
+  say(`  (queue, 2 workers: second half of the jobs ${cpuLine(two.lastHalf)} a job)`);
   if (two.ms < queueTwoMs) {
     queueTwoMs = two.ms;
     cpuOf.set('queue, 2 worker processes', two.cpu);
+    lastHalfOf.set('queue, 2 worker processes', two.lastHalf);
   }
 }
 await meterDb.destroy();
@@ -343,15 +370,10 @@ for (const [label, wallMs] of [
 ] as const) {
   const cpu = cpuOf.get(label);
   if (!cpu) continue;
-  const total = cpu.clients + cpu.agg + cpu.raw;
-  say(
-    `  ${label.padEnd(26)} ${cpu.clients.toFixed(2).padStart(6)} + ${cpu.agg.toFixed(2).padStart(6)} + ${cpu.raw
-      .toFixed(2)
-      .padStart(
-        6,
-      )} = ${total.toFixed(2).padStart(6)} ms CPU, ${(wallMs / jobs).toFixed(2).padStart(6)} ms wall`,
-  );
+  say(`  ${label.padEnd(26)} ${cpuLine(cpu)}, ${(wallMs / jobs).toFixed(2).padStart(6)} ms wall`);
 }
+say('  the same runs, over the second half of their jobs (worker processes warmed up):');
+for (const [label, cpu] of lastHalfOf) say(`  ${label.padEnd(26)} ${cpuLine(cpu)}`);
 say();
 
 say(

@@ -71,14 +71,16 @@ function fingerprint(node: OperationNode): string {
 export function purposeOf(statement: string): string {
   if (statement.includes('raw_observations')) return 'raw observation store (read, write)';
   if (statement.includes('etl_runs')) return 'run ledger (markRunning, markSucceeded)';
-  if (statement.includes('pg_stat_user_tables')) return 'raw modification counter';
+  if (statement.includes('pg_stat_user_tables') || statement.includes('pg_stat_get_tuples_inserted'))
+    return 'raw modification counter';
   if (statement.includes('as known_edges')) return 'horizon';
   if (statement.startsWith('select variable')) return 'signal catalog';
   if (statement.includes('as latest from unnest')) return 'raw fingerprint (day row count)';
   if (statement.includes('string_agg(v.id')) return 'carried state (midnight hashes)';
   if (statement.includes('rows_read') && statement.startsWith('select count(*)'))
     return 'row counts (a second scan of the rows)';
-  if (statement.includes('pg_advisory_xact_lock')) return 'slice lock';
+  if (statement.includes('pg_try_advisory_xact_lock')) return 'slice lock';
+  if (statement.includes('pg_advisory_xact_lock')) return 'raw observation lock';
   if (statement.includes('savepoint')) return 'savepoints';
   if (statement.startsWith('delete from') || statement.includes('jsonb_to_recordset'))
     return 'replace slice (delete + insert)';

@@ -72,4 +72,38 @@ describe('the raw observation of a (machine, day)', () => {
     );
     expect(rows.map((r) => Number(r.raw_rows))).toEqual([before + 1]);
   });
+
+  it("is taken once when two runs of the day's ETLs start together (two workers), and both record it", async () => {
+    const day = '2024-01-10';
+    // Every write of the day's observation, counted where it happens.
+    await sql`
+      create table observation_writes (day date not null);
+      create function count_observation_write() returns trigger language plpgsql as $$
+        begin insert into observation_writes values (new.day); return new; end $$;
+      create trigger count_observation_write after insert or update on raw_observations
+        for each row execute function count_observation_write()`.execute(agg.db);
+    const counter = await settledCounter();
+    for (let round = 0; round < 3; round++) {
+      await sql`delete from raw_observations where day = ${day}::date`.execute(agg.db);
+      await sql`truncate observation_writes`.execute(agg.db);
+      const runs = await Promise.all(
+        (['energy', 'programs'] as const).map((etl) =>
+          runEtl({ aggDb: agg.db, rawDb: raw.db, machine, etl, day }),
+        ),
+      );
+      expect(runs.map((r) => r.etl)).toEqual(['energy', 'programs']);
+      const writes = await sql<{ n: number }>`select count(*)::int as n from observation_writes`.execute(
+        agg.db,
+      );
+      expect(writes.rows[0]?.n).toBe(1);
+      const { rows } = await sql<{ etl: string; raw_rows: number; raw_changes: number }>`
+        select etl, raw_rows, raw_changes from etl_runs
+        where machine_id = ${machine.id} and day = ${day}::date and etl in ('energy', 'programs') order by etl`.execute(
+        agg.db,
+      );
+      expect(rows.map((r) => Number(r.raw_changes))).toEqual([counter, counter]);
+      expect(Number(rows[0]?.raw_rows)).toBeGreaterThan(0);
+      expect(Number(rows[1]?.raw_rows)).toBe(Number(rows[0]?.raw_rows));
+    }
+  });
 });

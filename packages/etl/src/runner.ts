@@ -1,7 +1,7 @@
 import { type DayWindow, dayWindow, InvalidDateError } from '@mm/calendar';
 import type { Logger, Machine } from '@mm/config';
 import type { AggDatabase, RawDatabase } from '@mm/db';
-import { type Kysely, sql } from 'kysely';
+import { type ControlledTransaction, type Kysely, sql } from 'kysely';
 import { pino } from 'pino';
 import { carryStates } from './carry-state.ts';
 import {
@@ -12,7 +12,6 @@ import {
   SupersededRunError,
 } from './errors.ts';
 import type { EtlDefinition, EtlId, ExtractContext, ExtractResult } from './etl.ts';
-import { computeHorizon } from './horizon.ts';
 import {
   markFailed,
   markRunningAll,
@@ -22,17 +21,13 @@ import {
   type SliceKey,
   type SliceOutcome,
 } from './ledger.ts';
-import { rawChangeCounter } from './raw-changes.ts';
+import { rawChangeMark } from './raw-changes.ts';
 import { rawFingerprints } from './raw-fingerprint.ts';
-import {
-  loadObservation,
-  observationBasis,
-  type StoredObservation,
-  saveObservation,
-} from './raw-observations.ts';
+import { loadObservation, type StoredObservation, saveObservation } from './raw-observations.ts';
+import { snapshotFacts } from './raw-snapshot-cache.ts';
 import { getEtl } from './registry.ts';
-import { type ResolvedRoles, resolveRoles } from './roles.ts';
-import { SignalCatalog } from './signal-catalog.ts';
+import type { ResolvedRoles } from './roles.ts';
+import type { SignalCatalog } from './signal-catalog.ts';
 import { replaceSlice } from './slice-tables.ts';
 
 export interface RunEtlInput {
@@ -129,7 +124,7 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
   const etls = input.etls.map((id) => getEtl(id));
   let window: DayWindow;
   try {
-    window = dayWindow(day, machine.timezone);
+    window = sharedDayWindow(day, machine.timezone);
   } catch (error) {
     if (error instanceof InvalidDateError) throw new PermanentEtlError(error.message);
     throw error;
@@ -202,38 +197,60 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
   ))
     tokens.set(etl as EtlId, token);
   const lockWaitMs = input.lockWaitMs ?? defaultSliceLockWaitMs;
+  let observationLock: ControlledTransaction<AggDatabase> | null = null;
   try {
     const fingerprinting = input.fingerprint ?? true;
     // Before the snapshot: the snapshot then holds every row the counter counts (rawChangeCounter),
-    // and an observation stored by a sibling run was taken in an older snapshot than this one.
-    const [changes, stored] = fingerprinting
-      ? await Promise.all([
-          rawChangeCounter(rawDb),
-          loadObservation(aggDb, machine.id, window.day).catch(() => null),
-        ])
-      : [null, null];
+    // and an observation stored by a sibling run, or facts a sibling read, were taken in an older
+    // snapshot than this one.
+    const [mark, loaded] = await Promise.all([
+      rawChangeMark(rawDb),
+      fingerprinting ? loadObservation(aggDb, machine.id, window.day).catch(() => null) : null,
+    ]);
+    const changes = mark?.changes ?? null;
+    // None stored at this counter: whoever takes it holds the (machine, day)'s lock until it is
+    // stored, so the day's first two jobs, starting together on two workers, take it once.
+    observationLock =
+      fingerprinting && changes !== null && loaded?.changes !== changes
+        ? await lockObservation(aggDb, machine.id, window.day, baseLogger)
+        : null;
+    // Read again under the lock, before the snapshot: one stored meanwhile was taken in an older
+    // snapshot than this run's.
+    const stored = observationLock
+      ? await loadObservation(observationLock, machine.id, window.day).catch(() => loaded)
+      : loaded;
     await rawDb
       .transaction()
       .setIsolationLevel('repeatable read')
       .setAccessMode('read only')
       .execute(async (raw) => {
-        const catalog = await SignalCatalog.load(raw);
-        const roles = resolveRoles(machine, catalog);
-        const horizon = await computeHorizon(raw, roles, catalog);
+        const { catalog, roles, horizon, basis } = await snapshotFacts(raw, rawDb, mark, machine);
         const until = horizon === null ? window.start : Math.min(window.end, horizon);
         const observed = fingerprinting
           ? await observeDay({
-              aggDb,
+              aggDb: observationLock ?? aggDb,
               raw,
               machine,
               window,
               roles,
               catalog,
+              basis,
               changes,
               stored,
               logger: baseLogger,
             })
           : null;
+        if (observationLock) {
+          const lock = observationLock;
+          observationLock = null;
+          // Not the slices' concern: the observation they record is taken either way.
+          await lock
+            .commit()
+            .execute()
+            .catch((error) =>
+              baseLogger.warn({ error: describeError(error) }, 'could not store the raw observation'),
+            );
+        }
         for (const [index, etl] of etls.entries()) {
           const sliceStarted = performance.now();
           if (input.signal?.aborted) {
@@ -265,10 +282,37 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
       });
   } catch (error) {
     // The raw snapshot itself failed (unreachable database, broken schema): every slice not yet
-    // run failed with it.
+    // run failed with it. The lock's connection first: recording the failures needs one.
+    await observationLock
+      ?.rollback()
+      .execute()
+      .catch(() => {});
+    observationLock = null;
     for (const etl of etls) if (!runs.some((r) => r.etl === etl.id)) await fail(etl, error, started);
   }
   return runs;
+}
+
+/** Day windows already computed, by time zone and day (oldest first, at most {@link windowsKept}). */
+const windows = new Map<string, DayWindow>();
+const windowsKept = 1_024;
+
+/**
+ * {@link dayWindow}, computed once per process for a (time zone, day): about fifty time zone
+ * conversions, which each of a day's five queue jobs would otherwise repeat. Frozen, since runs
+ * share it.
+ */
+function sharedDayWindow(day: string, timezone: string): DayWindow {
+  const key = `${timezone} ${day}`;
+  let window = windows.get(key);
+  if (window === undefined) {
+    window = dayWindow(day, timezone);
+    Object.freeze(window.bounds);
+    Object.freeze(window);
+    if (windows.size >= windowsKept) windows.delete(windows.keys().next().value as string);
+    windows.set(key, window);
+  }
+  return window;
 }
 
 /**
@@ -285,12 +329,12 @@ async function observeDay(input: {
   window: DayWindow;
   roles: ResolvedRoles;
   catalog: SignalCatalog;
+  basis: string;
   changes: number | null;
   stored: StoredObservation | null;
   logger: Logger;
 }): Promise<RawObservation> {
-  const { aggDb, raw, machine, window, roles, catalog, changes, stored } = input;
-  const basis = observationBasis(machine, catalog);
+  const { aggDb, raw, machine, window, roles, catalog, basis, changes, stored } = input;
   if (changes !== null && stored?.changes === changes && stored.basis === basis) return stored.observed;
   const fingerprint = (await rawFingerprints(raw, catalog, [window])).get(window.day) ?? null;
   const [carryIn, carryOut] = await carryStates(raw, roles, catalog, [window.start, window.end]);
@@ -346,6 +390,33 @@ async function extractAndReplace(
     await markSucceeded(trx, key, token, outcome, observed);
     return outcome;
   });
+}
+
+/**
+ * A transaction on the aggregation database holding the (machine, day)'s observation lock, or null
+ * when it could not be taken (the run then takes the observation without it: at worst twice).
+ */
+async function lockObservation(
+  aggDb: Kysely<AggDatabase>,
+  machineId: string,
+  day: string,
+  logger: Logger,
+): Promise<ControlledTransaction<AggDatabase> | null> {
+  let trx: ControlledTransaction<AggDatabase> | null = null;
+  try {
+    trx = await aggDb.startTransaction().execute();
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`raw-observation:${machineId}:${day}`}, 0))`.execute(
+      trx,
+    );
+    return trx;
+  } catch (error) {
+    logger.warn({ error: describeError(error) }, "could not take the day's raw observation lock");
+    await trx
+      ?.rollback()
+      .execute()
+      .catch(() => {});
+    return null;
+  }
 }
 
 async function extractInSavepoint(etl: EtlDefinition, context: ExtractContext): Promise<ExtractResult> {
