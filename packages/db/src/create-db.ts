@@ -178,19 +178,15 @@ export function openDb<DB>(
 async function openPglite(dataDir: string | null, options: CreateDbOptions): Promise<PGlite> {
   const fresh = dataDir === null || !existsSync(join(dataDir, 'PG_VERSION'));
   const template = fresh ? await pgliteTemplate() : undefined;
+  if (template && dataDir) template.writeInto(dataDir);
   // Options go in the single-argument form: `new PGlite(dir, options)` ignores `parsers` (0.5.17).
   const pglite = new PGlite({
     ...(dataDir ? { dataDir } : {}),
-    ...(template ? { loadDataDir: template.blob } : {}),
+    ...(template && !dataDir ? { loadDataDir: template.blob } : {}),
     parsers: { [INT8]: toNumber, [NUMERIC]: toNumber, [DATE]: identity },
   });
-  try {
-    if (options.readOnly) await pglite.exec('set default_transaction_read_only = on');
-    else await pglite.waitReady;
-  } catch (error) {
-    await pglite.close().catch(() => {});
-    throw error;
-  }
+  if (options.readOnly) await pglite.exec('set default_transaction_read_only = on');
+  else await pglite.waitReady;
   return pglite;
 }
 
