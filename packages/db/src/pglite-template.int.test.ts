@@ -6,6 +6,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,12 @@ import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createDb } from './create-db.ts';
-import { forgetPgliteTemplates, pgliteTemplate, pgliteTemplateFileName } from './pglite-template.ts';
+import {
+  forgetPgliteTemplates,
+  type PgliteTemplate,
+  pgliteTemplate,
+  pgliteTemplateFileName,
+} from './pglite-template.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'mm-pglite-template-'));
 let dirs = 0;
@@ -25,12 +31,13 @@ const freshDir = (name: string) => join(scratch, `${name}-${++dirs}`);
 afterEach(() => forgetPgliteTemplates());
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** A cluster loaded from the template into a directory answers, keeps what it was given and reopens. */
-async function expectUsable(blob: Blob): Promise<void> {
+/** A cluster written from the template into a directory answers, keeps what it was given and reopens. */
+async function expectUsable(template: PgliteTemplate): Promise<void> {
   const dataDir = freshDir('cluster');
-  const loaded = new PGlite({ dataDir, loadDataDir: blob });
-  await loaded.exec('create table kept (n int); insert into kept values (42)');
-  await loaded.close();
+  template.writeInto(dataDir);
+  const opened = new PGlite({ dataDir });
+  await opened.exec('create table kept (n int); insert into kept values (42)');
+  await opened.close();
   const reopened = new PGlite({ dataDir });
   try {
     expect((await reopened.query<{ n: number }>('select n from kept')).rows).toEqual([{ n: 42 }]);
@@ -41,27 +48,61 @@ async function expectUsable(blob: Blob): Promise<void> {
 
 // The first test's cache, which later ones copy or compare with.
 const sharedCache = join(scratch, 'shared-cache');
+const sharedFile = join(sharedCache, pgliteTemplateFileName());
 
 /** The cache file of a template made here (by the first test, or now when run alone). */
 async function goodTemplateFile(): Promise<Buffer> {
   await pgliteTemplate(sharedCache);
-  return readFileSync(join(sharedCache, pgliteTemplateFileName()));
+  return readFileSync(sharedFile);
+}
+
+/** A process of its own that needs the template in `cacheDir`; resolves what it says of it. */
+function templateInAnotherProcess(cacheDir: string): Promise<{ source: string; cached: boolean }> {
+  const script = fileURLToPath(new URL('./testing/make-pglite-template.ts', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, cacheDir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`exit ${code}`))));
+  });
 }
 
 describe('the PGlite cluster template', () => {
-  it('is made by initdb once, written to the cache, then loaded from it by the next process', async () => {
-    const cacheDir = sharedCache;
-    const made = pgliteTemplate(cacheDir);
-    // Every database of a process waits for the same one.
-    expect(pgliteTemplate(cacheDir)).toBe(made);
-    expect(await made).toMatchObject({ source: 'initdb', cached: true });
-    expect(readdirSync(cacheDir)).toEqual([pgliteTemplateFileName()]);
+  it('is made by initdb in two processes at once, written whole, and loaded from the cache by the next', async () => {
+    const both = Promise.all([templateInAnotherProcess(sharedCache), templateInAnotherProcess(sharedCache)]);
+    let done = false;
+    void both.finally(() => {
+      done = true;
+    });
+    // Whenever the file is there while they write, it is a whole template, never part of one
+    // (each file seen, by inode and size, is read once: a file being written would change size).
+    let checked = '';
+    while (!done) {
+      const seen = statSync(sharedFile, { throwIfNoEntry: false });
+      if (seen && `${seen.ino}:${seen.size}` !== checked) {
+        expect(gunzipSync(readFileSync(sharedFile)).includes('PG_VERSION')).toBe(true);
+        checked = `${seen.ino}:${seen.size}`;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const results = await both;
+    // Both started before either could have written it, so both ran initdb (a machine loaded enough
+    // to delay one by a whole initdb lets it read the other's file instead: no race, no harm).
+    expect(results.map((r) => r.source)).toContain('initdb');
+    expect(results.every((r) => r.cached)).toBe(true);
+    // Their temporary files renamed, nothing else left beside it.
+    expect(readdirSync(sharedCache)).toEqual([pgliteTemplateFileName()]);
 
-    forgetPgliteTemplates(); // as a new process would
-    const reused = await pgliteTemplate(cacheDir);
-    expect(reused).toMatchObject({ source: 'cache', cached: true });
-    expect(reused.blob.size).toBe((await made).blob.size);
-    await expectUsable(reused.blob);
+    const reused = pgliteTemplate(sharedCache);
+    // Every database of a process waits for the same one.
+    expect(pgliteTemplate(sharedCache)).toBe(reused);
+    expect(await reused).toMatchObject({ source: 'cache', cached: true });
+    await expectUsable(await reused);
   });
 
   it('replaces a damaged cache file by a new initdb', async () => {
@@ -83,43 +124,6 @@ describe('the PGlite cluster template', () => {
     const template = await pgliteTemplate(join(blocker, 'cache'));
     expect(template).toMatchObject({ source: 'initdb', cached: false });
     expect(template.blob.size).toBe(gunzipSync(await goodTemplateFile()).length);
-  });
-
-  it('is written whole when two processes make it at once', async () => {
-    const cacheDir = freshDir('cache');
-    const file = join(cacheDir, pgliteTemplateFileName());
-    const script = fileURLToPath(new URL('./testing/make-pglite-template.ts', import.meta.url));
-    const run = () =>
-      new Promise<string>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', script, cacheDir], {
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        let out = '';
-        child.stdout.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-        });
-        child.on('error', reject);
-        child.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`exit ${code}`))));
-      });
-    const both = Promise.all([run(), run()]);
-    let done = false;
-    void both.finally(() => {
-      done = true;
-    });
-    // Whenever the file is there while they write, it is a whole template, never part of one.
-    while (!done) {
-      if (existsSync(file)) {
-        expect(gunzipSync(readFileSync(file)).includes('PG_VERSION')).toBe(true);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const sources = await both;
-    for (const line of sources) expect(JSON.parse(line)).toMatchObject({ cached: true });
-    expect(readdirSync(cacheDir)).toEqual([pgliteTemplateFileName()]);
-    forgetPgliteTemplates();
-    const after = await pgliteTemplate(cacheDir);
-    expect(after.source).toBe('cache');
-    await expectUsable(after.blob);
   });
 
   it('gives openDb fresh directories and memory databases that work and persist', async () => {
