@@ -8,10 +8,11 @@ import { PGlite } from '@electric-sql/pglite';
 
 /**
  * A fresh PGlite cluster, made once and copied: PGlite's initdb runs inside WebAssembly and costs
- * seconds of CPU (more when it writes to a directory), while loading a dump of a fresh cluster
- * costs about a second. The first process to need one runs initdb in memory, dumps the cluster and
- * keeps the dump (gzip, a few MB) in this package's `node_modules/.cache/mm-pglite/`; every later
- * fresh database, in this process or another, loads it instead.
+ * seconds of CPU (more when it writes to a directory), while copying a fresh cluster's files costs
+ * a tenth of a second. The first process to need one runs initdb in memory, dumps the cluster and
+ * keeps the dump (gzip, 4.5 MB; 40 MB unpacked) in this package's `node_modules/.cache/mm-pglite/`;
+ * every later fresh database, in this process or another, is made from it (packages/db/README.md,
+ * "PGlite databases", for the figures).
  *
  * Why there: the cache belongs to the installed PGlite (its key is PGlite's version), so it lives and
  * dies with `node_modules`; every process of a checkout (the demo, each test worker, the CLIs) finds
