@@ -49,7 +49,7 @@ export function pgliteTemplateFileName(): string {
   return `pglite-${pgliteVersion()}-v${FORMAT}.tar.gz`;
 }
 
-/** Where a template came from, for tests and timing lines. */
+/** Where a template came from: the cache file, or this process's initdb. */
 export type PgliteTemplateSource = 'cache' | 'initdb';
 
 export interface PgliteTemplate {
@@ -71,7 +71,8 @@ const templates = new Map<string, Promise<PgliteTemplate>>();
 
 /**
  * The dump of a fresh cluster, read from `cacheDir` or made (and written there) if that holds none
- * or an unreadable one. Made once per process and directory: concurrent callers share the promise.
+ * or an unreadable one. Read once per process and directory (concurrent callers share the promise),
+ * made by initdb at most once per process.
  * `cacheDir: null` keeps nothing on disk.
  */
 export function pgliteTemplate(cacheDir: string | null = defaultPgliteTemplateDir): Promise<PgliteTemplate> {
@@ -86,9 +87,26 @@ export function pgliteTemplate(cacheDir: string | null = defaultPgliteTemplateDi
   return template;
 }
 
-/** Forgets the templates this process holds (tests: the next call reads the cache again). */
+/**
+ * Forgets what this process read from cache directories (tests: the next call reads the cache
+ * again, as a new process would). A template it made by initdb is kept: it is the same cluster
+ * whichever directory it is written to, and making it again would only cost seconds.
+ */
 export function forgetPgliteTemplates(): void {
   templates.clear();
+}
+
+let made: Promise<Buffer> | undefined;
+
+/** initdb, once per process. */
+function madeTemplate(): Promise<Buffer> {
+  if (!made) {
+    made = makeTemplate();
+    made.catch(() => {
+      made = undefined;
+    });
+  }
+  return made;
 }
 
 async function loadOrMakeTemplate(cacheDir: string | null): Promise<PgliteTemplate> {
@@ -97,7 +115,7 @@ async function loadOrMakeTemplate(cacheDir: string | null): Promise<PgliteTempla
     const cached = readTemplate(file);
     if (cached) return cached;
   }
-  const tar = await makeTemplate();
+  const tar = await madeTemplate();
   const cached = file ? writeAtomically(file, gzipSync(tar)) : false;
   return template(tar, 'initdb', cached);
 }
