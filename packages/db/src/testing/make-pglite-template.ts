@@ -1,5 +1,5 @@
 // A process that needs the PGlite cluster template in the cache directory given as its argument:
-// the race test starts two at once. Prints where its template came from, as JSON.
+// the template test starts one once the cache is made. Prints where its template came from, as JSON.
 import { pgliteTemplate } from '../pglite-template.ts';
 
 const cacheDir = process.argv[2];
