@@ -109,10 +109,26 @@ export async function startDemoQueues(input: StartDemoQueuesInput): Promise<{
     return null;
   };
   const timeoutMs = input.connectTimeoutMs ?? demoRedisTimeoutMs;
+  // A refused connection means nothing listens there: no reason to wait out the timeout, which is
+  // for a Redis that is slow to answer (a remote host, one still starting).
+  let onRefused: (error: NodeJS.ErrnoException) => void = () => {};
+  const refused = new Promise<never>((_, reject) => {
+    onRefused = (error) => {
+      if (error.code === 'ECONNREFUSED') reject(error);
+    };
+  });
+  producer.on('error', onRefused);
+  connection.on('error', onRefused);
   try {
-    await Promise.all([redisReady(producer, timeoutMs), redisReady(connection, timeoutMs)]);
+    await Promise.race([
+      Promise.all([redisReady(producer, timeoutMs), redisReady(connection, timeoutMs)]),
+      refused,
+    ]);
   } catch {
     return giveUp('does not answer');
+  } finally {
+    producer.off('error', onRefused);
+    connection.off('error', onRefused);
   }
   try {
     await redisUsable(producer, { logger: input.logger, timeoutMs });

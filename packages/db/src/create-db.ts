@@ -1,8 +1,20 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import {
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type TransactionSettings,
+} from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { pgliteTemplate } from './pglite-template.ts';
 
 export interface CreateDbOptions {
   /** Every transaction read-only (raw databases in the ETL path). */
@@ -153,12 +165,78 @@ export function openDb<DB>(
     return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), pool };
   }
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+  const pglite = openPglite(target.dataDir, options);
+  // Kysely awaits it before the first query; a failure surfaces there, not as an unhandled rejection.
+  pglite.catch(() => {});
+  return { db: new Kysely<DB>({ dialect: new DeferredPGliteDialect(pglite) }), pool: null };
+}
+
+/**
+ * A PGlite: an existing cluster resumed, a fresh one (empty directory, memory) loaded from the
+ * cluster template ({@link pgliteTemplate}) instead of running initdb.
+ */
+async function openPglite(dataDir: string | null, options: CreateDbOptions): Promise<PGlite> {
+  const fresh = dataDir === null || !existsSync(join(dataDir, 'PG_VERSION'));
+  const template = fresh ? await pgliteTemplate() : undefined;
+  if (template && dataDir) template.writeInto(dataDir);
   // Options go in the single-argument form: `new PGlite(dir, options)` ignores `parsers` (0.5.17).
   const pglite = new PGlite({
-    ...(target.dataDir ? { dataDir: target.dataDir } : {}),
+    ...(dataDir ? { dataDir } : {}),
+    ...(template && !dataDir ? { loadDataDir: template.blob } : {}),
     parsers: { [INT8]: toNumber, [NUMERIC]: toNumber, [DATE]: identity },
   });
-  // PGlite runs statements in the order they are issued, so this session setting precedes any query.
-  if (options.readOnly) void pglite.exec('set default_transaction_read_only = on').catch(() => {});
-  return { db: new Kysely<DB>({ dialect: new PGliteDialect(pglite) }), pool: null };
+  if (options.readOnly) await pglite.exec('set default_transaction_read_only = on');
+  else await pglite.waitReady;
+  return pglite;
+}
+
+/**
+ * The PGlite dialect for an instance still opening: `openDb` stays synchronous while the cluster
+ * template is read or made. Kysely calls `init` once, before the first connection.
+ */
+class DeferredPGliteDialect implements Dialect {
+  constructor(private readonly pglite: Promise<PGlite>) {}
+  createAdapter() {
+    return new PostgresAdapter();
+  }
+  createDriver(): Driver {
+    return new DeferredPGliteDriver(this.pglite);
+  }
+  createQueryCompiler() {
+    return new PostgresQueryCompiler();
+  }
+  createIntrospector(db: Kysely<unknown>) {
+    return new PostgresIntrospector(db);
+  }
+}
+
+class DeferredPGliteDriver implements Driver {
+  #driver: Driver | undefined;
+  constructor(private readonly pglite: Promise<PGlite>) {}
+  async init() {
+    this.#driver = new PGliteDialect(await this.pglite).createDriver();
+    await this.#driver.init();
+  }
+  #ready(): Driver {
+    if (!this.#driver) throw new Error('PGlite is not open yet');
+    return this.#driver;
+  }
+  acquireConnection() {
+    return this.#ready().acquireConnection();
+  }
+  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
+    return this.#ready().beginTransaction(connection, settings);
+  }
+  commitTransaction(connection: DatabaseConnection) {
+    return this.#ready().commitTransaction(connection);
+  }
+  rollbackTransaction(connection: DatabaseConnection) {
+    return this.#ready().rollbackTransaction(connection);
+  }
+  releaseConnection(connection: DatabaseConnection) {
+    return this.#ready().releaseConnection(connection);
+  }
+  async destroy() {
+    await this.#driver?.destroy();
+  }
 }

@@ -18,6 +18,14 @@ export {
 } from './migration-state.ts';
 export { migrations } from './migrations/index.ts';
 export {
+  defaultPgliteTemplateDir,
+  forgetPgliteTemplates,
+  type PgliteTemplate,
+  type PgliteTemplateSource,
+  pgliteTemplate,
+  pgliteTemplateFileName,
+} from './pglite-template.ts';
+export {
   API_RAW_CONNECTIONS,
   connectionBudgetProblem,
   type RawConnectionPlan,
