@@ -12,6 +12,7 @@ import {
   SupersededRunError,
 } from './errors.ts';
 import type { EtlDefinition, EtlId, ExtractContext, ExtractResult } from './etl.ts';
+import { computeHorizon } from './horizon.ts';
 import {
   markFailed,
   markRunningAll,
@@ -21,13 +22,17 @@ import {
   type SliceKey,
   type SliceOutcome,
 } from './ledger.ts';
-import { rawChangeMark } from './raw-changes.ts';
+import { rawChangeCounter } from './raw-changes.ts';
 import { rawFingerprints } from './raw-fingerprint.ts';
-import { loadObservation, type StoredObservation, saveObservation } from './raw-observations.ts';
-import { snapshotFacts } from './raw-snapshot-cache.ts';
+import {
+  loadObservation,
+  observationBasis,
+  type StoredObservation,
+  saveObservation,
+} from './raw-observations.ts';
 import { getEtl } from './registry.ts';
-import type { ResolvedRoles } from './roles.ts';
-import type { SignalCatalog } from './signal-catalog.ts';
+import { type ResolvedRoles, resolveRoles } from './roles.ts';
+import { SignalCatalog } from './signal-catalog.ts';
 import { replaceSlice } from './slice-tables.ts';
 
 export interface RunEtlInput {
@@ -201,17 +206,17 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
   try {
     const fingerprinting = input.fingerprint ?? true;
     // Before the snapshot: the snapshot then holds every row the counter counts (rawChangeCounter),
-    // and an observation stored by a sibling run, or facts a sibling read, were taken in an older
-    // snapshot than this one.
-    const [mark, loaded] = await Promise.all([
-      rawChangeMark(rawDb),
-      fingerprinting ? loadObservation(aggDb, machine.id, window.day).catch(() => null) : null,
-    ]);
-    const changes = mark?.changes ?? null;
+    // and an observation stored by a sibling run was taken in an older snapshot than this one.
+    const [changes, loaded] = fingerprinting
+      ? await Promise.all([
+          rawChangeCounter(rawDb),
+          loadObservation(aggDb, machine.id, window.day).catch(() => null),
+        ])
+      : [null, null];
     // None stored at this counter: whoever takes it holds the (machine, day)'s lock until it is
     // stored, so the day's first two jobs, starting together on two workers, take it once.
     observationLock =
-      fingerprinting && changes !== null && loaded?.changes !== changes
+      changes !== null && loaded?.changes !== changes
         ? await lockObservation(aggDb, machine.id, window.day, baseLogger)
         : null;
     // Read again under the lock, before the snapshot: one stored meanwhile was taken in an older
@@ -224,7 +229,9 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
       .setIsolationLevel('repeatable read')
       .setAccessMode('read only')
       .execute(async (raw) => {
-        const { catalog, roles, horizon, basis } = await snapshotFacts(raw, rawDb, mark, machine);
+        const catalog = await SignalCatalog.load(raw);
+        const roles = resolveRoles(machine, catalog);
+        const horizon = await computeHorizon(raw, roles, catalog);
         const until = horizon === null ? window.start : Math.min(window.end, horizon);
         const observed = fingerprinting
           ? await observeDay({
@@ -234,7 +241,6 @@ export async function runEtls(input: RunEtlsInput): Promise<SliceRun[]> {
               window,
               roles,
               catalog,
-              basis,
               changes,
               stored,
               logger: baseLogger,
@@ -329,12 +335,12 @@ async function observeDay(input: {
   window: DayWindow;
   roles: ResolvedRoles;
   catalog: SignalCatalog;
-  basis: string;
   changes: number | null;
   stored: StoredObservation | null;
   logger: Logger;
 }): Promise<RawObservation> {
-  const { aggDb, raw, machine, window, roles, catalog, basis, changes, stored } = input;
+  const { aggDb, raw, machine, window, roles, catalog, changes, stored } = input;
+  const basis = observationBasis(machine, catalog);
   if (changes !== null && stored?.changes === changes && stored.basis === basis) return stored.observed;
   const fingerprint = (await rawFingerprints(raw, catalog, [window])).get(window.day) ?? null;
   const [carryIn, carryOut] = await carryStates(raw, roles, catalog, [window.start, window.end]);

@@ -14,8 +14,7 @@ export interface RawVariable {
 
 /**
  * The raw database's variables, looked up by name or datatype. Profiles name variables; ids differ
- * per machine, so every run resolves them from its raw database's catalog (DOMAIN §2), read again
- * whenever that database changed (`snapshotFacts`).
+ * per machine, so every job resolves them when it starts (DOMAIN §2).
  */
 export class SignalCatalog {
   private readonly byNameMap: Map<string, RawVariable>;
