@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { rawCommands } from '../../packages/raw/src/cli/run.ts';
+import type { Command } from './command.ts';
 import { verbs } from './command-table.ts';
 import { dispatch } from './dispatch.ts';
 
@@ -69,8 +70,10 @@ describe('pnpm <command>', () => {
   // path). A command without one answers `--help` itself, so only its own process can tell.
   const answersItself = (args: string[]) => {
     const verb = verbs.find((v) => v.name === args[0])!;
-    const command = args.length === 1 ? verb : verb.subcommands?.find((s) => s.name === args[1]);
-    return command !== undefined && !('subcommands' in command && command.subcommands) && !command.usage;
+    const command: (Partial<Command> & { subcommands?: unknown }) | undefined =
+      args.length === 1 ? verb : verb.subcommands?.find((s) => s.name === args[1]);
+    // A group's `--help` (its list) is the dispatcher's.
+    return command !== undefined && command.subcommands === undefined && command.usage === undefined;
   };
   const usageOf = (args: string[]) => new RegExp(`usage: pnpm ${args.join(' ')}\\b`);
 
